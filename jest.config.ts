@@ -1,0 +1,20 @@
+import type { Config } from 'jest';
+
+/**
+ * One jest run for the whole workspace. `*.test.ts` are unit tests, `*.int.test.ts`
+ * integration tests against the real Postgres and RabbitMQ; every test file makes its own
+ * databases, exchange and queues, so files run in parallel without seeing each other.
+ */
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/scripts'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: { '^@trx/(.*)$': '<rootDir>/libs/$1/src' },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,101 @@
+/**
+ * @trx/config — one schema per app: every key has an env var, a description and a default.
+ * The app passes the environment in; this library never reads `process.env` itself.
+ *
+ * @example
+ *   const spec = { port: key(z.coerce.number().int().min(0), 'PORT', 8888, 'HTTP port') };
+ *   const config = loadConfig(spec, process.env);            // { port: 8888 }
+ *   const forTest = loadConfig(spec, {}, { port: 0 });       // overrides win
+ */
+import { z } from 'zod';
+
+export interface ConfigKey<T> {
+  schema: z.ZodType<T>;
+  env: string;
+  default: T;
+  description: string;
+  /** Never printed (passwords, tokens). */
+  secret?: boolean;
+}
+
+export type ConfigSpec = Record<string, ConfigKey<unknown>>;
+export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends ConfigKey<infer T> ? T : never };
+
+export function key<T>(
+  schema: z.ZodType<T>,
+  env: string,
+  defaultValue: T,
+  description: string,
+  options: { secret?: boolean } = {},
+): ConfigKey<T> {
+  return { schema, env, default: defaultValue, description, secret: options.secret };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly problems: { env: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/** Reads each key from `env[key.env]` (unset or empty → default), then applies overrides. */
+export function loadConfig<S extends ConfigSpec>(
+  spec: S,
+  env: Record<string, string | undefined>,
+  overrides: Partial<ConfigOf<S>> = {},
+): ConfigOf<S> {
+  const result: Record<string, unknown> = {};
+  const problems: { env: string; message: string }[] = [];
+  for (const [name, k] of Object.entries(spec)) {
+    if (name in overrides && (overrides as Record<string, unknown>)[name] !== undefined) {
+      result[name] = (overrides as Record<string, unknown>)[name];
+      continue;
+    }
+    const raw = env[k.env];
+    if (raw === undefined || raw === '') {
+      result[name] = k.default;
+      continue;
+    }
+    const parsed = k.schema.safeParse(raw);
+    if (parsed.success) result[name] = parsed.data;
+    else problems.push({ env: k.env, message: parsed.error.issues.map((i) => i.message).join('; ') });
+  }
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `${p.env}: ${p.message}`).join(', ');
+    throw new ConfigError(`invalid configuration: ${lines}`, problems);
+  }
+  return result as ConfigOf<S>;
+}
+
+/** A table of the keys for docs and `--help`: env var, default, description. */
+export function describeConfig(spec: ConfigSpec): { env: string; default: string; description: string }[] {
+  return Object.values(spec).map((k) => ({
+    env: k.env,
+    default: k.secret ? '(secret)' : JSON.stringify(k.default),
+    description: k.description,
+  }));
+}
+
+/** Parses `name=url,name=url2,other=url3` into a map of name → URLs (repeat a name for replicas). */
+export const serviceMapSchema = z.string().transform((raw, ctx) => {
+  const map: Record<string, string[]> = {};
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq).trim();
+    const url = entry.slice(eq + 1).trim();
+    if (eq <= 0 || !/^https?:\/\//.test(url)) {
+      ctx.addIssue({ code: 'custom', message: `expected name=http://host:port, got "${entry}"` });
+      return z.NEVER;
+    }
+    (map[name] ??= []).push(url.replace(/\/$/, ''));
+  }
+  return map;
+});
+
+export { z };

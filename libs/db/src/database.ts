@@ -1,0 +1,100 @@
+import { Client } from 'pg';
+import { PreparedTransactionsDisabledError } from './errors';
+import { PgCodes, pgCode } from './pg-errors';
+
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** The database name of a `postgres://` URL. */
+export function databaseName(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`no database name in ${redactUrl(url)}`);
+  return name;
+}
+
+/** The same server with another database (used to reach `postgres` for CREATE DATABASE). */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+/** Creates the database of `url` when it does not exist yet; returns true when it created it. */
+export async function ensureDatabase(url: string, maintenanceDatabase = 'postgres'): Promise<boolean> {
+  const name = databaseName(url);
+  const probe = new Client({ connectionString: url });
+  try {
+    await probe.connect();
+    return false;
+  } catch (err) {
+    if (pgCode(err) !== PgCodes.invalidDatabase) throw err;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const admin = new Client({ connectionString: withDatabase(url, maintenanceDatabase) });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    return true;
+  } catch (err) {
+    if (pgCode(err) === PgCodes.duplicateDatabase) return false; // created concurrently by a replica
+    throw err;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops a database, rolling back its prepared transactions and ending its sessions first. */
+export async function dropDatabase(url: string, maintenanceDatabase = 'postgres'): Promise<void> {
+  const name = databaseName(url);
+  await rollbackAllPrepared(url).catch((err) => {
+    if (pgCode(err) !== PgCodes.invalidDatabase) throw err;
+  });
+  const admin = new Client({ connectionString: withDatabase(url, maintenanceDatabase) });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Throws PreparedTransactionsDisabledError when the server has max_prepared_transactions = 0. */
+export async function assertCanPrepare(db: Queryable, database: string): Promise<number> {
+  const { rows } = await db.query('SHOW max_prepared_transactions');
+  const max = Number(rows[0]?.max_prepared_transactions ?? 0);
+  if (!(max > 0)) throw new PreparedTransactionsDisabledError(database, max);
+  return max;
+}
+
+/** The gids prepared in the database of `url` (COMMIT/ROLLBACK PREPARED only work from there). */
+export async function listPrepared(db: Queryable, prefix = ''): Promise<string[]> {
+  const { rows } = await db.query(
+    `SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND gid LIKE $1 || '%' ORDER BY prepared`,
+    [prefix],
+  );
+  return rows.map((r) => String(r.gid));
+}
+
+async function rollbackAllPrepared(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const gid of await listPrepared(client)) {
+      await client.query(`ROLLBACK PREPARED '${gid.replace(/'/g, "''")}'`);
+    }
+  } finally {
+    await client.end();
+  }
+}

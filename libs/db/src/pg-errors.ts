@@ -1,0 +1,41 @@
+/** SQLSTATE codes trx reacts to. */
+export const PgCodes = {
+  uniqueViolation: '23505',
+  checkViolation: '23514',
+  undefinedObject: '42704', // "prepared transaction with identifier ... does not exist"
+  invalidDatabase: '3D000',
+  duplicateDatabase: '42P04',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  lockNotAvailable: '55P03',
+  objectInUse: '55006', // prepared transaction is busy (being committed by another session)
+  /** max_prepared_transactions reached: "maximum number of prepared transactions reached" */
+  outOfMemory: '53200',
+  tooManyConnections: '53300',
+  adminShutdown: '57P01',
+  cannotConnectNow: '57P03',
+} as const;
+
+export function pgCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Errors that mean "the database went away or is restarting": retry later. */
+export function isConnectionError(err: unknown): boolean {
+  const code = pgCode(err);
+  if (
+    code === PgCodes.adminShutdown ||
+    code === PgCodes.cannotConnectNow ||
+    code === PgCodes.tooManyConnections
+  ) {
+    return true;
+  }
+  const msg = String((err as Error | null)?.message ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') ||
+    /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+      msg,
+    )
+  );
+}

@@ -1,0 +1,63 @@
+import http from 'node:http';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { NoInstancesError } from './errors';
+import type { ServiceDirectory } from './service-directory';
+
+export interface ServiceCallerOptions {
+  directory: ServiceDirectory;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** Upper bound on kept-alive sockets per instance. */
+  maxSockets?: number;
+}
+
+/** Calls a service by name: round robin over its healthy instances, retrying once on another instance when a connection fails. */
+export interface ServiceCaller {
+  request<T = unknown>(service: string, config: AxiosRequestConfig): Promise<AxiosResponse<T>>;
+  close(): Promise<void>;
+}
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** True when the request never reached the instance, so it is safe to send it to another one. */
+export function isConnectFailure(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return typeof code === 'string' && CONNECT_ERRORS.has(code) && !(err as { response?: unknown }).response;
+}
+
+export function createServiceCaller(options: ServiceCallerOptions): ServiceCaller {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+  const client: AxiosInstance = axios.create({
+    httpAgent: agent,
+    timeout: options.timeoutMs ?? 10_000,
+    validateStatus: () => true, // callers map statuses themselves
+  });
+  const cursor = new Map<string, number>();
+
+  function order(service: string, urls: string[]): string[] {
+    const start = cursor.get(service) ?? 0;
+    cursor.set(service, (start + 1) % Math.max(urls.length, 1));
+    return urls.map((_, i) => urls[(start + i) % urls.length]!);
+  }
+
+  return {
+    async request<T>(service: string, config: AxiosRequestConfig) {
+      const urls = await options.directory.instances(service);
+      if (urls.length === 0) throw new NoInstancesError(service);
+      const candidates = order(service, urls).slice(0, 2);
+      let lastError: unknown;
+      for (const baseURL of candidates) {
+        try {
+          return await client.request<T>({ ...config, baseURL });
+        } catch (err) {
+          lastError = err;
+          if (!isConnectFailure(err)) throw err;
+        }
+      }
+      throw lastError;
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}

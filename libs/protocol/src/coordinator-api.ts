@@ -1,0 +1,28 @@
+import type {
+  BeginRequest,
+  BranchView,
+  ListTransactionsQuery,
+  ListTransactionsResponse,
+  OutcomeRequest,
+  RegisterBranchRequest,
+  TransactionView,
+  VoteRequest,
+} from './api';
+
+/**
+ * What a client of the coordinator can do. `@trx/coordinator-client` implements it over
+ * HTTP; tests and the participant runtime depend on this interface only.
+ * Protocol failures are thrown as the typed errors of `@trx/coordinator-client`
+ * (TransactionNotFoundError, TransactionConflictError, CoordinatorUnavailableError).
+ */
+export interface CoordinatorApi {
+  begin(request?: BeginRequest): Promise<TransactionView>;
+  get(transactionId: string): Promise<TransactionView>;
+  list(query?: ListTransactionsQuery): Promise<ListTransactionsResponse>;
+  registerBranch(transactionId: string, request: RegisterBranchRequest): Promise<BranchView>;
+  vote(transactionId: string, branchId: string, request: VoteRequest): Promise<BranchView>;
+  recordOutcome(transactionId: string, branchId: string, request: OutcomeRequest): Promise<BranchView>;
+  /** Resolves with the committed (committing) transaction; rejects with TransactionConflictError when it rolled back. */
+  commit(transactionId: string): Promise<TransactionView>;
+  rollback(transactionId: string, reason?: string): Promise<TransactionView>;
+}

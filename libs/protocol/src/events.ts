@@ -1,0 +1,58 @@
+import type { Decision, TransactionStatus } from './statuses';
+
+/** The durable topic exchange every trx event is published to. */
+export const DEFAULT_EXCHANGE = 'trx-events';
+
+/**
+ * Routing keys. Decisions are routed per participant service so that one queue per
+ * service (shared by its replicas) receives only its own; lifecycle events are for
+ * anyone watching (bind `transaction.#` or `#`).
+ */
+export const routingKeys = {
+  decision: (service: string) => `decision.${service}`,
+  begun: 'transaction.begun',
+  committed: 'transaction.committed',
+  rolledBack: 'transaction.rolled-back',
+  /** The Spring-sample compatible `{id, status, participants}` body on finish. */
+  compatFinished: 'compat.transaction.finished',
+  orderConfirmed: 'order.confirmed',
+} as const;
+
+/** The queue a participant service consumes its decisions from. */
+export function decisionQueue(service: string, exchange: string = DEFAULT_EXCHANGE): string {
+  return `${exchange}.decisions.${service}`;
+}
+
+/** Every event body carries these. The AMQP `message_id` property equals `messageId`. */
+export interface EventEnvelope<T extends string> {
+  messageId: string;
+  type: T;
+  occurredAt: string;
+}
+
+export interface DecisionEvent extends EventEnvelope<'decision'> {
+  transactionId: string;
+  service: string;
+  decision: Decision;
+  /** The branches of this service that the decision applies to. */
+  branches: { branchId: string; gid: string }[];
+}
+
+export interface LifecycleEvent extends EventEnvelope<
+  'transaction.begun' | 'transaction.committed' | 'transaction.rolled-back'
+> {
+  transactionId: string;
+  status: TransactionStatus;
+  reason: string | null;
+  branches: { branchId: string; service: string; status: string }[];
+}
+
+export interface OrderConfirmedEvent extends EventEnvelope<'order.confirmed'> {
+  orderId: string;
+  transactionId: string;
+  customerId: number;
+  productId: number;
+  quantity: number;
+  unitPrice: string;
+  total: string;
+}

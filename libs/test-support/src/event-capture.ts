@@ -1,0 +1,77 @@
+import * as amqp from 'amqplib';
+import { uniqueName } from './infra';
+
+export interface CapturedMessage {
+  routingKey: string;
+  messageId: string | undefined;
+  persistent: boolean;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Binds an exclusive queue to `exchange` with `pattern` (default `#`) and records every
+ * message, so a test can assert exactly what was published. Declares the exchange
+ * (durable topic) so it can bind before the app under test has started.
+ */
+export class EventCapture {
+  readonly messages: CapturedMessage[] = [];
+  private constructor(
+    private readonly connection: amqp.ChannelModel,
+    private readonly channel: amqp.Channel,
+  ) {}
+
+  static async start(amqpUrl: string, exchange: string, pattern = '#'): Promise<EventCapture> {
+    const connection = await amqp.connect(amqpUrl);
+    const channel = await connection.createChannel();
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    const { queue } = await channel.assertQueue(uniqueName('test.capture'), {
+      exclusive: true,
+      autoDelete: true,
+    });
+    await channel.bindQueue(queue, exchange, pattern);
+    const capture = new EventCapture(connection, channel);
+    await channel.consume(
+      queue,
+      (msg) => {
+        if (!msg) return;
+        capture.messages.push({
+          routingKey: msg.fields.routingKey,
+          messageId: msg.properties.messageId as string | undefined,
+          persistent: msg.properties.deliveryMode === 2,
+          body: JSON.parse(msg.content.toString('utf8')) as Record<string, unknown>,
+        });
+      },
+      { noAck: true },
+    );
+    return capture;
+  }
+
+  /** Messages whose routing key matches exactly, or starts with `prefix.` when given a prefix ending in '.'. */
+  withKey(key: string): CapturedMessage[] {
+    return this.messages.filter((m) =>
+      key.endsWith('.') ? m.routingKey.startsWith(key) : m.routingKey === key,
+    );
+  }
+
+  forTransaction(transactionId: string): CapturedMessage[] {
+    return this.messages.filter((m) => m.body.transactionId === transactionId || m.body.id === transactionId);
+  }
+
+  async stop(): Promise<void> {
+    await this.channel.close().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+  }
+}
+
+/** Deletes an exchange and queues a test declared (best effort). */
+export async function deleteAmqpObjects(amqpUrl: string, names: { exchanges?: string[]; queues?: string[] }) {
+  const connection = await amqp.connect(amqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    for (const q of names.queues ?? []) await channel.deleteQueue(q);
+    for (const e of names.exchanges ?? []) await channel.deleteExchange(e);
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
