@@ -98,3 +98,22 @@ async function rollbackAllPrepared(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Runs the TypeORM migrations of `dataSource` under a Postgres advisory lock, so replicas
+ * that start together migrate one at a time instead of racing.
+ */
+export async function runMigrationsLocked(dataSource: import('typeorm').DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', ['trx-migrations']);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', ['trx-migrations']);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -11,3 +11,4 @@
 export * from './service-directory';
 export * from './service-caller';
 export * from './errors';
+export * from './registration';
