@@ -53,6 +53,7 @@ export interface OrderConfirmedEvent extends EventEnvelope<'order.confirmed'> {
   customerId: number;
   productId: number;
   quantity: number;
-  unitPrice: string;
-  total: string;
+  /** Money is a JSON number with at most 2 decimals (stored as numeric(14,2), computed in cents). */
+  unitPrice: number;
+  total: number;
 }
