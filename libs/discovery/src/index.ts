@@ -4,11 +4,15 @@
  * used. Callers can't tell the two apart.
  *
  * @example
- *   const directory = staticDirectory({ 'transaction-server': ['http://127.0.0.1:8888'] });
- *   const caller = createServiceCaller({ directory });
+ *   const directory = createDirectory({ consulUrl, consulToken, staticServices, logger });
+ *   const registration = await registerService({ consulUrl, consulToken, service: 'account-service',
+ *     instanceId, address, port, tags: [], healthPath: '/health/ready', logger });
+ *   const caller = createServiceCaller({ directory, timeoutMs: 5000 });
  *   const res = await caller.request('transaction-server', { method: 'GET', url: '/health/ready' });
+ *   // on stop: await registration.deregister(); await caller.close(); await directory.close();
  */
 export * from './service-directory';
 export * from './service-caller';
 export * from './errors';
 export * from './registration';
+export { createDirectory, consulDirectory, type DirectoryOptions } from './consul-directory';

@@ -17,12 +17,17 @@ export interface ServiceCaller {
   close(): Promise<void>;
 }
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** True when the request never reached the instance, so it is safe to send it to another one. */
 export function isConnectFailure(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return typeof code === 'string' && CONNECT_ERRORS.has(code) && !(err as { response?: unknown }).response;
+  const failure = err as { code?: string; response?: unknown; request?: { reusedSocket?: boolean } } | null;
+  if (!failure || failure.response || typeof failure.code !== 'string') return false;
+  if (CONNECT_ERRORS.has(failure.code)) return true;
+  // A reset on a kept-alive socket is the instance closing an idle connection as we reused it
+  // (Node's documented keep-alive race), not a request it received. A reset on a fresh socket
+  // may come after the instance got the request, so it is not retried: calls aren't idempotent.
+  return failure.code === 'ECONNRESET' && failure.request?.reusedSocket === true;
 }
 
 export function createServiceCaller(options: ServiceCallerOptions): ServiceCaller {
