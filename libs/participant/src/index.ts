@@ -1,1 +1,38 @@
-export {};
+/**
+ * @trx/participant — the participant runtime. A service's handler writes only its
+ * business logic; the runtime makes it a branch of a distributed transaction: a local
+ * Postgres transaction that records the branch in `trx_branch` and ends with
+ * `PREPARE TRANSACTION` (the durable yes-vote), a vote recorded by the coordinator before
+ * the handler answers, decisions applied from the service's queue on `trx-events`
+ * (idempotently, by any replica), and recovery of prepared branches on start and
+ * periodically (presumed abort for transactions the coordinator never heard of).
+ *
+ * @example
+ *   const participant = await Participant.start({
+ *     service: 'account-service', instance: 'account-service-1',
+ *     dataSource, coordinator, broker, logger,
+ *   });
+ *   // In an HTTP handler: a branch when the x-transaction-id header is present, else a local commit.
+ *   const balance = await participant.run(req.header(TRANSACTION_HEADER), (manager) =>
+ *     withdraw(manager, accountId, cents),
+ *   );
+ *   // Map runtime refusals and outages to HTTP in one place:
+ *   const answer = participantErrorAnswer(err); // { httpStatus: 409, body: { error: 'transaction-decided', ... } }
+ *   await participant.stop();
+ */
+export { Participant, type ParticipantOptions } from './participant';
+export type { RecoveryReport } from './recovery';
+export type { ParticipantBroker, DecisionMessage, ConsumeResult, ConsumerHandle } from './ports';
+export {
+  ParticipantError,
+  BranchRefusedError,
+  UnknownTransactionError,
+  InvalidTransactionIdError,
+  TooManyPreparedError,
+  CoordinatorUnreachableError,
+  ParticipantStoppedError,
+  participantErrorAnswer,
+  type ErrorAnswer,
+} from './errors';
+export { BRANCH_TABLE } from './branch-sql';
+export { PreparedTransactionsDisabledError } from '@trx/db';

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { makeGid, gidPrefix } from '@trx/protocol';
+import { PgCodes, pgCode } from '@trx/db';
+import { InvalidTransactionIdError } from './errors';
+
+/**
+ * The SQL of the runtime. Its own table `trx_branch` holds one row per branch, written in
+ * the branch's own transaction: after COMMIT PREPARED the row exists, after a rollback it
+ * doesn't. That is how a decision for a gid that is no longer prepared is told apart.
+ */
+export const BRANCH_TABLE = 'trx_branch';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What makeGid can produce from a validated service, uuid and hex key: nothing to escape. */
+const SAFE_GID = /^[a-z0-9:-]{1,200}$/;
+
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+export function assertTransactionId(transactionId: string): string {
+  if (typeof transactionId !== 'string' || !UUID.test(transactionId)) {
+    throw new InvalidTransactionIdError(String(transactionId));
+  }
+  return transactionId.toLowerCase();
+}
+
+/** A new gid for a branch of `transactionId`: service, transaction and a random branch key. */
+export function newGid(service: string, transactionId: string): string {
+  return makeGid(service, assertTransactionId(transactionId), randomBytes(6).toString('hex'));
+}
+
+/**
+ * The gid as an SQL string literal. PREPARE / COMMIT PREPARED take no parameters, so the
+ * gid is checked against the alphabet of makeGid and quoted.
+ */
+export function gidLiteral(gid: string): string {
+  if (!SAFE_GID.test(gid)) throw new Error(`refusing an unsafe gid in SQL: ${JSON.stringify(gid)}`);
+  return `'${gid.replace(/'/g, "''")}'`;
+}
+
+export async function createBranchTable(db: Queryable): Promise<void> {
+  try {
+    await db.query(
+      `CREATE TABLE IF NOT EXISTS ${BRANCH_TABLE} (
+         gid text PRIMARY KEY,
+         transaction_id text NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now())`,
+    );
+  } catch (err) {
+    // Two replicas starting together can both pass IF NOT EXISTS; the loser sees a duplicate.
+    if (pgCode(err) !== PgCodes.uniqueViolation && pgCode(err) !== '42P07') throw err;
+  }
+}
+
+export async function insertBranch(db: Queryable, gid: string, transactionId: string): Promise<void> {
+  await db.query(`INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES ($1, $2)`, [gid, transactionId]);
+}
+
+export async function branchRowExists(db: Queryable, gid: string): Promise<boolean> {
+  const rows = (await db.query(`SELECT 1 FROM ${BRANCH_TABLE} WHERE gid = $1`, [gid])) as unknown[];
+  return rows.length > 0;
+}
+
+export async function isPrepared(db: Queryable, gid: string): Promise<boolean> {
+  const rows = (await db.query(
+    'SELECT 1 FROM pg_prepared_xacts WHERE database = current_database() AND gid = $1',
+    [gid],
+  )) as unknown[];
+  return rows.length > 0;
+}
+
+/** This service's prepared gids in this database, prepared before `before`. */
+export async function listPreparedBefore(db: Queryable, service: string, before: Date): Promise<string[]> {
+  const rows = (await db.query(
+    `SELECT gid FROM pg_prepared_xacts
+      WHERE database = current_database() AND gid LIKE $1 || '%' AND prepared < $2
+      ORDER BY prepared`,
+    [gidPrefix(service), before],
+  )) as { gid: string }[];
+  return rows.map((r) => r.gid);
+}

@@ -1,0 +1,130 @@
+/**
+ * Errors of @trx/participant. Each carries the HTTP answer a service should give
+ * (`httpStatus`, kebab-case `code`) and whether the caller may retry. Check them by
+ * `name`: two copies of this library can exist in a workspace.
+ */
+
+export abstract class ParticipantError extends Error {
+  abstract readonly code: string;
+  abstract readonly httpStatus: number;
+  abstract readonly retryable: boolean;
+}
+
+/** The coordinator answered `transaction-decided`: the branch came too late and was rolled back. */
+export class BranchRefusedError extends ParticipantError {
+  override readonly name = 'BranchRefusedError';
+  readonly code = 'transaction-decided';
+  readonly httpStatus = 409;
+  readonly retryable = false;
+  constructor(
+    readonly transactionId: string,
+    readonly gid: string,
+  ) {
+    super(`transaction ${transactionId} is already decided; branch ${gid} was refused and rolled back`);
+  }
+}
+
+/** The coordinator does not know the transaction named by the caller. */
+export class UnknownTransactionError extends ParticipantError {
+  override readonly name = 'UnknownTransactionError';
+  readonly code = 'unknown-transaction';
+  readonly httpStatus = 404;
+  readonly retryable = false;
+  constructor(readonly transactionId: string) {
+    super(`the coordinator does not know transaction ${transactionId}`);
+  }
+}
+
+/** The transaction id given by the caller is not a uuid. */
+export class InvalidTransactionIdError extends ParticipantError {
+  override readonly name = 'InvalidTransactionIdError';
+  readonly code = 'invalid-transaction-id';
+  readonly httpStatus = 400;
+  readonly retryable = false;
+  constructor(readonly transactionId: string) {
+    super(`transaction id must be a uuid, got "${transactionId.slice(0, 80)}"`);
+  }
+}
+
+/** SQLSTATE 53200 at PREPARE: max_prepared_transactions is reached. The branch voted no; retry later. */
+export class TooManyPreparedError extends ParticipantError {
+  override readonly name = 'TooManyPreparedError';
+  readonly code = 'too-many-prepared';
+  readonly httpStatus = 503;
+  readonly retryable = true;
+  constructor(
+    readonly transactionId: string,
+    readonly gid: string,
+  ) {
+    super(
+      `cannot prepare branch ${gid}: the database reached max_prepared_transactions; ` +
+        `the branch voted no, retry later (or raise max_prepared_transactions)`,
+    );
+  }
+}
+
+/**
+ * The yes-vote could not be recorded because the coordinator did not answer. The branch
+ * stays prepared; recovery finishes it once the coordinator decides (it times out).
+ * Used only when the coordinator client threw something that is not already its own
+ * `CoordinatorUnavailableError` (which is passed through as is).
+ */
+export class CoordinatorUnreachableError extends ParticipantError {
+  override readonly name = 'CoordinatorUnavailableError';
+  readonly code = 'coordinator-unavailable';
+  readonly httpStatus = 503;
+  readonly retryable = true;
+  constructor(
+    readonly transactionId: string,
+    cause: unknown,
+  ) {
+    super(`the coordinator could not be reached for transaction ${transactionId}: ${messageOf(cause)}`);
+  }
+}
+
+/** The participant was stopped; no new branches are accepted. */
+export class ParticipantStoppedError extends ParticipantError {
+  override readonly name = 'ParticipantStoppedError';
+  readonly code = 'service-stopping';
+  readonly httpStatus = 503;
+  readonly retryable = true;
+  constructor() {
+    super('the participant is stopping and accepts no new work');
+  }
+}
+
+export interface ErrorAnswer {
+  httpStatus: number;
+  body: { error: string; message: string; retryable?: boolean };
+}
+
+/**
+ * The HTTP answer for an error thrown by `Participant.run*` that is not the work's own:
+ * protocol refusals, coordinator outages, prepare limits. Undefined for anything else,
+ * so the service maps its business errors itself.
+ */
+export function participantErrorAnswer(err: unknown): ErrorAnswer | undefined {
+  const name = (err as Error | null)?.name;
+  const e = err as Partial<ParticipantError>;
+  if (name === 'CoordinatorUnavailableError') {
+    const body = { error: 'coordinator-unavailable', message: messageOf(err), retryable: true };
+    return { httpStatus: 503, body };
+  }
+  if (err instanceof ParticipantError || (e.code && e.httpStatus && name && PARTICIPANT_ERRORS.has(name))) {
+    const body = { error: e.code!, message: messageOf(err), ...(e.retryable ? { retryable: true } : {}) };
+    return { httpStatus: e.httpStatus!, body };
+  }
+  return undefined;
+}
+
+const PARTICIPANT_ERRORS = new Set([
+  'BranchRefusedError',
+  'UnknownTransactionError',
+  'InvalidTransactionIdError',
+  'TooManyPreparedError',
+  'ParticipantStoppedError',
+]);
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,42 @@
+/**
+ * What the runtime needs from the broker. `Broker` of @trx/messaging satisfies it; the
+ * runtime depends on this shape only, so two copies of the messaging library (or a
+ * broker of a test) fit as well.
+ */
+export interface DecisionMessage {
+  routingKey: string;
+  messageId: string | undefined;
+  body: unknown;
+  redelivered: boolean;
+}
+
+export type ConsumeResult = 'ack' | 'requeue' | 'reject';
+
+export interface ConsumerHandle {
+  cancel(): Promise<void>;
+}
+
+export interface ParticipantBroker {
+  /** Declares (idempotently) the queue of this service's decisions, bound to its routing key. */
+  declareDecisionQueue(service: string): Promise<string>;
+  consume(
+    queue: string,
+    handler: (message: DecisionMessage) => Promise<ConsumeResult>,
+    options?: { prefetch?: number },
+  ): Promise<ConsumerHandle>;
+  isConnected(): boolean;
+}
+
+/** Waits `ms`, or less when `signal` aborts (then resolves early, never rejects). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,106 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from '@trx/logging';
+import {
+  decisionOf,
+  parseGid,
+  type CoordinatorApi,
+  type Decision,
+  type TransactionView,
+} from '@trx/protocol';
+import { finishBranch } from './branch-finisher';
+import { listPreparedBefore } from './branch-sql';
+import { messageOf } from './errors';
+
+export interface RecoveryReport {
+  committed: number;
+  rolledBack: number;
+  /** Left prepared: still undecided, or the coordinator could not be asked. */
+  pending: number;
+}
+
+export interface RecoveryOptions {
+  service: string;
+  dataSource: DataSource;
+  coordinator: CoordinatorApi;
+  logger: Logger;
+  clock: () => Date;
+  /** Only branches prepared at least this long ago: younger ones may still be voting. */
+  minAgeMs: number;
+}
+
+/**
+ * Finishes this service's prepared transactions by asking the coordinator how each ended:
+ * after a crash, a lost decision message, or a vote the coordinator never received.
+ * A transaction the coordinator never heard of is rolled back (presumed abort).
+ */
+export async function recoverOnce(o: RecoveryOptions): Promise<RecoveryReport> {
+  const report: RecoveryReport = { committed: 0, rolledBack: 0, pending: 0 };
+  const before = new Date(o.clock().getTime() - o.minAgeMs);
+  const gids = await listPreparedBefore(o.dataSource, o.service, before);
+  for (let i = 0; i < gids.length; i++) {
+    const gid = gids[i]!;
+    const transactionId = parseGid(gid)?.transactionId;
+    if (!transactionId) {
+      o.logger.error({ gid }, 'prepared gid with our prefix but unparseable; left alone');
+      report.pending++;
+      continue;
+    }
+    const verdict = await askCoordinator(o, transactionId, gid);
+    if (verdict === 'unreachable') {
+      report.pending += gids.length - i; // no use asking again for the rest this round
+      break;
+    }
+    if (verdict === 'pending') {
+      report.pending++;
+      continue;
+    }
+    const done = await finish(o, { transactionId, gid, branchId: verdict.branchId }, verdict.decision);
+    if (done === 'committed') report.committed++;
+    else if (done === 'rolled-back') report.rolledBack++;
+    else report.pending++;
+  }
+  if (gids.length > 0) o.logger.info({ ...report }, 'recovery round finished');
+  return report;
+}
+
+type Verdict = 'pending' | 'unreachable' | { decision: Decision; branchId?: string };
+
+async function askCoordinator(o: RecoveryOptions, transactionId: string, gid: string): Promise<Verdict> {
+  let view: TransactionView;
+  try {
+    view = await o.coordinator.get(transactionId);
+  } catch (err) {
+    if ((err as Error).name === 'TransactionNotFoundError') return { decision: 'rollback' };
+    o.logger.warn({ transactionId, gid, err: messageOf(err) }, 'recovery could not ask the coordinator');
+    return 'unreachable';
+  }
+  const branch = view.branches.find((b) => b.gid === gid);
+  const decision = decisionOf(view.status);
+  if (!decision) return 'pending'; // still active: its decision (or its timeout) will come
+  // A decided transaction that never counted this branch decided without it: roll it back.
+  if (!branch) return { decision: 'rollback' };
+  return { decision, branchId: branch.id };
+}
+
+async function finish(
+  o: RecoveryOptions,
+  ids: { transactionId: string; gid: string; branchId?: string },
+  decision: Decision,
+): Promise<'committed' | 'rolled-back' | 'failed'> {
+  const log = o.logger.child(ids);
+  try {
+    const { outcome } = await finishBranch(o.dataSource, o.logger, ids, decision);
+    log.info({ decision, outcome }, 'recovery finished branch');
+    if (ids.branchId) {
+      await o.coordinator
+        .recordOutcome(ids.transactionId, ids.branchId, { outcome })
+        .catch((err) =>
+          log.warn({ err: messageOf(err) }, 'could not record the outcome with the coordinator'),
+        );
+    }
+    return outcome;
+  } catch (err) {
+    log.warn({ err: messageOf(err), decision }, 'recovery could not finish branch; next round retries');
+    return 'failed';
+  }
+}
