@@ -29,7 +29,7 @@ export interface RegistrationOptions {
 }
 
 export interface Registration {
-  /** Stops keeping the registration and removes it from the agent. Never throws. */
+  /** Stops keeping the registration and removes it from the agent. Idempotent; never throws. */
   deregister(): Promise<void>;
 }
 
@@ -61,8 +61,11 @@ export async function registerService(options: RegistrationOptions): Promise<Reg
     logger.warn({ err }, 'consul agent unreachable; registering when it answers');
   }
   const keeper = keepRegistered(consul, definition, options.resyncIntervalMs ?? 10_000, logger);
+  let deregistered = false;
   return {
     async deregister() {
+      if (deregistered) return;
+      deregistered = true;
       await keeper.stop();
       try {
         const known = await consul.deregister(options.instanceId);
