@@ -23,7 +23,13 @@ export interface ServiceDefinition {
   port: number;
   tags?: string[];
   meta?: Record<string, string>;
-  check: { name: string; http: string; interval: string; timeout: string; deregistercriticalserviceafter: string };
+  check: {
+    name: string;
+    http: string;
+    interval: string;
+    timeout: string;
+    deregistercriticalserviceafter: string;
+  };
 }
 
 export interface BlockingQuery {
@@ -51,7 +57,11 @@ export function statusOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-export function createConsulClient(consulUrl: string, token?: string, requestTimeoutMs = 5_000): ConsulClient {
+export function createConsulClient(
+  consulUrl: string,
+  token?: string,
+  requestTimeoutMs = 5_000,
+): ConsulClient {
   let parsed: URL;
   try {
     parsed = new URL(consulUrl);
@@ -97,11 +107,17 @@ export function createConsulClient(consulUrl: string, token?: string, requestTim
         query.index === undefined
           ? common
           : // the request must outlive the wait Consul holds it for (plus its jitter of wait/16)
-            { index: query.index, wait: `${query.waitMs}ms`, timeout: Math.ceil((query.waitMs ?? 0) * 1.1) + 1_000 };
-      const [res, body] = (await consul.health.service({ service, passing: true, ctx, ...blocking } as never)) as [
-        { headers: Record<string, string | undefined> },
-        HealthEntry[],
-      ];
+            {
+              index: query.index,
+              wait: `${query.waitMs}ms`,
+              timeout: Math.ceil((query.waitMs ?? 0) * 1.1) + 1_000,
+            };
+      const [res, body] = (await consul.health.service({
+        service,
+        passing: true,
+        ctx,
+        ...blocking,
+      } as never)) as [{ headers: Record<string, string | undefined> }, HealthEntry[]];
       return { index: res.headers['x-consul-index'], urls: toUrls(body) };
     },
     close() {

@@ -100,7 +100,12 @@ export function serviceDefinition(options: RegistrationOptions): ServiceDefiniti
 }
 
 /** The resync loop: a timer that never keeps the process alive, stopped before deregistering. */
-function keepRegistered(consul: ConsulClient, definition: ServiceDefinition, everyMs: number, logger: Logger) {
+function keepRegistered(
+  consul: ConsulClient,
+  definition: ServiceDefinition,
+  everyMs: number,
+  logger: Logger,
+) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;

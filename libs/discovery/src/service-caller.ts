@@ -20,14 +20,21 @@ export interface ServiceCaller {
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** True when the request never reached the instance, so it is safe to send it to another one. */
+/** node's ClientRequest, or follow-redirects' wrapper of it when redirects are enabled. */
+interface SentRequest {
+  reusedSocket?: boolean;
+  _currentRequest?: { reusedSocket?: boolean };
+}
+
 export function isConnectFailure(err: unknown): boolean {
-  const failure = err as { code?: string; response?: unknown; request?: { reusedSocket?: boolean } } | null;
+  const failure = err as { code?: string; response?: unknown; request?: SentRequest } | null;
   if (!failure || failure.response || typeof failure.code !== 'string') return false;
   if (CONNECT_ERRORS.has(failure.code)) return true;
   // A reset on a kept-alive socket is the instance closing an idle connection as we reused it
   // (Node's documented keep-alive race), not a request it received. A reset on a fresh socket
   // may come after the instance got the request, so it is not retried: calls aren't idempotent.
-  return failure.code === 'ECONNRESET' && failure.request?.reusedSocket === true;
+  const sent = failure.request?._currentRequest ?? failure.request;
+  return failure.code === 'ECONNRESET' && sent?.reusedSocket === true;
 }
 
 export function createServiceCaller(options: ServiceCallerOptions): ServiceCaller {
@@ -35,6 +42,7 @@ export function createServiceCaller(options: ServiceCallerOptions): ServiceCalle
   const client: AxiosInstance = axios.create({
     httpAgent: agent,
     timeout: options.timeoutMs ?? 10_000,
+    maxRedirects: 0, // services answer directly; a redirect is an answer for the caller to see
     validateStatus: () => true, // callers map statuses themselves
   });
   const cursor = new Map<string, number>();

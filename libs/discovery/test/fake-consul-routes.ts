@@ -90,7 +90,11 @@ function register(state: ConsulState, raw: string, token: string | undefined, re
 
 function deregister(state: ConsulState, id: string, res: http.ServerResponse) {
   if (!state.registrations.delete(id)) {
-    return text(res, 404, `Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`);
+    return text(
+      res,
+      404,
+      `Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`,
+    );
   }
   bump(state);
   return text(res, 200, '');
@@ -99,13 +103,21 @@ function deregister(state: ConsulState, id: string, res: http.ServerResponse) {
 function getService(state: ConsulState, id: string, res: http.ServerResponse) {
   const r = state.registrations.get(id);
   if (!r) return text(res, 404, `unknown service ID: ${id}`);
-  const definition = { ...service(r), ContentHash: `${r.createIndex.toString(16)}${state.index.toString(16)}` };
+  const definition = {
+    ...service(r),
+    ContentHash: `${r.createIndex.toString(16)}${state.index.toString(16)}`,
+  };
   res.setHeader('X-Consul-ContentHash', definition.ContentHash);
   return json(res, 200, definition);
 }
 
 /** A blocking query: with `index` at or past the current index, hold the request until a change or `wait`. */
-async function healthService(state: ConsulState, name: string, query: Record<string, string>, res: http.ServerResponse) {
+async function healthService(
+  state: ConsulState,
+  name: string,
+  query: Record<string, string>,
+  res: http.ServerResponse,
+) {
   const index = query.index === undefined ? undefined : Number(query.index);
   if (index !== undefined && index >= state.index) {
     const waitMs = Math.min(parseDuration(query.wait) ?? 300_000, 600_000);
@@ -119,7 +131,7 @@ async function healthService(state: ConsulState, name: string, query: Record<str
   }
   const entries = [...state.registrations.values()]
     .filter((r) => r.name === name)
-    .filter((r) => query.passing === undefined || query.passing === 'false' ? true : r.status === 'passing')
+    .filter((r) => (query.passing === undefined || query.passing === 'false' ? true : r.status === 'passing'))
     .map((r) => healthEntry(state, r));
   res.setHeader('X-Consul-Index', String(state.index));
   res.setHeader('X-Consul-KnownLeader', 'true');
@@ -145,11 +157,36 @@ function healthEntry(state: ConsulState, r: FakeRegistration) {
   const check = (r.body.Check as { Name?: string; CheckID?: string } | undefined) ?? {};
   const base = { Node: NODE, Notes: '', CreateIndex: r.createIndex, ModifyIndex: state.index };
   return {
-    Node: { ID: '40e4a748-2192-161a-0510-9bf59fe950b5', Node: NODE, Address: state.nodeAddress, Datacenter: 'dc1' },
+    Node: {
+      ID: '40e4a748-2192-161a-0510-9bf59fe950b5',
+      Node: NODE,
+      Address: state.nodeAddress,
+      Datacenter: 'dc1',
+    },
     Service: { ...service(r), CreateIndex: r.createIndex, ModifyIndex: state.index },
     Checks: [
-      { ...base, CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Output: 'Agent alive and reachable', ServiceID: '', ServiceName: '', ServiceTags: [], Type: '' },
-      { ...base, CheckID: check.CheckID ?? `service:${r.id}`, Name: check.Name ?? `Service '${r.name}' check`, Status: r.status, Output: '', ServiceID: r.id, ServiceName: r.name, ServiceTags: r.tags, Type: 'http' },
+      {
+        ...base,
+        CheckID: 'serfHealth',
+        Name: 'Serf Health Status',
+        Status: 'passing',
+        Output: 'Agent alive and reachable',
+        ServiceID: '',
+        ServiceName: '',
+        ServiceTags: [],
+        Type: '',
+      },
+      {
+        ...base,
+        CheckID: check.CheckID ?? `service:${r.id}`,
+        Name: check.Name ?? `Service '${r.name}' check`,
+        Status: r.status,
+        Output: '',
+        ServiceID: r.id,
+        ServiceName: r.name,
+        ServiceTags: r.tags,
+        Type: 'http',
+      },
     ],
   };
 }

@@ -65,7 +65,9 @@ describe('registering an instance with the Consul agent', () => {
     });
     const seen = consul.requests.length;
     // the resync timer runs every 50 ms; a deadline well past that shows it stopped
-    await expect(waitFor(() => consul.requests.length > seen, { timeoutMs: 300 })).rejects.toThrow(/timed out/);
+    await expect(waitFor(() => consul.requests.length > seen, { timeoutMs: 300 })).rejects.toThrow(
+      /timed out/,
+    );
   });
 
   it('registers again when the agent forgets it (agent restart)', async () => {
@@ -77,9 +79,11 @@ describe('registering an instance with the Consul agent', () => {
       description: 're-registration',
     });
     expect(again.body).toMatchObject({ Name: 'account-service', Port: 8081 });
-    expect(consul.requests.some((r) => r.method === 'GET' && r.path === '/v1/agent/service/account-service-host-1')).toBe(
-      true,
-    );
+    expect(
+      consul.requests.some(
+        (r) => r.method === 'GET' && r.path === '/v1/agent/service/account-service-host-1',
+      ),
+    ).toBe(true);
   });
 
   it('sends the ACL token as X-Consul-Token on every request', async () => {

@@ -15,10 +15,16 @@ export interface Replica {
   kill(): Promise<void>;
 }
 
-export async function startReplica(name: string): Promise<Replica> {
+export interface ReplicaOptions {
+  /** Drop the connection after receiving /whoami, as a replica that crashes mid-request does. */
+  resetOnWhoami?: boolean;
+}
+
+export async function startReplica(name: string, options: ReplicaOptions = {}): Promise<Replica> {
   const replica = { name, port: 0, url: '', hits: 0 } as Replica;
   const server = http.createServer((req, res) => {
     if (req.url === '/whoami') replica.hits += 1;
+    if (req.url === '/whoami' && options.resetOnWhoami) return req.socket.destroy();
     const status = req.url === '/whoami' || req.url === '/health/ready' ? 200 : 404;
     res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ name }));
   });
