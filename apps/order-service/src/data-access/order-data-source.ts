@@ -1,0 +1,32 @@
+import { DataSource } from 'typeorm';
+import { ensureDatabase, runMigrationsLocked } from '@trx/db';
+import { orderEntities } from './order-entities';
+import { OrderSchema1732400000000 } from './migrations/1732400000000-order-schema';
+
+export interface OrderDataSourceOptions {
+  url: string;
+  poolSize: number;
+}
+
+/** Creates the order database on first start, connects, and migrates it (one replica at a time). */
+export async function openOrderDataSource(options: OrderDataSourceOptions): Promise<DataSource> {
+  await ensureDatabase(options.url);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: orderEntities,
+    migrations: [OrderSchema1732400000000],
+    migrationsTableName: 'order_migrations',
+    synchronize: false,
+    logging: false,
+    extra: { max: options.poolSize },
+  });
+  await dataSource.initialize();
+  try {
+    await runMigrationsLocked(dataSource);
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+  return dataSource;
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { routingKeys, type OrderConfirmedEvent } from '@trx/protocol';
+import type { OrderStore } from '../domain/ports';
+import type { OrderRecord, OrderStatus } from '../domain/order-types';
+import { OrderEntity } from './order-entities';
+
+/** What the repository needs of the participant runtime: run work as this service's branch. */
+export interface BranchRunner {
+  runBranch<T>(transactionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T>;
+}
+
+/** Orders and their outbox rows. The confirmed order and its event share one prepared branch. */
+export class OrderRepository implements OrderStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly branches: BranchRunner,
+  ) {}
+
+  async recordInBranch(transactionId: string, order: OrderRecord): Promise<void> {
+    const event = confirmedEvent(order);
+    await this.branches.runBranch(transactionId, async (manager) => {
+      await manager.getRepository(OrderEntity).insert(toEntity(order));
+      // The outbox row id is the event's message id, so a re-published event dedupes downstream.
+      await manager.query(
+        'INSERT INTO outbox (id, routing_key, body, transaction_id) VALUES ($1, $2, $3, $4)',
+        [event.messageId, routingKeys.orderConfirmed, JSON.stringify(event), transactionId],
+      );
+    });
+  }
+
+  async recordRejected(order: OrderRecord): Promise<void> {
+    await this.dataSource.getRepository(OrderEntity).insert(toEntity(order));
+  }
+
+  async findById(id: string): Promise<OrderRecord | undefined> {
+    const row = await this.dataSource.getRepository(OrderEntity).findOneBy({ id });
+    return row ? toRecord(row) : undefined;
+  }
+
+  async findByCustomer(customerId: number, limit = 100): Promise<OrderRecord[]> {
+    const rows = await this.dataSource
+      .getRepository(OrderEntity)
+      .find({ where: { customerId }, order: { createdAt: 'DESC' }, take: limit });
+    return rows.map(toRecord);
+  }
+
+  /** The committed CONFIRMED order placed with an Idempotency-Key, if any. */
+  async findConfirmedByKey(idempotencyKey: string): Promise<OrderRecord | undefined> {
+    const row = await this.dataSource
+      .getRepository(OrderEntity)
+      .findOneBy({ idempotencyKey, status: 'CONFIRMED' });
+    return row ? toRecord(row) : undefined;
+  }
+}
+
+function confirmedEvent(order: OrderRecord): OrderConfirmedEvent {
+  return {
+    messageId: randomUUID(),
+    type: 'order.confirmed',
+    occurredAt: new Date().toISOString(),
+    orderId: order.id,
+    transactionId: order.transactionId!,
+    customerId: order.customerId,
+    productId: order.productId,
+    quantity: order.quantity,
+    unitPrice: order.unitPrice!,
+    total: order.total!,
+  };
+}
+
+function toEntity(order: OrderRecord): OrderEntity {
+  return {
+    id: order.id,
+    status: order.status,
+    customerId: order.customerId,
+    productId: order.productId,
+    quantity: order.quantity,
+    unitPrice: order.unitPrice === null ? null : order.unitPrice.toFixed(2),
+    total: order.total === null ? null : order.total.toFixed(2),
+    transactionId: order.transactionId,
+    reason: order.reason,
+    idempotencyKey: order.idempotencyKey,
+    createdAt: new Date(order.createdAt),
+  };
+}
+
+function toRecord(row: OrderEntity): OrderRecord {
+  return {
+    id: row.id,
+    status: row.status as OrderStatus,
+    customerId: row.customerId,
+    productId: row.productId,
+    quantity: row.quantity,
+    unitPrice: row.unitPrice === null ? null : Number(row.unitPrice),
+    total: row.total === null ? null : Number(row.total),
+    transactionId: row.transactionId,
+    reason: row.reason,
+    idempotencyKey: row.idempotencyKey,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

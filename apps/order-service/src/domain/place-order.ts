@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@trx/logging';
+import {
+  CoordinatorUnreachableError,
+  InjectedFaultError,
+  OrderRefusedError,
+  failureCode,
+} from './order-errors';
+import type { AccountGateway, OrderStore, ProductGateway, TransactionGateway } from './ports';
+import { fromCents, toCents, type FaultPoint, type OrderRecord, type PlaceOrderInput } from './order-types';
+
+export interface PlaceOrderDeps {
+  products: ProductGateway;
+  accounts: AccountGateway;
+  transactions: TransactionGateway;
+  orders: OrderStore;
+  logger: Logger;
+  transactionTimeoutMs: number;
+  clock?: () => Date;
+}
+
+export type PlaceOrderResult =
+  | { outcome: 'confirmed'; order: OrderRecord }
+  | { outcome: 'failed'; order: OrderRecord; error: Error & { code?: string } };
+
+/**
+ * The place-order use case: begin a distributed transaction, reserve the stock, withdraw
+ * the price, record the order (and its order.confirmed outbox row) as this service's own
+ * branch, then ask the coordinator to commit. Any failure before the commit rolls the
+ * transaction back and keeps the order as REJECTED with the reason.
+ *
+ * Throws CoordinatorUnreachableError when the coordinator can't be reached at begin
+ * (nothing stored) or at commit (the order's fate is the coordinator's, so no REJECTED row).
+ */
+export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const transaction = await deps.transactions.begin(deps.transactionTimeoutMs);
+  const draft = newOrder(input, transaction.id, (deps.clock ?? (() => new Date()))());
+  const log = deps.logger.child({ transactionId: transaction.id, orderId: draft.id });
+  let order = draft;
+  try {
+    order = await prepareBranches(deps, input, draft);
+  } catch (err) {
+    return reject(deps, order, err as Error, log);
+  }
+  try {
+    await deps.transactions.commit(transaction.id);
+  } catch (err) {
+    if ((err as Error).name !== 'CoordinatorUnreachableError') return reject(deps, order, err as Error, log);
+    log.warn({ err }, 'commit went unanswered; the order is decided by the coordinator');
+    throw new CoordinatorUnreachableError((err as Error).message, {
+      orderId: order.id,
+      transactionId: transaction.id,
+    });
+  }
+  log.info({ outcome: 'confirmed', total: order.total }, 'order confirmed');
+  return { outcome: 'confirmed', order };
+}
+
+/** Every step up to the yes-vote of the order's own branch; resolves with the order to commit. */
+async function prepareBranches(
+  deps: PlaceOrderDeps,
+  input: PlaceOrderInput,
+  draft: OrderRecord,
+): Promise<OrderRecord> {
+  const transactionId = draft.transactionId!;
+  const reservation = await deps.products.reserve(transactionId, input.productId, input.quantity);
+  const totalCents = toCents(reservation.unitPrice) * input.quantity;
+  const priced = { ...draft, unitPrice: reservation.unitPrice, total: fromCents(totalCents) };
+  injectFault(input.fault, 'after-reservation');
+  await pay(deps.accounts, transactionId, input.customerId, priced.total);
+  injectFault(input.fault, 'after-withdrawal');
+  const confirmed: OrderRecord = { ...priced, status: 'CONFIRMED' };
+  await deps.orders.recordInBranch(transactionId, confirmed);
+  injectFault(input.fault, 'before-commit');
+  return confirmed;
+}
+
+/** Withdraws from the customer's first account that can pay. */
+async function pay(accounts: AccountGateway, transactionId: string, customerId: number, amount: number) {
+  const candidates = await accounts.accountsOf(customerId);
+  if (candidates.length === 0) {
+    throw new OrderRefusedError('unknown-customer', `customer ${customerId} has no account`);
+  }
+  for (const account of candidates) {
+    if (await accounts.withdraw(transactionId, account.id, amount)) return account.id;
+  }
+  throw new OrderRefusedError(
+    'insufficient-funds',
+    `no account of customer ${customerId} can pay ${amount.toFixed(2)}`,
+  );
+}
+
+async function reject(
+  deps: PlaceOrderDeps,
+  order: OrderRecord,
+  error: Error,
+  log: Logger,
+): Promise<PlaceOrderResult> {
+  const reason = failureCode(error);
+  const level = reason === 'internal-error' ? 'error' : 'info';
+  log[level]({ outcome: 'rejected', reason, err: error }, 'order rejected');
+  await deps.transactions.rollback(order.transactionId!, reason).catch((err: Error) => {
+    // The coordinator's timeout rolls the transaction back anyway; the branches follow it.
+    log.warn({ err }, 'rollback request failed; the transaction will time out');
+  });
+  const rejected: OrderRecord = { ...order, status: 'REJECTED', reason };
+  await deps.orders.recordRejected(rejected);
+  return { outcome: 'failed', order: rejected, error };
+}
+
+function injectFault(fault: FaultPoint | undefined, point: FaultPoint): void {
+  if (fault === point) throw new InjectedFaultError(point);
+}
+
+function newOrder(input: PlaceOrderInput, transactionId: string, now: Date): OrderRecord {
+  return {
+    id: randomUUID(),
+    status: 'REJECTED',
+    customerId: input.customerId,
+    productId: input.productId,
+    quantity: input.quantity,
+    unitPrice: null,
+    total: null,
+    transactionId,
+    reason: null,
+    idempotencyKey: input.idempotencyKey ?? null,
+    createdAt: now.toISOString(),
+  };
+}

@@ -1,0 +1,31 @@
+import type { TransactionView } from '@trx/protocol';
+import type { Account, OrderRecord, Reservation } from './order-types';
+
+/**
+ * What the place-order use case needs from the outside world. Implementations live in
+ * data-access/ (HTTP gateways, repositories) so the rules stay free of express and SQL.
+ * Gateways throw the errors of ./order-errors.
+ */
+export interface ProductGateway {
+  reserve(transactionId: string, productId: number, quantity: number): Promise<Reservation>;
+}
+
+export interface AccountGateway {
+  accountsOf(customerId: number): Promise<Account[]>;
+  /** Resolves true when withdrawn, false when the account can't pay (insufficient funds). */
+  withdraw(transactionId: string, accountId: number, amount: number): Promise<boolean>;
+}
+
+/** The coordinator as the initiator uses it. */
+export interface TransactionGateway {
+  begin(timeoutMs: number): Promise<TransactionView>;
+  commit(transactionId: string): Promise<TransactionView>;
+  rollback(transactionId: string, reason: string): Promise<void>;
+}
+
+export interface OrderStore {
+  /** Inserts the CONFIRMED order and its order.confirmed outbox row as this service's branch (prepared, voted yes). */
+  recordInBranch(transactionId: string, order: OrderRecord): Promise<void>;
+  /** A plain local insert of the REJECTED order. */
+  recordRejected(order: OrderRecord): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import type { ErrorBody } from '@trx/protocol';
+import type { OrderRecord } from '../domain/order-types';
+
+/** The one table of error code → HTTP status (409 = refused/rolled back, 425 = in progress, 5xx = retry). */
+const STATUS_BY_CODE: Record<string, number> = {
+  'invalid-request': 400,
+  'order-not-found': 404,
+  'insufficient-stock': 409,
+  'insufficient-funds': 409,
+  'unknown-product': 409,
+  'unknown-customer': 409,
+  'transaction-rolled-back': 409,
+  'idempotency-key-reused': 422,
+  'request-in-progress': 425,
+  'injected-fault': 500,
+  'internal-error': 500,
+  'participant-unavailable': 503,
+  'coordinator-unavailable': 503,
+};
+
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+  readonly code = 'invalid-request';
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class OrderNotFoundError extends Error {
+  override readonly name = 'OrderNotFoundError';
+  readonly code = 'order-not-found';
+  readonly retryable = false;
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} does not exist`);
+  }
+}
+
+export function statusOf(code: string): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}
+
+/** The answer for an order that was kept REJECTED. Retryable outages answer without the order shape. */
+export function rejectedOrderAnswer(order: OrderRecord, error: Error & { code?: string }): Answer {
+  const code = order.reason ?? 'internal-error';
+  const status = statusOf(code);
+  const details = { orderId: order.id, transactionId: order.transactionId };
+  if (status === 503) {
+    return { status, body: { error: code, message: error.message, retryable: true, details } };
+  }
+  if (code === 'internal-error') {
+    return { status, body: { error: code, message: 'the order failed unexpectedly', details } };
+  }
+  const body = { id: order.id, status: order.status, error: code, message: error.message };
+  return { status, body: { ...body, transactionId: order.transactionId } };
+}
+
+/** The answer for a thrown error: known codes keep their message, anything else is a bare internal-error. */
+export function errorAnswer(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
+  const e = err as { code?: unknown; message?: string; details?: unknown; retryable?: unknown } | null;
+  const code = typeof e?.code === 'string' && e.code in STATUS_BY_CODE ? e.code : undefined;
+  if (!code || code === 'internal-error') {
+    const body: ErrorBody = { error: 'internal-error', message: 'an unexpected error occurred' };
+    return { status: 500, body, internal: true };
+  }
+  const body: ErrorBody = { error: code, message: e?.message ?? code };
+  if (e?.details !== undefined) body.details = e.details;
+  if (e?.retryable === true) body.retryable = true;
+  return { status: statusOf(code), body, internal: false };
+}

@@ -1,0 +1,30 @@
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import type { Logger } from '@trx/logging';
+import { errorAnswer, InvalidRequestError } from './error-mapper';
+
+/** The express app: JSON in, routers, and the one place errors become answers. */
+export function createHttpApp(routers: Router[], logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '16kb' }));
+  for (const router of routers) app.use(router);
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not-found', message: `no route for ${req.method} ${req.path}` });
+  });
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    // body-parser's own 4xx (malformed JSON, too large) are the client's invalid requests.
+    const status = (err as { status?: number; expose?: boolean }).status;
+    const bodyError = (err as { expose?: boolean }).expose === true && status !== undefined && status < 500;
+    const answer = errorAnswer(
+      bodyError ? new InvalidRequestError(`the body is not valid: ${err.message}`) : err,
+    );
+    if (answer.internal) logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (res.headersSent) return;
+    res.status(answer.status).json(answer.body);
+  };
+}

@@ -1,0 +1,81 @@
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from '@trx/logging';
+import { placeOrder, type PlaceOrderDeps } from '../domain/place-order';
+import { runIdempotent, type IdempotencyStore } from '../domain/idempotent-request';
+import type { PlaceOrderInput } from '../domain/order-types';
+import type { OrderRepository } from '../data-access/order-repository';
+import { errorAnswer, OrderNotFoundError, rejectedOrderAnswer, type Answer } from './error-mapper';
+import { fingerprintOf, parseCustomerId, parseOrderRequest } from './order-request';
+import { confirmedBody, orderView } from './order-views';
+import type { OrderMetrics } from './order-metrics';
+
+export interface OrderRoutesOptions {
+  deps: PlaceOrderDeps;
+  orders: OrderRepository;
+  idempotency: IdempotencyStore;
+  metrics: OrderMetrics;
+  logger: Logger;
+  faultInjection: boolean;
+  /** An in-progress Idempotency-Key older than this belongs to a crashed attempt. */
+  idempotencyStaleMs: number;
+  /** Called when an order committed (its order.confirmed row is about to become visible). */
+  onConfirmed: () => void;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function orderRoutes(o: OrderRoutesOptions): Router {
+  const router = Router();
+  router.post('/orders', async (req: Request, res: Response) => {
+    const input = parseOrderRequest(req, o.faultInjection);
+    const done = o.metrics.startOrder();
+    try {
+      const answer = await placeIdempotently(o, input);
+      if (answer.replayed) o.metrics.replayed();
+      done(outcomeOf(answer));
+      res.status(answer.status).json(answer.body);
+    } catch (err) {
+      done(errorAnswer(err).body.error);
+      throw err;
+    }
+  });
+  router.get('/orders/:id', async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const order = UUID.test(id) ? await o.orders.findById(id) : undefined;
+    if (!order) throw new OrderNotFoundError(id);
+    res.json(orderView(order));
+  });
+  router.get('/orders', async (req: Request, res: Response) => {
+    const customerId = parseCustomerId(req.query.customerId);
+    res.json((await o.orders.findByCustomer(customerId)).map(orderView));
+  });
+  return router;
+}
+
+async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput) {
+  return runIdempotent({
+    store: o.idempotency,
+    key: input.idempotencyKey,
+    fingerprint: fingerprintOf(input),
+    staleAfterMs: o.idempotencyStaleMs,
+    recover: async () => {
+      const order = await o.orders.findConfirmedByKey(input.idempotencyKey!);
+      return order ? { status: 201, body: confirmedBody(order) } : undefined;
+    },
+    run: async () => {
+      const result = await placeOrder(o.deps, input);
+      if (result.outcome === 'confirmed') {
+        o.onConfirmed();
+        return { status: 201, body: confirmedBody(result.order), keep: true };
+      }
+      const answer: Answer = rejectedOrderAnswer(result.order, result.error);
+      // A retryable outage is not memorised: retrying with the same key gets a fresh attempt.
+      return { ...answer, keep: answer.status !== 503 };
+    },
+  });
+}
+
+function outcomeOf(answer: Answer): string {
+  if (answer.status === 201) return 'confirmed';
+  return String((answer.body as { error?: string }).error ?? answer.status);
+}
