@@ -1,0 +1,67 @@
+import { InsufficientFundsError, UnknownAccountError } from './account-errors';
+import { amountOf } from './money';
+
+export interface AccountRecord {
+  id: number;
+  customerId: number;
+  balanceCents: number;
+}
+
+/** What the rules need from storage, bound to one database transaction. */
+export interface AccountStore {
+  find(accountId: number): Promise<AccountRecord | undefined>;
+  listByCustomer(customerId: number): Promise<AccountRecord[]>;
+  /** Takes `cents` only if the balance covers it (one conditional UPDATE); the new balance, or undefined. */
+  debit(accountId: number, cents: number): Promise<number | undefined>;
+  recordWithdrawal(withdrawal: {
+    accountId: number;
+    amountCents: number;
+    transactionId: string | null;
+  }): Promise<void>;
+}
+
+export interface AccountView {
+  id: number;
+  customerId: number;
+  balance: number;
+}
+
+export interface WithdrawalView {
+  accountId: number;
+  amount: number;
+  balance: number;
+}
+
+/**
+ * Withdraws `amountCents` from an account. The balance check and the debit are one
+ * statement, so concurrent withdrawals can never take the balance below zero.
+ */
+export async function withdraw(
+  store: AccountStore,
+  accountId: number,
+  amountCents: number,
+  transactionId: string | null,
+): Promise<WithdrawalView> {
+  const balanceCents = await store.debit(accountId, amountCents);
+  if (balanceCents === undefined) {
+    const account = await store.find(accountId);
+    if (!account) throw new UnknownAccountError(accountId);
+    throw new InsufficientFundsError(accountId, amountOf(amountCents), amountOf(account.balanceCents));
+  }
+  await store.recordWithdrawal({ accountId, amountCents, transactionId });
+  return { accountId, amount: amountOf(amountCents), balance: amountOf(balanceCents) };
+}
+
+export async function getAccount(store: AccountStore, accountId: number): Promise<AccountView> {
+  const account = await store.find(accountId);
+  if (!account) throw new UnknownAccountError(accountId);
+  return toView(account);
+}
+
+export async function listAccounts(store: AccountStore, customerId: number): Promise<AccountView[]> {
+  return (await store.listByCustomer(customerId)).map(toView);
+}
+
+function toView(account: AccountRecord): AccountView {
+  return { id: account.id, customerId: account.customerId, balance: amountOf(account.balanceCents) };
+}

@@ -1,0 +1,18 @@
+import { DataSource } from 'typeorm';
+import { productEntities } from './product-entities';
+import { InitialSchema1732300000000 } from './migrations/initial-schema-migration';
+
+/** The product-service's TypeORM data source (not yet initialized). Schema changes go through migrations only. */
+export function createProductDataSource(url: string, poolSize: number, instanceId: string): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: productEntities,
+    migrations: [InitialSchema1732300000000],
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    poolSize,
+    applicationName: instanceId.slice(0, 63),
+    logging: false,
+  });
+}
