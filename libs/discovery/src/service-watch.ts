@@ -26,9 +26,9 @@ export class ServiceWatch {
   private failingSince: number | undefined;
   private lastError: unknown;
   private stopped = false;
-  /** The first query succeeded and the watch loop runs. */
-  started = false;
-  private readonly cancel = new EventEmitter();
+  private running = false;
+  /** Emits 'stop' once, to abort the query in flight and end a backoff pause. */
+  private readonly stopSignal = new EventEmitter();
   private readonly first: Promise<void>;
   private loop: Promise<void> = Promise.resolve();
 
@@ -38,11 +38,15 @@ export class ServiceWatch {
     private readonly timings: WatchTimings,
     private readonly logger: Logger,
   ) {
-    this.cancel.setMaxListeners(0);
     this.first = this.query(undefined).then(() => {
-      this.started = true;
+      this.running = true;
       this.loop = this.run();
     });
+  }
+
+  /** The first query succeeded and the watch loop runs. */
+  get started(): boolean {
+    return this.running;
   }
 
   /** The current list; throws when Consul has not answered for longer than staleAfterMs. */
@@ -61,16 +65,25 @@ export class ServiceWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.cancel.emit('cancel');
+    this.stopSignal.emit('stop');
     await this.loop;
   }
 
   private async query(index: string | undefined): Promise<void> {
-    const answer = await this.consul.passingInstances(this.service, {
-      index,
-      waitMs: this.timings.waitMs,
-      cancel: this.cancel,
-    });
+    // one ctx per request: papi adds its abort listener to it, and it is dropped with the request
+    const cancel = new EventEmitter();
+    const abort = () => cancel.emit('cancel');
+    this.stopSignal.once('stop', abort);
+    let answer;
+    try {
+      answer = await this.consul.passingInstances(this.service, {
+        index,
+        waitMs: this.timings.waitMs,
+        cancel,
+      });
+    } finally {
+      this.stopSignal.removeListener('stop', abort);
+    }
     if (!sameList(answer.urls, this.urls)) {
       this.logger.info({ service: this.service, instances: answer.urls }, 'service instances changed');
     }
@@ -102,13 +115,14 @@ export class ServiceWatch {
 
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopSignal.removeListener('stop', done);
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       timer.unref();
-      this.cancel.once('cancel', done);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
+      this.stopSignal.once('stop', done);
     });
   }
 }

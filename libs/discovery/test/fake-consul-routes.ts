@@ -3,6 +3,7 @@
  * Consul agent HTTP API endpoints @trx/discovery uses, as Consul's API documentation gives them.
  */
 import type http from 'node:http';
+import { healthEntry, service } from './fake-consul-shapes';
 
 export type CheckStatus = 'passing' | 'warning' | 'critical';
 
@@ -30,8 +31,6 @@ export interface ConsulState {
   initialStatus: CheckStatus;
   nodeAddress: string;
 }
-
-const NODE = 'fake-consul-node';
 
 export function bump(state: ConsulState): void {
   state.index += 1;
@@ -137,58 +136,6 @@ async function healthService(
   res.setHeader('X-Consul-KnownLeader', 'true');
   res.setHeader('X-Consul-LastContact', '0');
   return json(res, 200, entries);
-}
-
-function service(r: FakeRegistration) {
-  return {
-    ID: r.id,
-    Service: r.name,
-    Tags: r.tags,
-    Address: r.address,
-    Meta: (r.body.Meta as Record<string, string> | undefined) ?? {},
-    Port: r.port,
-    Weights: { Passing: 1, Warning: 1 },
-    EnableTagOverride: false,
-    Datacenter: 'dc1',
-  };
-}
-
-function healthEntry(state: ConsulState, r: FakeRegistration) {
-  const check = (r.body.Check as { Name?: string; CheckID?: string } | undefined) ?? {};
-  const base = { Node: NODE, Notes: '', CreateIndex: r.createIndex, ModifyIndex: state.index };
-  return {
-    Node: {
-      ID: '40e4a748-2192-161a-0510-9bf59fe950b5',
-      Node: NODE,
-      Address: state.nodeAddress,
-      Datacenter: 'dc1',
-    },
-    Service: { ...service(r), CreateIndex: r.createIndex, ModifyIndex: state.index },
-    Checks: [
-      {
-        ...base,
-        CheckID: 'serfHealth',
-        Name: 'Serf Health Status',
-        Status: 'passing',
-        Output: 'Agent alive and reachable',
-        ServiceID: '',
-        ServiceName: '',
-        ServiceTags: [],
-        Type: '',
-      },
-      {
-        ...base,
-        CheckID: check.CheckID ?? `service:${r.id}`,
-        Name: check.Name ?? `Service '${r.name}' check`,
-        Status: r.status,
-        Output: '',
-        ServiceID: r.id,
-        ServiceName: r.name,
-        ServiceTags: r.tags,
-        Type: 'http',
-      },
-    ],
-  };
 }
 
 function parseDuration(value: string | undefined): number | undefined {
