@@ -80,7 +80,7 @@ export async function registerService(options: RegistrationOptions): Promise<Reg
   };
 }
 
-export function serviceDefinition(options: RegistrationOptions): ServiceDefinition {
+function serviceDefinition(options: RegistrationOptions): ServiceDefinition {
   const host = options.address.includes(':') ? `[${options.address}]` : options.address;
   return {
     name: options.service,

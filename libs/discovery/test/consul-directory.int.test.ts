@@ -3,6 +3,7 @@
  * serves the part of Consul's HTTP API the library uses, built from Consul's API documentation
  * (see fake-consul.ts).
  */
+import http from 'node:http';
 import { waitFor } from '@trx/test-support';
 import { createDirectory, createServiceCaller, staticDirectory, type ServiceDirectory } from '../src';
 import { FakeConsul } from './fake-consul';
@@ -10,14 +11,20 @@ import { startReplica, type Replica } from './replica-server';
 
 const fastWatch = { watchWaitMs: 2_000, retryMinMs: 20, retryMaxMs: 100, staleAfterMs: 300 };
 
+/** Registers straight through the agent API, as another tool would. No kept-alive socket: agents restart here. */
 async function put(consul: FakeConsul, body: object, token?: string): Promise<void> {
-  const headers: Record<string, string> = token ? { 'X-Consul-Token': token } : {};
-  const res = await fetch(`${consul.url}/v1/agent/service/register`, {
-    method: 'PUT',
-    headers,
-    body: JSON.stringify(body),
+  const status = await new Promise<number | undefined>((resolve, reject) => {
+    const headers: Record<string, string> = token ? { 'X-Consul-Token': token } : {};
+    const req = http.request(`${consul.url}/v1/agent/service/register`, {
+      method: 'PUT',
+      headers,
+      agent: false,
+    });
+    req.on('response', (res) => res.resume().on('end', () => resolve(res.statusCode)));
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
   });
-  expect(res.status).toBe(200);
+  expect(status).toBe(200);
 }
 
 describe('the Consul service directory', () => {
@@ -95,6 +102,25 @@ describe('the Consul service directory', () => {
       service: 'order-service',
       retryable: true,
     });
+  });
+
+  it('follows the agent through a restart, whose X-Consul-Index starts over', async () => {
+    await put(consul, { Name: 'order-service', ID: 'o1', Address: '10.1.1.1', Port: 8080 });
+    await put(consul, { Name: 'order-service', ID: 'o2', Address: '10.1.1.2', Port: 8080 });
+    directory = createDirectory({ consulUrl: consul.url, staticServices: {}, ...fastWatch });
+    expect(await directory.instances('order-service')).toHaveLength(2);
+    const port = Number(new URL(consul.url).port);
+    await consul.stop();
+    consul = await FakeConsul.start({ port, nodeAddress: '127.0.0.9' });
+    await put(consul, { Name: 'order-service', ID: 'o3', Address: '10.1.1.3', Port: 8080 });
+    // The new agent's index (2) is below the one the watch holds (3), so the watch's query waits out
+    // its `wait`; then the watch must start over from index 0 instead of waiting for index 3 again.
+    await waitFor(
+      async () => (await directory!.instances('order-service')).join() === 'http://10.1.1.3:8080',
+      {
+        description: 'the watch to see the restarted agent',
+      },
+    );
   });
 
   it('fails a first lookup with a retryable error when the agent cannot be reached', async () => {

@@ -31,6 +31,8 @@ export interface FakeConsulOptions {
   initialStatus?: 'passing' | 'critical';
   /** The node's address, used by clients when a service registers an empty Address. */
   nodeAddress?: string;
+  /** Port to listen on (default: any free port); reuse a stopped fake's port to restart "the agent". */
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -58,7 +60,7 @@ export class FakeConsul {
       nodeAddress: options.nodeAddress ?? '127.0.0.1',
     };
     const server = http.createServer((req, res) => handleRequest(state, req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return new FakeConsul(server, state, `http://127.0.0.1:${port}`);
   }

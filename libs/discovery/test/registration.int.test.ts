@@ -107,6 +107,16 @@ describe('registering an instance with the Consul agent', () => {
     });
   });
 
+  it('starts while the agent is down and registers as soon as it answers', async () => {
+    const port = Number(new URL(consul.url).port);
+    await consul.stop();
+    await register(); // must not throw: compose may start the app before its Consul agent
+    consul = await FakeConsul.start({ port });
+    await waitFor(() => consul.registrations.get('account-service-host-1'), {
+      description: 'late registration',
+    });
+  });
+
   it('does nothing without a Consul address (static discovery)', async () => {
     const registration = await register({ consulUrl: '' });
     await registration.deregister();
