@@ -1,0 +1,225 @@
+import { routingKeys } from '@trx/protocol';
+import { waitFor } from '@trx/test-support';
+import { startPlatform, type Platform } from './platform';
+import { SEED, type Snapshot } from './platform-probe';
+
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await startPlatform();
+}, 60_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+afterEach(async () => {
+  await platform.waitForAllSettled();
+});
+
+describe('POST /orders', () => {
+  test('the platform starts from the seed data', async () => {
+    const snapshot = await platform.snapshot();
+    expect(snapshot.stock).toEqual(SEED.stock);
+    expect(snapshot.balances).toEqual(SEED.balances);
+  });
+
+  test('when stock and money suffice, then every branch commits: stock, balance and the order change, order.confirmed is published', async () => {
+    const before = await platform.snapshot();
+    const { status, body } = await platform.postOrder({ customerId: 1, productId: 1, quantity: 3 });
+
+    expect(status).toBe(201);
+    expect(body).toEqual({
+      id: expect.any(String),
+      status: 'CONFIRMED',
+      customerId: 1,
+      productId: 1,
+      quantity: 3,
+      unitPrice: 20,
+      total: 60,
+      transactionId: expect.any(String),
+    });
+    const tx = await platform.waitForSettled(body.transactionId!);
+    expect(tx.status).toBe('committed');
+    expect(tx.branches.map((b) => [b.service, b.status]).sort()).toEqual([
+      ['account-service', 'committed'],
+      ['order-service', 'committed'],
+      ['product-service', 'committed'],
+    ]);
+    const after = await platform.snapshot();
+    expect(after.stock[1]).toBe(before.stock[1]! - 3);
+    expect(after.balances[1]).toBe(before.balances[1]! - 60);
+    expect(after.reservations).toBe(before.reservations + 1);
+    expect(after.withdrawals).toBe(before.withdrawals + 1);
+    expect(after.orders.confirmed).toBe(before.orders.confirmed + 1);
+    const rows = await platform.query(
+      'order',
+      'SELECT status, unit_price, total, transaction_id FROM orders WHERE id = $1',
+      [body.id],
+    );
+    expect(rows).toEqual([
+      { status: 'CONFIRMED', unit_price: '20.00', total: '60.00', transaction_id: body.transactionId },
+    ]);
+
+    const event = await waitFor(
+      () => platform.events.withKey(routingKeys.orderConfirmed).find((m) => m.body.orderId === body.id),
+      {
+        description: 'order.confirmed published',
+      },
+    );
+    expect(event.persistent).toBe(true);
+    expect(event.messageId).toBe(event.body.messageId);
+    expect(event.body).toMatchObject({
+      type: 'order.confirmed',
+      orderId: body.id,
+      transactionId: body.transactionId,
+      customerId: 1,
+      productId: 1,
+      quantity: 3,
+      unitPrice: 20,
+      total: 60,
+    });
+    await waitFor(
+      async () => {
+        const unpublished = await platform.query('order', 'SELECT id FROM outbox WHERE published_at IS NULL');
+        return unpublished.length === 0;
+      },
+      { description: 'outbox row marked published' },
+    );
+  });
+
+  test.each([
+    [
+      'the stock is too small',
+      { customerId: 1, productId: 4, quantity: 11 },
+      'insufficient-stock',
+      ['product-service'],
+    ],
+    [
+      'the account has too little money',
+      { customerId: 1, productId: 2, quantity: 50 },
+      'insufficient-funds',
+      ['product-service', 'account-service'],
+    ],
+    [
+      'the product does not exist',
+      { customerId: 1, productId: 99, quantity: 1 },
+      'unknown-product',
+      ['product-service'],
+    ],
+    [
+      'the customer does not exist',
+      { customerId: 99, productId: 1, quantity: 1 },
+      'unknown-customer',
+      ['product-service'],
+    ],
+  ])(
+    'when %s, then every branch rolls back and the order is kept REJECTED',
+    async (_case, order, error, services) => {
+      const before = await platform.snapshot();
+      const { status, body } = await platform.postOrder(order);
+
+      expect(status).toBe(409);
+      expect(body).toEqual({
+        id: expect.any(String),
+        status: 'REJECTED',
+        error,
+        message: expect.any(String),
+        transactionId: expect.any(String),
+      });
+      const tx = await platform.waitForSettled(body.transactionId!);
+      expect(tx.status).toBe('rolled-back');
+      expect(tx.reason).toEqual(expect.any(String));
+      expect(tx.branches.every((b) => b.status === 'rolled-back' || b.status === 'failed')).toBe(true);
+      expect(new Set(tx.branches.map((b) => b.service))).toEqual(new Set(services));
+      expect(tx.branches.some((b) => b.service === 'order-service')).toBe(false);
+      await expectUnchanged(before, { rejected: 1 });
+      const rows = await platform.query(
+        'order',
+        'SELECT status, reason, transaction_id FROM orders WHERE id = $1',
+        [body.id],
+      );
+      expect(rows).toEqual([{ status: 'REJECTED', reason: error, transaction_id: body.transactionId }]);
+      expect(
+        platform.events.withKey(routingKeys.orderConfirmed).some((m) => m.body.orderId === body.id),
+      ).toBe(false);
+    },
+  );
+
+  test.each([
+    ['a missing field', { customerId: 1, productId: 1 }],
+    ['a zero quantity', { customerId: 1, productId: 1, quantity: 0 }],
+    ['a negative id', { customerId: -1, productId: 1, quantity: 1 }],
+    ['a fractional quantity', { customerId: 1, productId: 1, quantity: 1.5 }],
+    ['a string number', { customerId: '1', productId: 1, quantity: 1 }],
+    ['malformed JSON', '{"customerId": 1,'],
+  ])('when the request has %s, then 400 and nothing is begun', async (_case, order) => {
+    const before = await platform.snapshot();
+    const transactionsBefore = (await platform.coordinator.list({ limit: 1 })).total;
+    const { status, body } = await platform.postOrder(order);
+
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: 'invalid-request', message: expect.any(String) });
+    expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+/);
+    expect((await platform.coordinator.list({ limit: 1 })).total).toBe(transactionsBefore);
+    await expectUnchanged(before, { rejected: 0 });
+  });
+
+  test('when fault injection is off, then the X-Fault-Inject header is ignored', async () => {
+    const { status, body } = await platform.postOrder(
+      { customerId: 2, productId: 3, quantity: 1 },
+      { 'x-fault-inject': 'after-reservation' },
+    );
+    expect(status).toBe(201);
+    expect((await platform.waitForSettled(body.transactionId!)).status).toBe('committed');
+  });
+});
+
+describe('GET /orders', () => {
+  test('an order can be read by id once its branch committed, and listed by customer', async () => {
+    const { body } = await platform.postOrder({ customerId: 2, productId: 1, quantity: 1 });
+    await platform.waitForSettled(body.transactionId!);
+    const one = await platform.getJson(`${platform.urls.order}/orders/${body.id}`);
+    expect(one).toEqual({
+      status: 200,
+      body: expect.objectContaining({ id: body.id, status: 'CONFIRMED', reason: null }),
+    });
+    const list = await platform.getJson(`${platform.urls.order}/orders?customerId=2`);
+    expect(list.status).toBe(200);
+    expect((list.body as { id: string }[]).map((o) => o.id)).toContain(body.id);
+  });
+
+  test('unknown ids answer 404 order-not-found, a bad customerId 400', async () => {
+    const missing = await platform.getJson(
+      `${platform.urls.order}/orders/00000000-0000-4000-8000-000000000000`,
+    );
+    expect(missing).toEqual({ status: 404, body: { error: 'order-not-found', message: expect.any(String) } });
+    expect((await platform.getJson(`${platform.urls.order}/orders/not-a-uuid`)).status).toBe(404);
+    expect((await platform.getJson(`${platform.urls.order}/orders`)).status).toBe(400);
+    expect((await platform.getJson(`${platform.urls.order}/orders?customerId=abc`)).body).toMatchObject({
+      error: 'invalid-request',
+    });
+  });
+
+  test('health and metrics', async () => {
+    expect(await platform.getJson(`${platform.urls.order}/health/ready`)).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { database: 'up', broker: 'up', coordinator: 'up' } },
+    });
+    const metrics = await (await fetch(`${platform.urls.order}/metrics`)).text();
+    expect(metrics).toMatch(/trx_orders_total\{[^}]*outcome="confirmed"/);
+    expect(metrics).toMatch(/trx_order_duration_seconds_bucket/);
+  });
+});
+
+/** Nothing changed in product, account and the confirmed orders; `rejected` REJECTED orders were added. */
+async function expectUnchanged(before: Snapshot, added: { rejected: number }) {
+  const after = await platform.snapshot();
+  expect(after.stock).toEqual(before.stock);
+  expect(after.balances).toEqual(before.balances);
+  expect(after.reservations).toBe(before.reservations);
+  expect(after.withdrawals).toBe(before.withdrawals);
+  expect(after.orders.confirmed).toBe(before.orders.confirmed);
+  expect(after.orders.rejected).toBe(before.orders.rejected + added.rejected);
+  expect(after.outbox).toBe(before.outbox);
+}

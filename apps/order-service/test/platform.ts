@@ -1,0 +1,182 @@
+/**
+ * The whole platform in one test process: four databases of its own, an exchange of its
+ * own, and transaction-server, product-service, account-service and order-service started
+ * in-process on port 0 with SERVICE_URLS pointing at each other. Reusable by any
+ * end-to-end test:
+ *
+ *   const platform = await startPlatform({ orderEnv: { ORDER_FAULT_INJECTION: 'true' } });
+ *   const { status, body } = await platform.postOrder({ customerId: 1, productId: 1, quantity: 2 });
+ *   await platform.waitForSettled(body.transactionId);
+ *   await platform.stop();
+ */
+import { Pool } from 'pg';
+import type { CoordinatorApi, TransactionView } from '@trx/protocol';
+import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
+import { createCoordinatorClient } from '@trx/coordinator-client';
+import {
+  createTestDatabase,
+  deleteAmqpObjects,
+  dropTestDatabase,
+  testInfra,
+  uniqueName,
+} from '@trx/test-support';
+import { decisionQueue } from '@trx/protocol';
+import * as transactionServer from '../../transaction-server/src/start';
+import * as transactionServerConfig from '../../transaction-server/src/config';
+import * as productService from '../../product-service/src/start';
+import * as productConfig from '../../product-service/src/config';
+import * as accountService from '../../account-service/src/start';
+import * as accountConfig from '../../account-service/src/config';
+import * as orderService from '../src/start';
+import * as orderConfig from '../src/config';
+import { EventTap } from './event-tap';
+import { PlatformProbe, type DatabaseName } from './platform-probe';
+
+export interface PlatformOptions {
+  /** Extra environment for the order-service (e.g. ORDER_FAULT_INJECTION, CALL_TIMEOUT_MS). */
+  orderEnv?: Record<string, string>;
+  /** Extra environment for every app. */
+  env?: Record<string, string>;
+}
+
+interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface Platform extends PlatformProbe {
+  exchange: string;
+  urls: Record<'coordinator' | 'product' | 'account' | 'order', string>;
+  coordinator: CoordinatorApi;
+  events: EventTap;
+  postOrder(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: OrderBody }>;
+  getJson(url: string): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+}
+
+export type OrderBody = Record<string, unknown> & { id?: string; transactionId?: string; error?: string };
+
+const SERVICES = ['transaction-server', 'product-service', 'account-service', 'order-service'] as const;
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const { amqpUrl } = testInfra();
+  const exchange = uniqueName('trx-test');
+  const databases = await createDatabases();
+  const pools = mapValues(databases, (url) => new Pool({ connectionString: url, max: 3 }));
+  const apps: Running[] = [];
+  const cleanup = async () => {
+    for (const app of apps.reverse()) await app.stop().catch(() => undefined);
+    await Promise.all(Object.values(pools).map((p) => p.end().catch(() => undefined)));
+    await Promise.all(Object.values(databases).map((url) => dropTestDatabase(url).catch(() => undefined)));
+    const queues = [`${exchange}.unroutable`, ...SERVICES.map((s) => decisionQueue(s, exchange))];
+    await deleteAmqpObjects(amqpUrl, { queues, exchanges: [exchange, `${exchange}.unroutable`] }).catch(
+      () => undefined,
+    );
+  };
+  try {
+    const env = (db: DatabaseName, urls: string) => ({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databases[db],
+      AMQP_URL: amqpUrl,
+      TRX_EXCHANGE: exchange,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      SERVICE_URLS: urls,
+      TRX_AUDIT_QUEUE: '',
+      TRX_RECOVERY_INTERVAL_MS: '2000',
+      DB_POOL_SIZE: '10',
+      ...options.env,
+    });
+    const coordinator = await track(
+      apps,
+      transactionServer.start(
+        transactionServerConfig.loadAppConfig(env('coordinator', 'order-service=http://127.0.0.1:1')),
+      ),
+    );
+    const base = `transaction-server=${coordinator.url}`;
+    const product = await track(
+      apps,
+      productService.start(productConfig.loadAppConfig(env('product', base))),
+    );
+    const account = await track(
+      apps,
+      accountService.start(accountConfig.loadAppConfig(env('account', base))),
+    );
+    const all = `${base},product-service=${product.url},account-service=${account.url}`;
+    const order = await track(
+      apps,
+      orderService.start(orderConfig.loadAppConfig({ ...env('order', all), ...options.orderEnv })),
+    );
+    const events = await EventTap.start(amqpUrl, exchange);
+    apps.push({ url: '', stop: () => events.stop() });
+    const urls = {
+      coordinator: coordinator.url,
+      product: product.url,
+      account: account.url,
+      order: order.url,
+    };
+    return assemble({ exchange, urls, pools, events, cleanup });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+function assemble(parts: {
+  exchange: string;
+  urls: Platform['urls'];
+  pools: Record<DatabaseName, Pool>;
+  events: EventTap;
+  cleanup: () => Promise<void>;
+}): Platform {
+  const caller: ServiceCaller = createServiceCaller({
+    directory: staticDirectory({ 'transaction-server': [parts.urls.coordinator] }),
+    timeoutMs: 10_000,
+  });
+  const coordinator = createCoordinatorClient({ caller });
+  const probe = new PlatformProbe(parts.pools, coordinator, parts.urls);
+  return Object.assign(probe, {
+    exchange: parts.exchange,
+    urls: parts.urls,
+    coordinator,
+    events: parts.events,
+    postOrder: async (body: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${parts.urls.order}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as OrderBody };
+    },
+    getJson: async (url: string) => {
+      const res = await fetch(url);
+      return { status: res.status, body: (await res.json()) as unknown };
+    },
+    stop: async () => {
+      await caller.close();
+      await parts.cleanup();
+    },
+  });
+}
+
+async function createDatabases(): Promise<Record<DatabaseName, string>> {
+  const [coordinator, order, account, product] = await Promise.all([
+    createTestDatabase('trx_coordinator'),
+    createTestDatabase('trx_order'),
+    createTestDatabase('trx_account'),
+    createTestDatabase('trx_product'),
+  ]);
+  return { coordinator: coordinator!, order: order!, account: account!, product: product! };
+}
+
+async function track<T extends Running>(apps: Running[], starting: Promise<T>): Promise<T> {
+  const app = await starting;
+  apps.push(app);
+  return app;
+}
+
+function mapValues<K extends string, A, B>(record: Record<K, A>, fn: (a: A) => B): Record<K, B> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v as A)])) as Record<K, B>;
+}
+
+export type { TransactionView };
