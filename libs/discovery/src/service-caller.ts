@@ -19,13 +19,13 @@ export interface ServiceCaller {
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** True when the request never reached the instance, so it is safe to send it to another one. */
 /** node's ClientRequest, or follow-redirects' wrapper of it when redirects are enabled. */
 interface SentRequest {
   reusedSocket?: boolean;
   _currentRequest?: { reusedSocket?: boolean };
 }
 
+/** True when the request never reached the instance, so it is safe to send it to another one. */
 export function isConnectFailure(err: unknown): boolean {
   const failure = err as { code?: string; response?: unknown; request?: SentRequest } | null;
   if (!failure || failure.response || typeof failure.code !== 'string') return false;
