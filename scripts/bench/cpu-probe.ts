@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU time by component, read from /proc (Linux): the four services, Postgres (every
+ * backend and helper), RabbitMQ (the Erlang VM), the bench process itself, and the rest.
+ * On a 2-core machine that carries everything, CPU per order is what bounds throughput.
+ */
+export type CpuSample = { at: number; ticks: Record<string, number>; busy: number; total: number };
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export function sampleCpu(): CpuSample {
+  const ticks: Record<string, number> = {};
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return { at: performance.now(), ticks, busy: 0, total: 0 };
+  }
+  for (const pid of pids) {
+    const used = processTicks(pid);
+    if (used === undefined) continue;
+    const component = classify(pid, used.comm);
+    ticks[component] = (ticks[component] ?? 0) + used.ticks;
+  }
+  return { at: performance.now(), ticks, ...machineTicks() };
+}
+
+/** CPU milliseconds per component between two samples, and how busy the machine was (0..1 per core summed). */
+export function cpuBetween(a: CpuSample, b: CpuSample): { ms: Record<string, number>; busyCores: number } {
+  const ms: Record<string, number> = {};
+  for (const [component, t] of Object.entries(b.ticks)) {
+    const delta = t - (a.ticks[component] ?? 0);
+    if (delta > 0) ms[component] = (delta * 1000) / TICKS_PER_SECOND;
+  }
+  const cores = b.total - a.total > 0 ? (b.busy - a.busy) / ((b.total - a.total) / coreCount()) : 0;
+  return { ms, busyCores: Math.round(cores * 100) / 100 };
+}
+
+function processTicks(pid: string): { comm: string; ticks: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    return { comm, ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined; // the process ended meanwhile
+  }
+}
+
+function classify(pid: string, comm: string): string {
+  if (Number(pid) === process.pid) return 'bench';
+  if (comm === 'postgres' || comm.startsWith('postgres')) return 'postgres';
+  if (comm === 'beam.smp' || comm === 'epmd' || comm === 'erl_child_setup' || comm === 'inet_gethost')
+    return 'rabbitmq';
+  if (comm === 'node' || comm.startsWith('node')) {
+    const cmdline = readCmdline(pid);
+    const app = /apps\/([a-z-]+)\/dist\/main\.js/.exec(cmdline)?.[1];
+    if (app) return app;
+  }
+  return 'other';
+}
+
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function machineTicks(): { busy: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.slice(0, 8).reduce((s, x) => s + x, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+let cores: number | undefined;
+function coreCount(): number {
+  if (cores === undefined) {
+    const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+    cores = Math.max(1, lines.filter((l) => /^cpu\d+ /.test(l)).length);
+  }
+  return cores;
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import type { Operation } from './load-driver';
+import { seedAccounts, seedProducts, withClient, type SeedPlan } from './seed';
+
+/**
+ * The upper bound: the three writes of an order — stock decrement, balance decrement,
+ * order insert — in ONE local Postgres transaction, driven with pg straight from the
+ * bench process. No HTTP, no services, no coordinator. The tables live in a database of
+ * the bench's own (`trx_bench`), shaped like the services' `products`, `accounts` and
+ * `orders`, so the rows written are the same size.
+ */
+export const LOCAL_DATABASE = 'trx_bench';
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS products (
+     id integer PRIMARY KEY, name text NOT NULL, stock integer NOT NULL CHECK (stock >= 0),
+     price numeric(14,2) NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS accounts (
+     id integer PRIMARY KEY, customer_id integer NOT NULL, balance numeric(14,2) NOT NULL CHECK (balance >= 0))`,
+  'CREATE INDEX IF NOT EXISTS accounts_customer_idx ON accounts (customer_id)',
+  `CREATE TABLE IF NOT EXISTS orders (
+     id uuid PRIMARY KEY, status text NOT NULL, customer_id integer NOT NULL, product_id integer NOT NULL,
+     quantity integer NOT NULL, unit_price numeric(14,2), total numeric(14,2), transaction_id uuid,
+     reason text, idempotency_key text, created_at timestamptz NOT NULL DEFAULT now())`,
+  'CREATE INDEX IF NOT EXISTS orders_customer_idx ON orders (customer_id, created_at DESC)',
+];
+
+export async function prepareLocalDatabase(pgUrl: string, plan: SeedPlan): Promise<string> {
+  await withClient(`${pgUrl}/postgres`, async (db) => {
+    const found = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [LOCAL_DATABASE]);
+    if (found.rowCount === 0) {
+      await db.query(`CREATE DATABASE ${LOCAL_DATABASE}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created meanwhile by another run
+      });
+    }
+  });
+  const url = `${pgUrl}/${LOCAL_DATABASE}`;
+  await withClient(url, async (db) => {
+    for (const sql of SCHEMA) await db.query(sql);
+  });
+  await seedProducts(url, plan);
+  await seedAccounts(url, plan);
+  return url;
+}
+
+export class LocalOrders {
+  private readonly pool: Pool;
+
+  constructor(
+    databaseUrl: string,
+    concurrency: number,
+    private readonly plan: SeedPlan,
+    private readonly quantity: number,
+  ) {
+    this.pool = new Pool({ connectionString: databaseUrl, max: concurrency });
+  }
+
+  operation(): Operation {
+    return () => this.placeOrder();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** The order flow in one transaction; resolves undefined when committed, else an error kind. */
+  private async placeOrder(): Promise<string | undefined> {
+    const pick = () => Math.floor(Math.random() * this.plan.rows);
+    const productId = this.plan.firstProductId + pick();
+    const customerId = this.plan.firstCustomerId + pick();
+    const db = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await db.query('BEGIN');
+      const product = await db.query<{ price: string }>(
+        'UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING price',
+        [productId, this.quantity],
+      );
+      if (product.rowCount !== 1) return await rollback(db, 'insufficient-stock');
+      const total = Number(product.rows[0]!.price) * this.quantity;
+      const accounts = await db.query<{ id: number }>(
+        'SELECT id FROM accounts WHERE customer_id = $1 ORDER BY id',
+        [customerId],
+      );
+      const accountId = accounts.rows[0]?.id;
+      if (accountId === undefined) return await rollback(db, 'unknown-customer');
+      const paid = await db.query(
+        'UPDATE accounts SET balance = balance - $2 WHERE id = $1 AND balance >= $2',
+        [accountId, total],
+      );
+      if (paid.rowCount !== 1) return await rollback(db, 'insufficient-funds');
+      await db.query(
+        `INSERT INTO orders (id, status, customer_id, product_id, quantity, unit_price, total)
+         VALUES ($1, 'CONFIRMED', $2, $3, $4, $5, $6)`,
+        [randomUUID(), customerId, productId, this.quantity, product.rows[0]!.price, total],
+      );
+      await db.query('COMMIT');
+      return undefined;
+    } catch (err) {
+      broken = err as Error;
+      await db.query('ROLLBACK').catch(() => undefined);
+      return `pg:${(err as { code?: string }).code ?? (err as Error).message}`;
+    } finally {
+      db.release(broken);
+    }
+  }
+}
+
+async function rollback(db: { query(sql: string): Promise<unknown> }, kind: string): Promise<string> {
+  await db.query('ROLLBACK');
+  return `refused:${kind}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * Command-line options of `npm run bench`. Parsed by hand (no dependency): every option
+ * is `--name value` or `--name=value`; flags take no value.
+ */
+export const MODES = ['trx', 'baseline', 'local'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface BenchOptions {
+  /** Seconds measured per mode and concurrency. */
+  durationS: number;
+  concurrency: number[];
+  modes: Mode[];
+  /** Seconds of unmeasured load before a mode's first step. */
+  warmupS: number;
+  /** Directory the JSON, SVG and Markdown results go to. */
+  out: string;
+  /** order-service of a running platform; empty: start one with scripts/up.sh and stop it after. */
+  url: string;
+  /** Products and customers the load is spread over (1 = one hot row). */
+  rows: number;
+  quantity: number;
+  /** Postgres server of the platform (seeding, the local mode, probes), without a database name. */
+  pgUrl: string;
+  /** LOG_LEVEL given to the services started by the bench; empty: inherited. */
+  logLevel: string;
+  /** Measure commit vs prepare + commit prepared and the fsync rate. */
+  pgCost: boolean;
+  /** Leave the platform running after the run. */
+  keepUp: boolean;
+  quick: boolean;
+}
+
+export const HELP = `npm run bench -- [options]
+  --duration <s>          seconds per mode and concurrency (15; --quick: 3)
+  --concurrency 1,4,16,64 closed-loop clients (--quick: 1,4)
+  --modes trx,baseline,local
+  --warmup <s>            unmeasured load before a mode's first step (3; --quick: 1)
+  --out <dir>             results directory (bench/results; --quick: bench/results/tmp)
+  --url <url>             order-service of a running platform (default: start one with scripts/up.sh)
+  --rows <n>              products and customers to spread the load over (1000; 1 = one hot row)
+  --quantity <n>          items per order (1)
+  --pg-url <url>          Postgres server, no database (postgres://postgres@127.0.0.1:5432)
+  --log-level <level>     LOG_LEVEL of the services the bench starts (inherited)
+  --no-pg-cost            skip the commit vs prepare+commit-prepared probe (skipped by --quick)
+  --keep-up               leave the platform running
+  --quick                 a smoke test under a minute: fails only on errors or a crash`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'help']);
+const VALUED = new Set([
+  'duration',
+  'concurrency',
+  'modes',
+  'warmup',
+  'out',
+  'url',
+  'rows',
+  'quantity',
+  'pg-url',
+  'log-level',
+]);
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const raw = readArgs(argv);
+  const quick = raw.has('quick');
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const concurrency = list(raw.get('concurrency') ?? (quick ? '1,4' : '1,4,16,64')).map((v) =>
+    positiveInt('concurrency', v),
+  );
+  const modes = list(raw.get('modes') ?? MODES.join(',')).map((m) => {
+    if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`unknown mode ${m}: use ${MODES}`);
+    return m as Mode;
+  });
+  return {
+    durationS: positiveNumber('duration', raw.get('duration') ?? (quick ? '3' : '15')),
+    concurrency,
+    modes,
+    warmupS: nonNegative('warmup', raw.get('warmup') ?? (quick ? '1' : '3')),
+    out: raw.get('out') ?? (quick ? 'bench/results/tmp' : 'bench/results'),
+    url: (raw.get('url') ?? '').replace(/\/+$/, ''),
+    rows: positiveInt('rows', raw.get('rows') ?? '1000'),
+    quantity: positiveInt('quantity', raw.get('quantity') ?? '1'),
+    pgUrl: (raw.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
+    logLevel: raw.get('log-level') ?? '',
+    pgCost: !quick && !raw.has('no-pg-cost'),
+    keepUp: raw.has('keep-up'),
+    quick,
+  };
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+function readArgs(argv: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${arg}`);
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (FLAGS.has(name)) {
+      out.set(name, 'true');
+      continue;
+    }
+    if (!VALUED.has(name)) throw new UsageError(`unknown option --${name}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    out.set(name, value);
+  }
+  return out;
+}
+
+function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got ${v}`);
+  return n;
+}
+
+function nonNegative(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be >= 0, got ${v}`);
+  return n;
+}
+
+function positiveInt(name: string, v: string): number {
+  const n = positiveNumber(name, v);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got ${v}`);
+  return n;
+}

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import type { OrderClient } from './order-client';
+
+/**
+ * The platform under test: started with scripts/up.sh (the README's first command) with
+ * ORDER_BASELINE_MODE=true, stopped with scripts/down.sh — or a running one given by URL.
+ */
+export const DEFAULT_SERVICES: Record<string, string> = {
+  'transaction-server': 'http://127.0.0.1:8888',
+  'order-service': 'http://127.0.0.1:8080',
+  'account-service': 'http://127.0.0.1:8081',
+  'product-service': 'http://127.0.0.1:8082',
+};
+
+export async function startPlatform(repoRoot: string, logLevel: string): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true' };
+  if (logLevel) env.LOG_LEVEL = logLevel;
+  await runScript(repoRoot, 'scripts/up.sh', env);
+}
+
+export async function stopPlatform(repoRoot: string): Promise<void> {
+  await runScript(repoRoot, 'scripts/down.sh', process.env);
+}
+
+function runScript(cwd: string, script: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${script} failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+export interface FlowCheck {
+  ok: boolean;
+  detail: string;
+}
+
+/** One order through the normal flow: it must commit and name its distributed transaction. */
+export async function checkTrxFlow(client: OrderClient): Promise<FlowCheck> {
+  const answer = await client.placeOrder();
+  const body = answer.body as { transactionId?: unknown; status?: unknown } | null;
+  if (answer.status !== 201) return { ok: false, detail: `answered ${answer.status}: ${short(answer.body)}` };
+  if (!body?.transactionId) return { ok: false, detail: `201 without a transactionId: ${short(body)}` };
+  return { ok: true, detail: `201, transaction ${String(body.transactionId)}` };
+}
+
+/**
+ * One order with `X-Trx-Mode: baseline`. An order-service that does not honour the header
+ * (not started with ORDER_BASELINE_MODE=true, or older than the baseline flow) runs a
+ * distributed transaction instead and answers with a transactionId: then there is no baseline.
+ */
+export async function checkBaselineFlow(client: OrderClient): Promise<FlowCheck> {
+  const answer = await client.placeOrder();
+  const body = answer.body as { transactionId?: unknown } | null;
+  if (answer.status !== 201) return { ok: false, detail: `answered ${answer.status}: ${short(answer.body)}` };
+  if (body?.transactionId) {
+    return {
+      ok: false,
+      detail: `the order-service ran a distributed transaction (${String(body.transactionId)}): it does not honour X-Trx-Mode: baseline`,
+    };
+  }
+  return { ok: true, detail: '201 without a distributed transaction' };
+}
+
+function short(v: unknown): string {
+  return JSON.stringify(v)?.slice(0, 300) ?? String(v);
+}

@@ -1,0 +1,162 @@
+import { LocalOrders, prepareLocalDatabase } from './local-mode';
+import { describeMachine } from './machine';
+import { OrderClient } from './order-client';
+import type { BenchOptions, Mode } from './options';
+import { measurePgCost } from './pg-cost';
+import { PgProbe } from './pg-probe';
+import { checkBaselineFlow, checkTrxFlow, DEFAULT_SERVICES, startPlatform, stopPlatform } from './platform';
+import { DEFAULT_RABBIT_API } from './rabbit-probe';
+import { ratios, type BenchResults, type StepResult } from './results';
+import { runClosedLoop, type Operation } from './load-driver';
+import { seedAccounts, seedPlan, seedProducts } from './seed';
+import { measureStep, type StepContext } from './step-runner';
+
+/** A load generator for one mode at one concurrency, closed when the step ends. */
+interface Driver {
+  operationFor(client: number): Operation;
+  close(): Promise<void> | void;
+}
+
+/**
+ * The whole run: start (or reach) the platform, seed, check that each mode works, warm
+ * up, measure every concurrency in every mode (modes interleaved per concurrency so that
+ * slow drift — table growth, a noisy neighbour — hits them alike), then Postgres alone.
+ */
+export async function runBench(o: BenchOptions, repoRoot: string): Promise<BenchResults> {
+  const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+  const started = !o.url && o.modes.some((m) => m !== 'local');
+  if (started) {
+    log('starting the platform: ORDER_BASELINE_MODE=true bash scripts/up.sh');
+    await startPlatform(repoRoot, o.logLevel);
+  }
+  const services = { ...DEFAULT_SERVICES, ...(o.url ? { 'order-service': o.url } : {}) };
+  const pg = await PgProbe.connect(o.pgUrl);
+  try {
+    const results: BenchResults = {
+      tool: 'trx-bench',
+      formatVersion: 1,
+      options: o,
+      machine: await describeMachine(pg, DEFAULT_RABBIT_API),
+      seed: seedPlan(o.rows),
+      checks: {},
+      skipped: [],
+      steps: [],
+      ratios: [],
+      pgCost: null,
+    };
+    const modes = await prepareModes(o, results, services['order-service']!, log);
+    const localUrl =
+      o.modes.includes('local') || o.pgCost ? await prepareLocalDatabase(o.pgUrl, results.seed) : '';
+    const driverFor = (mode: Mode, concurrency: number): Driver => {
+      if (mode === 'local') {
+        const local = new LocalOrders(localUrl, concurrency, results.seed, o.quantity);
+        return { operationFor: () => local.operation(), close: () => local.close() };
+      }
+      const client = new OrderClient({
+        url: services['order-service']!,
+        concurrency,
+        baseline: mode === 'baseline',
+        seed: results.seed,
+        quantity: o.quantity,
+      });
+      return { operationFor: () => client.operation(), close: () => client.close() };
+    };
+    const ctx: StepContext = {
+      pg,
+      services,
+      rabbitApi: DEFAULT_RABBIT_API,
+      rabbitSettleMs: o.quick ? 0 : 5500,
+    };
+    const warmed = new Set<Mode>();
+    for (const concurrency of o.concurrency) {
+      for (const mode of modes) {
+        const driver = driverFor(mode, concurrency);
+        try {
+          if (!warmed.has(mode) && o.warmupS > 0) {
+            await runClosedLoop({
+              label: `warmup ${mode}`,
+              concurrency: Math.max(4, concurrency),
+              durationMs: o.warmupS * 1000,
+              operationFor: (i) => driver.operationFor(i),
+            });
+            warmed.add(mode);
+          }
+          const step = await measureStep(ctx, mode, concurrency, o.durationS, (i) => driver.operationFor(i));
+          results.steps.push(step);
+          log(describeStep(step));
+        } finally {
+          await driver.close();
+        }
+      }
+    }
+    results.ratios = ratios(results.steps, o.concurrency);
+    if (o.pgCost) results.pgCost = await measurePgCost(localUrl, [1, 16], 5);
+    return results;
+  } finally {
+    await pg.close();
+    if (started && !o.keepUp) {
+      log('stopping the platform: bash scripts/down.sh');
+      await stopPlatform(repoRoot);
+    }
+  }
+}
+
+/** Seeds what the modes need and keeps the modes that work; a broken trx flow ends the run. */
+async function prepareModes(
+  o: BenchOptions,
+  results: BenchResults,
+  orderUrl: string,
+  log: (line: string) => void,
+): Promise<Mode[]> {
+  const modes: Mode[] = [];
+  if (o.modes.some((m) => m !== 'local')) {
+    log(
+      `seeding ${o.rows} products (trx_product) and ${o.rows} customers with one account each (trx_account)`,
+    );
+    await seedProducts(`${o.pgUrl}/trx_product`, results.seed);
+    await seedAccounts(`${o.pgUrl}/trx_account`, results.seed);
+  }
+  for (const mode of o.modes) {
+    if (mode === 'local') {
+      modes.push(mode);
+      continue;
+    }
+    const client = new OrderClient({
+      url: orderUrl,
+      concurrency: 1,
+      baseline: mode === 'baseline',
+      seed: results.seed,
+      quantity: o.quantity,
+    });
+    const check = mode === 'trx' ? await checkTrxFlow(client) : await checkBaselineFlow(client);
+    client.close();
+    results.checks[mode] = check;
+    log(`check ${mode}: ${check.detail}`);
+    if (check.ok) modes.push(mode);
+    else if (mode === 'baseline' && check.detail.includes('does not honour')) {
+      results.skipped.push({ mode, reason: check.detail });
+    } else {
+      throw new FlowBrokenError(mode, check.detail);
+    }
+  }
+  return modes;
+}
+
+export class FlowBrokenError extends Error {
+  override readonly name = 'FlowBrokenError';
+  constructor(
+    readonly mode: Mode,
+    readonly detail: string,
+  ) {
+    super(`the ${mode} order flow does not work: ${detail}`);
+  }
+}
+
+function describeStep(s: StepResult): string {
+  const x = s.summary;
+  const drain = s.prepared ? `, prepared max ${s.prepared.max}, drained in ${s.prepared.drainMs} ms` : '';
+  return (
+    `${s.mode} c=${s.concurrency}: ${x.rate.toFixed(1)} orders/s, p50 ${x.p50} ms, p99 ${x.p99} ms, ` +
+    `errors ${x.errors}, CPU ${s.cpu.totalMsPerOrder} ms/order, ${s.pg.walSyncsPerOrder} fsyncs/order${drain}`
+  );
+}
