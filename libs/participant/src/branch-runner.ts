@@ -18,6 +18,8 @@ export interface BranchRunnerOptions {
   service: string;
   instance: string;
   dataSource: DataSource;
+  /** Where ROLLBACK PREPARED runs (the pool of work may be full of lock waiters). */
+  finisher: DataSource;
   coordinator: CoordinatorApi;
   logger: Logger;
 }
@@ -137,7 +139,7 @@ async function registerYesVote(
       if (name === 'CoordinatorUnavailableError') throw err;
       throw new CoordinatorUnreachableError(txId, err);
     }
-    await rollbackPrepared(o.dataSource, gid);
+    await rollbackPrepared(o.finisher, gid);
     log.info({ err: messageOf(err) }, 'coordinator refused the branch; rolled back');
     if (name === 'TransactionNotFoundError') throw new UnknownTransactionError(txId);
     if ((err as { code?: string }).code === 'transaction-decided') throw new BranchRefusedError(txId, gid);

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import { assertCanPrepare } from '@trx/db';
@@ -28,6 +28,8 @@ export interface ParticipantOptions {
   recoveryMinAgeMs?: number;
   /** Wait before a decision the database could not take goes back to the queue; default 1000. */
   decisionRetryDelayMs?: number;
+  /** Connections of the runtime's own pool that applies decisions; default 2. */
+  finisherPoolSize?: number;
 }
 
 /** A service's part in distributed transactions: runs branches, applies decisions, recovers. */
@@ -43,6 +45,8 @@ export class Participant {
 
   private constructor(
     private readonly options: ParticipantOptions,
+    /** Applies decisions on connections of its own: see openFinisher. */
+    private readonly finisher: DataSource,
     decisionQueue: string,
   ) {
     this.decisionQueue = decisionQueue;
@@ -58,16 +62,14 @@ export class Participant {
     );
     await createBranchTable(dataSource);
     const queue = await broker.declareDecisionQueue(service);
-    const participant = new Participant(options, queue);
-    const handler = decisionHandler({
-      service,
-      dataSource,
-      coordinator: options.coordinator,
-      logger: options.logger,
-      retryDelayMs: options.decisionRetryDelayMs ?? 1000,
-      signal: participant.abort.signal,
-    });
-    participant.consumer = await broker.consume(queue, handler, { prefetch: options.prefetch ?? 32 });
+    const finisher = await openFinisher(dataSource, options.finisherPoolSize ?? 2);
+    const participant = new Participant(options, finisher, queue);
+    try {
+      await participant.consumeDecisions();
+    } catch (err) {
+      await finisher.destroy().catch(() => undefined);
+      throw err;
+    }
     await participant.recovery.runOnce().catch((err) => {
       options.logger.warn({ err: messageOf(err) }, 'recovery at start failed; the next round retries');
     });
@@ -100,6 +102,22 @@ export class Participant {
       this.options.logger.warn({ err: messageOf(err) }, 'could not cancel the decision consumer');
     });
     await Promise.allSettled([...this.inFlight, this.recovering]);
+    await this.finisher.destroy();
+  }
+
+  private async consumeDecisions(): Promise<void> {
+    const { service, coordinator, logger, broker } = this.options;
+    const handler = decisionHandler({
+      service,
+      dataSource: this.finisher,
+      coordinator,
+      logger,
+      retryDelayMs: this.options.decisionRetryDelayMs ?? 1000,
+      signal: this.abort.signal,
+    });
+    this.consumer = await broker.consume(this.decisionQueue, handler, {
+      prefetch: this.options.prefetch ?? 32,
+    });
   }
 
   private track<T>(fn: () => Promise<T>): Promise<T> {
@@ -113,16 +131,16 @@ export class Participant {
 
   private runnerOptions(): BranchRunnerOptions {
     const { service, instance, dataSource, coordinator, logger } = this.options;
-    return { service, instance, dataSource, coordinator, logger };
+    return { service, instance, dataSource, finisher: this.finisher, coordinator, logger };
   }
 
   /** One recovery round at a time: a caller during a round gets a fresh round after it. */
   private recoverSerialized(): Promise<RecoveryReport> {
-    const { service, dataSource, coordinator, logger } = this.options;
+    const { service, coordinator, logger } = this.options;
     const round = () =>
       recoverOnce({
         service,
-        dataSource,
+        dataSource: this.finisher,
         coordinator,
         logger,
         clock: this.options.clock ?? (() => new Date()),
@@ -144,4 +162,22 @@ export class Participant {
     }, interval);
     this.timer.unref();
   }
+}
+
+/**
+ * A small pool of its own for COMMIT/ROLLBACK PREPARED. Requests that wait for a row lock
+ * held by a prepared branch can fill the service's pool; if decisions queued behind them,
+ * the commit that releases the lock could never run.
+ */
+async function openFinisher(dataSource: DataSource, poolSize: number): Promise<DataSource> {
+  const options = {
+    ...dataSource.options,
+    poolSize,
+    entities: [],
+    migrations: [],
+    subscribers: [],
+    synchronize: false,
+    migrationsRun: false,
+  } as DataSourceOptions;
+  return new DataSource(options).initialize();
 }

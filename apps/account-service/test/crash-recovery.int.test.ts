@@ -1,0 +1,80 @@
+import { TRANSACTION_HEADER } from '@trx/protocol';
+import { testInfra, waitFor } from '@trx/test-support';
+import { AccountHarness, call } from './account-harness';
+import { ServiceProcess } from './service-process';
+
+/** A participant process killed with SIGKILL after it prepared. */
+let h: AccountHarness;
+let service: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  h = await AccountHarness.start();
+});
+
+afterAll(async () => {
+  await service?.kill();
+  if (!h) return;
+  const left = await h.prepared();
+  await h.stop();
+  expect(left).toEqual([]);
+});
+
+function env(): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: h.dbUrl,
+    AMQP_URL: testInfra().amqpUrl,
+    TRX_EXCHANGE: h.exchange,
+    SERVICE_URLS: `transaction-server=${h.serverUrl}`,
+    TRX_RECOVERY_INTERVAL_MS: '1000',
+    LOG_LEVEL: 'info',
+    INSTANCE_ID: 'account-service-crash-test',
+  };
+}
+
+const balanceOf = async (accountId: number) =>
+  Number(
+    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
+  );
+
+it('when the service is killed after it prepared, then after a restart its branch ends as the coordinator decided', async () => {
+  let started = await ServiceProcess.start(env());
+  service = started.process;
+  const before = await balanceOf(1);
+  const committed = await h.coordinator.begin({ initiator: 'test', timeoutMs: 120_000 });
+  const rolledBack = await h.coordinator.begin({ initiator: 'test', timeoutMs: 120_000 });
+  for (const [tx, amount] of [
+    [committed, 30],
+    [rolledBack, 40],
+  ] as const) {
+    const res = await call(
+      started.url,
+      'POST',
+      '/accounts/1/withdrawals',
+      { amount },
+      { [TRANSACTION_HEADER]: tx.id },
+    );
+    expect(res.status).toBe(201); // the yes-vote is recorded by the coordinator
+  }
+  expect(await h.prepared()).toHaveLength(2);
+
+  await service.kill();
+  await h.coordinator.commit(committed.id);
+  await h.coordinator.rollback(rolledBack.id, 'test');
+  expect(await h.prepared()).toHaveLength(2); // nobody is there to finish them
+
+  started = await ServiceProcess.start(env());
+  service = started.process;
+  await waitFor(async () => (await h.prepared()).length === 0, {
+    timeoutMs: 30_000,
+    description: 'no prepared left',
+  });
+  await waitFor(async () => (await h.coordinator.get(committed.id)).status === 'committed');
+  await waitFor(async () => (await h.coordinator.get(rolledBack.id)).status === 'rolled-back');
+  expect(await balanceOf(1)).toBe(before - 30);
+  const rows = await h.sql('SELECT transaction_id FROM withdrawals WHERE transaction_id = ANY($1)', [
+    [committed.id, rolledBack.id],
+  ]);
+  expect(rows).toEqual([{ transaction_id: committed.id }]);
+});

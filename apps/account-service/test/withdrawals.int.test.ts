@@ -1,0 +1,137 @@
+import { TRANSACTION_HEADER } from '@trx/protocol';
+import { waitFor } from '@trx/test-support';
+import { AccountHarness, call } from './account-harness';
+
+let h: AccountHarness;
+let url: string;
+
+beforeAll(async () => {
+  h = await AccountHarness.start();
+  url = (await h.startApp()).url;
+});
+
+afterAll(async () => {
+  if (!h) return;
+  const left = await h.prepared();
+  await h.stop();
+  expect(left).toEqual([]);
+});
+
+const balanceOf = async (accountId: number) =>
+  Number(
+    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
+  );
+const withdrawalsOf = (txId: string) =>
+  h.sql('SELECT account_id, amount FROM withdrawals WHERE transaction_id = $1', [txId]);
+const inTx = (txId: string) => ({ [TRANSACTION_HEADER]: txId });
+
+describe('reading accounts', () => {
+  it('serves the first-run data', async () => {
+    expect(await call(url, 'GET', '/accounts/3')).toEqual({
+      status: 200,
+      body: { id: 3, customerId: 3, balance: 5000 },
+    });
+    expect((await call(url, 'GET', '/accounts?customerId=2')).body).toEqual([
+      { id: 2, customerId: 2, balance: 2000 },
+    ]);
+    expect(await call(url, 'GET', '/accounts?customerId=99')).toEqual({ status: 200, body: [] });
+  });
+
+  it('refuses unknown and malformed ids', async () => {
+    expect(await call(url, 'GET', '/accounts/42')).toMatchObject({
+      status: 404,
+      body: { error: 'unknown-account' },
+    });
+    expect(await call(url, 'GET', '/accounts')).toMatchObject({
+      status: 400,
+      body: { error: 'invalid-request' },
+    });
+    expect(await call(url, 'GET', '/accounts?customerId=x')).toMatchObject({ status: 400 });
+  });
+});
+
+describe('a withdrawal', () => {
+  it('without a transaction id is committed at once', async () => {
+    const before = await balanceOf(1);
+    const res = await call(url, 'POST', '/accounts/1/withdrawals', { amount: 10.5 });
+    expect(res).toEqual({ status: 201, body: { accountId: 1, amount: 10.5, balance: before - 10.5 } });
+    expect(await balanceOf(1)).toBe(before - 10.5);
+  });
+
+  it('in a transaction that commits, then the balance and the withdrawal are stored, nothing left prepared', async () => {
+    const before = await balanceOf(2);
+    const tx = await h.coordinator.begin({ initiator: 'test' });
+    const res = await call(url, 'POST', '/accounts/2/withdrawals', { amount: 120.25 }, inTx(tx.id));
+    expect(res).toEqual({ status: 201, body: { accountId: 2, amount: 120.25, balance: before - 120.25 } });
+    expect(await balanceOf(2)).toBe(before); // prepared, not yet visible
+    await h.coordinator.commit(tx.id);
+    await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed');
+    expect(await balanceOf(2)).toBe(before - 120.25);
+    expect(await withdrawalsOf(tx.id)).toEqual([{ account_id: 2, amount: '120.25' }]);
+    expect(await h.prepared()).toEqual([]);
+  });
+
+  it('in a transaction that rolls back, then nothing changes', async () => {
+    const before = await balanceOf(2);
+    const tx = await h.coordinator.begin({ initiator: 'test' });
+    expect((await call(url, 'POST', '/accounts/2/withdrawals', { amount: 5 }, inTx(tx.id))).status).toBe(201);
+    await h.coordinator.rollback(tx.id, 'test');
+    await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'rolled-back');
+    expect(await balanceOf(2)).toBe(before);
+    expect(await withdrawalsOf(tx.id)).toEqual([]);
+    expect(await h.prepared()).toEqual([]);
+  });
+
+  it('when the account has too little money, then it is refused and the branch votes no', async () => {
+    const tx = await h.coordinator.begin({ initiator: 'test' });
+    const res = await call(url, 'POST', '/accounts/3/withdrawals', { amount: 1_000_000 }, inTx(tx.id));
+    expect(res).toMatchObject({ status: 409, body: { error: 'insufficient-funds' } });
+    expect((await h.coordinator.get(tx.id)).branches.map((b) => b.status)).toEqual(['failed']);
+    await h.coordinator.rollback(tx.id);
+    expect(await h.prepared()).toEqual([]);
+  });
+
+  it('refuses unknown accounts and malformed amounts', async () => {
+    const post = (path: string, body: unknown) => call(url, 'POST', path, body);
+    expect(await post('/accounts/42/withdrawals', { amount: 1 })).toMatchObject({
+      status: 404,
+      body: { error: 'unknown-account' },
+    });
+    for (const amount of [0, -5, 1.234, '10', null]) {
+      const res = await post('/accounts/1/withdrawals', { amount });
+      expect(res).toMatchObject({ status: 400, body: { error: 'invalid-request' } });
+      expect(res.body.details).toBeDefined();
+    }
+  });
+
+  it('when its transaction was already decided, then it is refused with transaction-decided', async () => {
+    const before = await balanceOf(3);
+    const tx = await h.coordinator.begin({ initiator: 'test' });
+    await h.coordinator.rollback(tx.id, 'decided first');
+    const res = await call(url, 'POST', '/accounts/3/withdrawals', { amount: 1 }, inTx(tx.id));
+    expect(res).toMatchObject({ status: 409, body: { error: 'transaction-decided' } });
+    expect(await balanceOf(3)).toBe(before);
+    expect(await h.prepared()).toEqual([]);
+  });
+});
+
+describe('health', () => {
+  it('is ready when database, broker and coordinator answer, and serves metrics', async () => {
+    expect(await call(url, 'GET', '/health/live')).toEqual({ status: 200, body: { status: 'up' } });
+    expect(await call(url, 'GET', '/health/ready')).toEqual({
+      status: 200,
+      body: { status: 'up', checks: { database: 'up', broker: 'up', coordinator: 'up' } },
+    });
+    const metrics = await fetch(`${url}/metrics`);
+    expect(await metrics.text()).toContain('http_requests_total');
+  });
+
+  it('says which dependency fails', async () => {
+    const lonely = await h.startApp({ serviceUrls: { 'transaction-server': ['http://127.0.0.1:9'] } });
+    const res = await call(lonely.url, 'GET', '/health/ready');
+    expect(res.status).toBe(503);
+    expect(res.body.checks).toMatchObject({ database: 'up', broker: 'up' });
+    expect(res.body.checks.coordinator).toMatch(/^down: /);
+    await lonely.stop();
+  });
+});

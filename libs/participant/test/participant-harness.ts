@@ -1,0 +1,156 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { Broker } from '@trx/messaging';
+import { createCoordinatorClient } from '@trx/coordinator-client';
+import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
+import { silentLogger, type Logger } from '@trx/logging';
+import type { CoordinatorApi } from '@trx/protocol';
+import {
+  createTestDatabase,
+  deleteAmqpObjects,
+  dropTestDatabase,
+  listPrepared,
+  testInfra,
+  uniqueName,
+} from '@trx/test-support';
+import { decisionQueue } from '@trx/protocol';
+import { loadAppConfig } from '../../../apps/transaction-server/src/config';
+import { start as startServer } from '../../../apps/transaction-server/src/start';
+import { Participant, type ParticipantOptions } from '../src';
+
+export const SERVICE = 'test-participant';
+
+/** Log lines the participant wrote, parsed, so a test can see what it did. */
+export class LogTap {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly logger: Logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          this.lines.push(JSON.parse(line));
+        done();
+      },
+    }),
+  );
+
+  matching(msg: string, fields: Record<string, unknown> = {}): Record<string, unknown>[] {
+    return this.lines.filter((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v));
+  }
+}
+
+/**
+ * A coordinator (the real transaction-server, in-process), a participant database with an
+ * `items` table, a broker and an exchange of this test file only.
+ */
+export class ParticipantHarness {
+  readonly tap = new LogTap();
+  readonly participants: Participant[] = [];
+  clockOffsetMs = 0;
+
+  private constructor(
+    readonly dbUrl: string,
+    readonly coordinatorDbUrl: string,
+    readonly exchange: string,
+    readonly dataSource: DataSource,
+    readonly broker: Broker,
+    readonly caller: ServiceCaller,
+    readonly coordinator: CoordinatorApi,
+    private readonly server: { stop(): Promise<void> },
+  ) {}
+
+  static async start(): Promise<ParticipantHarness> {
+    const { amqpUrl } = testInfra();
+    const dbUrl = await createTestDatabase('trx_part');
+    const coordinatorDbUrl = await createTestDatabase('trx_part_coord');
+    const exchange = uniqueName('trx-test');
+    const server = await startServer(
+      loadAppConfig(
+        {},
+        {
+          port: 0,
+          databaseUrl: coordinatorDbUrl,
+          amqpUrl,
+          exchange,
+          auditQueue: '',
+          republishAfterMs: 600_000,
+        },
+      ),
+      { logger: silentLogger() },
+    );
+    const caller = createServiceCaller({
+      directory: staticDirectory({ 'transaction-server': [server.url] }),
+    });
+    const coordinator = createCoordinatorClient({ caller });
+    const broker = await Broker.connect({ url: amqpUrl, exchange, logger: silentLogger() });
+    await broker.declareExchange();
+    const dataSource = new DataSource({ type: 'postgres', url: dbUrl, poolSize: 8 });
+    await dataSource.initialize();
+    await dataSource.query(
+      'CREATE TABLE items (id serial PRIMARY KEY, transaction_id text, name text NOT NULL)',
+    );
+    return new ParticipantHarness(
+      dbUrl,
+      coordinatorDbUrl,
+      exchange,
+      dataSource,
+      broker,
+      caller,
+      coordinator,
+      server,
+    );
+  }
+
+  async startParticipant(overrides: Partial<ParticipantOptions> = {}): Promise<Participant> {
+    const participant = await Participant.start({
+      service: SERVICE,
+      instance: uniqueName('instance'),
+      dataSource: this.dataSource,
+      coordinator: this.coordinator,
+      broker: this.broker,
+      logger: this.tap.logger,
+      recoveryIntervalMs: 0,
+      clock: () => new Date(Date.now() + this.clockOffsetMs),
+      ...overrides,
+    });
+    this.participants.push(participant);
+    return participant;
+  }
+
+  /** Runs SQL on a connection of its own (not the participant's pool). */
+  async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    const client = new Client({ connectionString: this.dbUrl });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  async prepared(): Promise<string[]> {
+    const client = new Client({ connectionString: this.dbUrl });
+    await client.connect();
+    try {
+      return await listPrepared(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.participants) await p.stop();
+    await this.server.stop();
+    await this.broker.close();
+    await this.caller.close();
+    await this.dataSource.destroy();
+    await deleteAmqpObjects(testInfra().amqpUrl, {
+      queues: [decisionQueue(SERVICE, this.exchange)],
+      exchanges: [this.exchange],
+    }).catch(() => undefined);
+    await dropTestDatabase(this.dbUrl);
+    await dropTestDatabase(this.coordinatorDbUrl);
+  }
+}
