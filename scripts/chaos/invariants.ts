@@ -1,0 +1,223 @@
+/**
+ * The invariants of issue 5, each computed from the databases, the coordinator and what
+ * the load was answered, and reported with its figures so a violation can be read
+ * without re-running.
+ */
+import type { TransactionView } from '@trx/protocol';
+import type { Ledger, OrderRow } from './ledger';
+import type { Attempt } from './load';
+import { mustNotConfirm } from './order-mix';
+
+export interface Evidence {
+  start: Ledger;
+  end: Ledger;
+  orders: OrderRow[];
+  transactions: TransactionView[];
+  prepared: { database: string; gid: string; prepared: string }[];
+  attempts: Attempt[];
+}
+
+export interface InvariantResult {
+  name: string;
+  ok: boolean;
+  figures: string;
+  /** A few offending ids, for the diagnosis. */
+  examples: string[];
+}
+
+type Check = (e: Evidence) => InvariantResult;
+
+export function checkInvariants(evidence: Evidence): InvariantResult[] {
+  return CHECKS.map((check) => check(evidence));
+}
+
+const confirmed = (e: Evidence) => e.orders.filter((o) => o.status === 'CONFIRMED');
+const money = (cents: number) => (cents / 100).toFixed(2);
+const result = (name: string, bad: string[], figures: string): InvariantResult => ({
+  name,
+  ok: bad.length === 0,
+  figures,
+  examples: bad.slice(0, 5),
+});
+
+const moneyConserved: Check = (e) => {
+  const totals = confirmed(e).reduce((sum, o) => sum + o.totalCents, 0);
+  const diff = e.end.balanceCents + totals - e.start.balanceCents;
+  return result(
+    'money: balances + confirmed totals = starting sum',
+    diff === 0 ? [] : [`off by ${money(diff)}`],
+    `start ${money(e.start.balanceCents)}, now balances ${money(e.end.balanceCents)} + confirmed totals ${money(totals)} = ${money(e.end.balanceCents + totals)}`,
+  );
+};
+
+const stockConserved: Check = (e) => {
+  const sold = new Map<number, number>();
+  for (const o of confirmed(e)) sold.set(o.productId, (sold.get(o.productId) ?? 0) + o.quantity);
+  const bad: string[] = [];
+  const parts = [...e.start.stock].map(([id, start]) => {
+    const now = e.end.stock.get(id) ?? NaN;
+    const units = sold.get(id) ?? 0;
+    if (now + units !== start) bad.push(`product ${id}: off by ${now + units - start}`);
+    return `#${id} ${now}+${units}=${now + units}/${start}`;
+  });
+  for (const id of sold.keys())
+    if (!e.start.stock.has(id)) bad.push(`confirmed orders of unknown product ${id}`);
+  return result('stock: stock + confirmed units = starting stock, per product', bad, parts.join(', '));
+};
+
+const orderStatuses: Check = (e) => {
+  const bad = e.orders.filter((o) => o.status !== 'CONFIRMED' && o.status !== 'REJECTED');
+  const rejected = e.orders.length - confirmed(e).length - bad.length;
+  return result(
+    'every order CONFIRMED or REJECTED',
+    bad.map((o) => `${o.id} ${o.status}`),
+    `${e.orders.length} orders: ${confirmed(e).length} CONFIRMED, ${rejected} REJECTED, ${bad.length} other`,
+  );
+};
+
+const transactionsEnded: Check = (e) => {
+  const counts = countBy(e.transactions, (t) => t.status);
+  const bad = e.transactions.filter((t) => t.status !== 'committed' && t.status !== 'rolled-back');
+  return result(
+    'every transaction committed or rolled back',
+    bad.map((t) => `${t.id} ${t.status}`),
+    `${e.transactions.length} transactions: ${format(counts)}`,
+  );
+};
+
+const branchesAgree: Check = (e) => {
+  const bad: string[] = [];
+  let branches = 0;
+  for (const t of e.transactions) {
+    branches += t.branches.length;
+    if (t.status === 'committed' && t.branches.some((b) => b.status !== 'committed'))
+      bad.push(`${t.id} committed, branches ${t.branches.map((b) => `${b.service}:${b.status}`).join(' ')}`);
+    if (t.status === 'rolled-back' && t.branches.some((b) => b.status === 'committed'))
+      bad.push(
+        `${t.id} rolled-back, branches ${t.branches.map((b) => `${b.service}:${b.status}`).join(' ')}`,
+      );
+  }
+  return result(
+    'branches agree with their transaction',
+    bad,
+    `${branches} branches: ${format(
+      countBy(
+        e.transactions.flatMap((t) => t.branches),
+        (b) => b.status,
+      ),
+    )}; ${bad.length} disagree`,
+  );
+};
+
+const decisionsAcknowledged: Check = (e) => {
+  const bad = e.transactions.filter((t) => t.status === 'committing' || t.status === 'rolling-back');
+  return result(
+    'no decision unacknowledged',
+    bad.map((t) => `${t.id} ${t.status}`),
+    `${bad.length} transactions committing or rolling-back`,
+  );
+};
+
+const answeredCreatedIsConfirmed: Check = (e) => {
+  const byId = new Map(e.orders.map((o) => [o.id, o]));
+  const created = e.attempts.filter((a) => a.status === 201);
+  const bad = created
+    .map((a) => String(a.body?.id))
+    .filter((id) => byId.get(id)?.status !== 'CONFIRMED')
+    .map((id) => `${id}: ${byId.get(id)?.status ?? 'no such order'}`);
+  return result(
+    'every 201 names a CONFIRMED order',
+    bad,
+    `${created.length} answered 201, ${bad.length} not CONFIRMED`,
+  );
+};
+
+const ordersAgreeWithTransactions: Check = (e) => {
+  const status = new Map(e.transactions.map((t) => [t.id, t.status]));
+  const bad: string[] = [];
+  for (const o of e.orders) {
+    const t = o.transactionId ? status.get(o.transactionId) : undefined;
+    if (o.status === 'CONFIRMED' && t !== 'committed')
+      bad.push(`CONFIRMED ${o.id}, transaction ${o.transactionId} ${t ?? 'unknown'}`);
+    if (o.status === 'REJECTED' && t === 'committed')
+      bad.push(`REJECTED ${o.id}, transaction ${o.transactionId} committed`);
+  }
+  return result(
+    'no CONFIRMED order whose transaction did not commit (nor REJECTED whose committed)',
+    bad,
+    `${bad.length} orders disagree with their transaction`,
+  );
+};
+
+const noPrepared: Check = (e) =>
+  result(
+    'no prepared transaction left',
+    e.prepared.map((p) => `${p.database} ${p.gid} since ${p.prepared}`),
+    `${e.prepared.length} in pg_prepared_xacts of the run's databases`,
+  );
+
+const refusalsHold: Check = (e) => {
+  const mustRefuse = e.attempts.filter((a) => mustNotConfirm(a.request.kind));
+  const bad = mustRefuse
+    .filter((a) => a.status === 201)
+    .map((a) => `${a.request.kind} ${JSON.stringify(a.request.body)} → 201 ${String(a.body?.id)}`);
+  const answers = countBy(mustRefuse, (a) => `${a.request.kind}:${a.status ?? a.error}`);
+  return result(
+    'orders that must fail were never confirmed',
+    bad,
+    `${mustRefuse.length} sent (${format(answers)})`,
+  );
+};
+
+const noHang: Check = (e) => {
+  const timeouts = e.attempts.filter((a) => a.error === 'timeout');
+  const slowest = Math.max(0, ...e.attempts.map((a) => a.endedAt - a.startedAt));
+  return result(
+    'every request answered within its bound',
+    timeouts.map(
+      (a) => `${a.target} ${JSON.stringify(a.request.body)} at ${new Date(a.startedAt).toISOString()}`,
+    ),
+    `${timeouts.length} timed out; slowest answer ${slowest} ms`,
+  );
+};
+
+const idempotent: Check = (e) => {
+  const byKey = new Map<string, OrderRow[]>();
+  for (const o of e.orders)
+    if (o.idempotencyKey) byKey.set(o.idempotencyKey, [...(byKey.get(o.idempotencyKey) ?? []), o]);
+  const bad = [...byKey]
+    .filter(([, rows]) => rows.filter((r) => r.status === 'CONFIRMED').length > 1)
+    .map(([key, rows]) => `${key}: ${rows.length} orders`);
+  const retried = e.attempts.filter((a) => a.retry).length;
+  return result(
+    'an Idempotency-Key confirms at most one order',
+    bad,
+    `${byKey.size} keys in orders, ${retried} retries sent`,
+  );
+};
+
+const CHECKS: Check[] = [
+  moneyConserved,
+  stockConserved,
+  orderStatuses,
+  transactionsEnded,
+  branchesAgree,
+  decisionsAcknowledged,
+  answeredCreatedIsConfirmed,
+  ordersAgreeWithTransactions,
+  noPrepared,
+  refusalsHold,
+  noHang,
+  idempotent,
+];
+
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[keyOf(item)] = (counts[keyOf(item)] ?? 0) + 1;
+  return counts;
+}
+
+function format(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+  return parts.length ? parts.map(([k, v]) => `${k} ${v}`).join(', ') : 'none';
+}

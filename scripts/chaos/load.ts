@@ -1,0 +1,108 @@
+/**
+ * The closed-loop load: a few workers, each sending POST /orders to the order-service
+ * replicas in turn and waiting for the answer before the next. Every attempt is recorded
+ * — status and body, or the client error — so the invariants can be checked against what
+ * callers were actually told.
+ */
+import { OrderMix, type Catalogue, type OrderRequest } from './order-mix';
+import { Prng } from './prng';
+import { sleep } from './time';
+
+export interface Attempt {
+  worker: number;
+  request: OrderRequest;
+  target: string;
+  startedAt: number;
+  endedAt: number;
+  status?: number;
+  body?: Record<string, unknown>;
+  /** `timeout` when no answer came within the request bound; otherwise the network error. */
+  error?: string;
+  /** True for the one retry of an Idempotency-Key order after a failed attempt. */
+  retry: boolean;
+}
+
+export interface LoadOptions {
+  seed: number;
+  concurrency: number;
+  /** Base URLs of the order-service replicas. */
+  targets: () => string[];
+  catalogue: Catalogue;
+  requestTimeoutMs: number;
+}
+
+export class Load {
+  readonly attempts: Attempt[] = [];
+  private stopping = false;
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly options: LoadOptions) {}
+
+  start(): void {
+    const root = new Prng(this.options.seed).fork('load');
+    this.workers = Array.from({ length: this.options.concurrency }, (_, i) =>
+      this.work(
+        i,
+        new OrderMix(root.fork(`worker-${i}`), this.options.catalogue, `chaos-${this.options.seed}-${i}`),
+      ),
+    );
+  }
+
+  /** Lets in-flight requests finish (each is bounded by the request timeout). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.workers);
+  }
+
+  private async work(worker: number, mix: OrderMix): Promise<void> {
+    for (let n = 0; !this.stopping; n++) {
+      const request = mix.next();
+      const targets = this.options.targets();
+      const first = await this.send(worker, request, targets[(worker + n) % targets.length]!, false);
+      if (request.idempotencyKey && failed(first)) {
+        await sleep(300);
+        await this.send(worker, request, targets[(worker + n + 1) % targets.length]!, true);
+      }
+      // A refused connection answers at once: don't spin on a replica that is down.
+      if (first.error) await sleep(100);
+    }
+  }
+
+  private async send(
+    worker: number,
+    request: OrderRequest,
+    target: string,
+    retry: boolean,
+  ): Promise<Attempt> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (request.fault) headers['x-fault-inject'] = request.fault;
+    if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+    const attempt: Attempt = { worker, request, target, startedAt: Date.now(), endedAt: 0, retry };
+    try {
+      const res = await fetch(`${target}/orders`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(request.body),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
+      attempt.status = res.status;
+      attempt.body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    } catch (err) {
+      attempt.error = errorText(err);
+    }
+    attempt.endedAt = Date.now();
+    this.attempts.push(attempt);
+    return attempt;
+  }
+}
+
+/** Worth a retry with the same Idempotency-Key (only ordinary orders carry one): no answer, or a 5xx. */
+function failed(attempt: Attempt): boolean {
+  return attempt.error !== undefined || (attempt.status !== undefined && attempt.status >= 500);
+}
+
+function errorText(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout';
+  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+}

@@ -1,0 +1,37 @@
+/**
+ * `npm run chaos -- [options]`: one fault-injection run against two replicas of every
+ * trx service on this machine; prints the report and exits 1 on any violation.
+ * Run directly: node -r ts-node/register/transpile-only scripts/chaos/main.ts --help
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseOptions } from './options';
+import { formatReport, violations } from './report';
+import { runChaos } from './run-chaos';
+
+async function main(): Promise<number> {
+  process.chdir(path.resolve(__dirname, '..', '..'));
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env);
+  } catch (err) {
+    const help = process.argv.includes('--help');
+    (help ? process.stdout : process.stderr).write(`${(err as Error).message}\n`);
+    return help ? 0 : 2;
+  }
+  const report = await runChaos(options);
+  const text = formatReport(report).join('\n');
+  process.stdout.write(`\n${text}\n`);
+  const file = path.join(options.outDir, `report-${options.seed}.txt`);
+  fs.writeFileSync(file, `${text}\n`);
+  process.stdout.write(`(report saved to ${file}; service logs in ${options.outDir}/)\n`);
+  return violations(report) === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`chaos: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

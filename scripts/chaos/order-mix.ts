@@ -1,0 +1,97 @@
+/**
+ * What the load asks for. Most orders are ordinary and should go through; a known share
+ * must be refused whatever the faults do (too much stock or money, unknown ids, invalid
+ * bodies), and a share carries the order-service's fault header, so it must never be
+ * confirmed. Which is which is recorded with the response and checked at the end.
+ */
+import type { Prng } from './prng';
+
+export type OrderKind =
+  | 'normal'
+  | 'too-much-stock'
+  | 'too-much-money'
+  | 'unknown-product'
+  | 'unknown-customer'
+  | 'invalid'
+  | 'fault';
+
+export const FAULT_POINTS = ['after-reservation', 'after-withdrawal', 'before-commit'] as const;
+
+export interface OrderRequest {
+  kind: OrderKind;
+  body: { customerId: number; productId: number; quantity: number };
+  fault?: (typeof FAULT_POINTS)[number];
+  idempotencyKey?: string;
+}
+
+/** What the run knows of the seeded catalogue when the load starts. */
+export interface Catalogue {
+  customers: { id: number; balance: number }[];
+  products: { id: number; stock: number; price: number }[];
+}
+
+/** Ids no seed uses. */
+export const UNKNOWN_ID = 999_999;
+
+/** Kinds a correct platform must never confirm. */
+export function mustNotConfirm(kind: OrderKind): boolean {
+  return kind !== 'normal';
+}
+
+export class OrderMix {
+  private seq = 0;
+
+  constructor(
+    private readonly prng: Prng,
+    private readonly catalogue: Catalogue,
+    private readonly keyPrefix: string,
+  ) {}
+
+  next(): OrderRequest {
+    const kind = this.prng.weighted<OrderKind>([
+      ['normal', 72],
+      ['fault', 10],
+      ['too-much-stock', 5],
+      ['too-much-money', 4],
+      ['unknown-product', 4],
+      ['unknown-customer', 4],
+      ['invalid', 1],
+    ]);
+    const request = this.build(kind);
+    // Some ordinary orders carry an Idempotency-Key; the load retries those once after a failure.
+    if (kind === 'normal' && this.prng.chance(0.2))
+      request.idempotencyKey = `${this.keyPrefix}-${++this.seq}`;
+    return request;
+  }
+
+  private build(kind: OrderKind): OrderRequest {
+    const customer = this.prng.pick(this.catalogue.customers);
+    const product = this.prng.pick(this.catalogue.products);
+    const ordinary = { customerId: customer.id, productId: product.id, quantity: this.prng.int(1, 3) };
+    switch (kind) {
+      case 'normal':
+        return { kind, body: ordinary };
+      case 'fault':
+        return { kind, body: ordinary, fault: this.prng.pick(FAULT_POINTS) };
+      case 'too-much-stock':
+        // More than the product ever had: stock only goes down.
+        return { kind, body: { ...ordinary, quantity: product.stock + this.prng.int(1, 1000) } };
+      case 'too-much-money':
+        return { kind, body: this.tooExpensive() };
+      case 'unknown-product':
+        return { kind, body: { ...ordinary, productId: UNKNOWN_ID } };
+      case 'unknown-customer':
+        return { kind, body: { ...ordinary, customerId: UNKNOWN_ID } };
+      case 'invalid':
+        return { kind, body: { ...ordinary, quantity: 0 } };
+    }
+  }
+
+  /** An order the poorest customer can't pay from everything they had at the start, within stock. */
+  private tooExpensive(): OrderRequest['body'] {
+    const poorest = [...this.catalogue.customers].sort((a, b) => a.balance - b.balance)[0]!;
+    const product = [...this.catalogue.products].sort((a, b) => b.stock * b.price - a.stock * a.price)[0]!;
+    const quantity = Math.floor(poorest.balance / product.price) + 1;
+    return { customerId: poorest.id, productId: product.id, quantity };
+  }
+}

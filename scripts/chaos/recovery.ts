@@ -1,0 +1,53 @@
+/**
+ * "Recovered" means: every replica ready, no prepared transaction left in the run's
+ * databases, and the coordinator has no transaction that is active or decided but not
+ * acknowledged. Polled after the load stops, within a bound.
+ */
+import { countUnfinished } from './coordinator-state';
+import type { RunDatabases } from './databases';
+import type { Platform } from './platform';
+import { sleep } from './time';
+
+export interface RecoveryState {
+  ready: boolean;
+  prepared: number;
+  unfinished: Record<string, number>;
+}
+
+export async function recoveryState(platform: Platform, dbs: RunDatabases): Promise<RecoveryState> {
+  const ready = await platform.allReady();
+  const prepared = (await dbs.prepared()).length;
+  const unfinished = await countUnfinished(await coordinatorUrl(platform));
+  return { ready, prepared, unfinished };
+}
+
+export function isRecovered(state: RecoveryState): boolean {
+  return state.ready && state.prepared === 0 && Object.values(state.unfinished).every((n) => n === 0);
+}
+
+/** Polls until recovered; resolves with the last state seen and whether it recovered. */
+export async function waitForRecovery(
+  platform: Platform,
+  dbs: RunDatabases,
+  timeoutMs: number,
+): Promise<{ recovered: boolean; state?: RecoveryState; error?: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { recovered: boolean; state?: RecoveryState; error?: string } = { recovered: false };
+  while (Date.now() < deadline) {
+    try {
+      const state = await recoveryState(platform, dbs);
+      last = { recovered: isRecovered(state), state };
+      if (last.recovered) return last;
+    } catch (err) {
+      last = { recovered: false, error: (err as Error).message };
+    }
+    await sleep(500);
+  }
+  return last;
+}
+
+/** A coordinator replica that answers, for reading its state. */
+export async function coordinatorUrl(platform: Platform): Promise<string> {
+  for (const p of platform.ofApp('transaction-server')) if (await p.isReady()) return p.url;
+  throw new Error('no transaction-server replica is ready');
+}
