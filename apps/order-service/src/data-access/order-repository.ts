@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { routingKeys, type OrderConfirmedEvent } from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
+import {
+  CoordinatorUnreachableError,
+  ParticipantUnavailableError,
+  TransactionRolledBackError,
+} from '../domain/order-errors';
 import type { OrderRecord, OrderStatus } from '../domain/order-types';
 import { OrderEntity } from './order-entities';
 
@@ -19,7 +24,7 @@ export class OrderRepository implements OrderStore {
 
   async recordInBranch(transactionId: string, order: OrderRecord): Promise<void> {
     const event = confirmedEvent(order);
-    await this.branches.runBranch(transactionId, async (manager) => {
+    await runAsBranch(this.branches, transactionId, async (manager) => {
       await manager.getRepository(OrderEntity).insert(toEntity(order));
       // The outbox row id is the event's message id, so a re-published event dedupes downstream.
       await manager.query(
@@ -51,6 +56,24 @@ export class OrderRepository implements OrderStore {
       .getRepository(OrderEntity)
       .findOneBy({ idempotencyKey, status: 'CONFIRMED' });
     return row ? toRecord(row) : undefined;
+  }
+}
+
+/** Runs the order's branch, translating the participant runtime's refusals into domain errors. */
+async function runAsBranch(
+  branches: BranchRunner,
+  transactionId: string,
+  work: (manager: EntityManager) => Promise<void>,
+): Promise<void> {
+  try {
+    await branches.runBranch(transactionId, work);
+  } catch (err) {
+    const e = err as Error & { retryable?: boolean };
+    if (e.name === 'BranchRefusedError') throw new TransactionRolledBackError(e.message);
+    // The vote may be unrecorded; no commit is asked, so the transaction can only roll back.
+    if (e.name === 'CoordinatorUnavailableError') throw new CoordinatorUnreachableError(e.message);
+    if (e.retryable === true) throw new ParticipantUnavailableError('order-service', e.message);
+    throw err;
   }
 }
 

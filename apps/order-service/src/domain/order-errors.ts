@@ -95,6 +95,7 @@ export function failureCode(err: unknown): string {
     'TransactionRolledBackError',
     'InjectedFaultError',
     'UnexpectedAnswerError',
+    'CoordinatorUnreachableError',
   ];
   return typeof code === 'string' && known.includes(String(name)) ? code : 'internal-error';
 }
