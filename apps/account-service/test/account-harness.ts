@@ -101,8 +101,8 @@ export class AccountHarness {
     await this.server.stop();
     await this.caller.close();
     await deleteAmqpObjects(testInfra().amqpUrl, {
-      queues: [decisionQueue(SERVICE_NAME, this.exchange)],
-      exchanges: [this.exchange],
+      queues: [decisionQueue(SERVICE_NAME, this.exchange), `${this.exchange}.unroutable`],
+      exchanges: [this.exchange, `${this.exchange}.unroutable`],
     }).catch(() => undefined);
     await dropTestDatabase(this.dbUrl);
     await dropTestDatabase(this.coordinatorDbUrl);

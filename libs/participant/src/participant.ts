@@ -56,9 +56,10 @@ export class Participant {
   /** Checks the database can prepare, creates trx_branch, consumes decisions, recovers once. */
   static async start(options: ParticipantOptions): Promise<Participant> {
     const { dataSource, broker, service } = options;
+    const [{ db }] = (await dataSource.query('SELECT current_database() AS db')) as [{ db: string }];
     await assertCanPrepare(
       { query: async (sql, params) => ({ rows: await dataSource.query(sql, params) }) },
-      String(dataSource.options.database ?? service),
+      db,
     );
     await createBranchTable(dataSource);
     const queue = await broker.declareDecisionQueue(service);
@@ -122,7 +123,11 @@ export class Participant {
 
   private track<T>(fn: () => Promise<T>): Promise<T> {
     if (this.stopped) return Promise.reject(new ParticipantStoppedError());
-    const p = fn();
+    return this.watch(fn());
+  }
+
+  /** Remembers work in flight, so stop() can wait for it before closing the finisher pool. */
+  private watch<T>(p: Promise<T>): Promise<T> {
     this.inFlight.add(p);
     const forget = () => this.inFlight.delete(p);
     p.then(forget, forget);

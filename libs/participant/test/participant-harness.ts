@@ -147,8 +147,8 @@ export class ParticipantHarness {
     await this.caller.close();
     await this.dataSource.destroy();
     await deleteAmqpObjects(testInfra().amqpUrl, {
-      queues: [decisionQueue(SERVICE, this.exchange)],
-      exchanges: [this.exchange],
+      queues: [decisionQueue(SERVICE, this.exchange), `${this.exchange}.unroutable`],
+      exchanges: [this.exchange, `${this.exchange}.unroutable`],
     }).catch(() => undefined);
     await dropTestDatabase(this.dbUrl);
     await dropTestDatabase(this.coordinatorDbUrl);
