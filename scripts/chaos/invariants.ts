@@ -4,7 +4,7 @@
  * without re-running.
  */
 import type { TransactionView } from '@trx/protocol';
-import type { Ledger, OrderRow } from './ledger';
+import type { EffectRows, Ledger, OrderRow } from './ledger';
 import type { Attempt } from './load';
 import { mustNotConfirm } from './order-mix';
 
@@ -15,6 +15,7 @@ export interface Evidence {
   transactions: TransactionView[];
   prepared: { database: string; gid: string; prepared: string }[];
   attempts: Attempt[];
+  effects: EffectRows;
 }
 
 export interface InvariantResult {
@@ -196,9 +197,42 @@ const idempotent: Check = (e) => {
   );
 };
 
+/** Per transaction, not only in sum: a CONFIRMED order has exactly its withdrawal and reservation, and nothing else was kept. */
+const effectsMatchOrders: Check = (e) => {
+  const orders = new Map(confirmed(e).map((o) => [o.transactionId ?? '', o]));
+  const paid = sumBy(
+    e.effects.withdrawals,
+    (w) => w.transactionId,
+    (w) => w.cents,
+  );
+  const reserved = sumBy(
+    e.effects.reservations,
+    (r) => r.transactionId,
+    (r) => r.quantity,
+  );
+  const bad: string[] = [];
+  for (const [tx, o] of orders) {
+    if (paid.get(tx) !== o.totalCents)
+      bad.push(`order ${o.id}: total ${money(o.totalCents)}, withdrawn ${money(paid.get(tx) ?? 0)}`);
+    if (reserved.get(tx) !== o.quantity)
+      bad.push(`order ${o.id}: ${o.quantity} units, reserved ${reserved.get(tx) ?? 0}`);
+  }
+  for (const tx of new Set([...paid.keys(), ...reserved.keys()]))
+    if (!orders.has(tx))
+      bad.push(
+        `transaction ${tx}: withdrawn ${money(paid.get(tx) ?? 0)}, reserved ${reserved.get(tx) ?? 0}, no CONFIRMED order`,
+      );
+  return result(
+    'per transaction: a CONFIRMED order, its withdrawal and its reservation all kept, or none',
+    bad,
+    `${orders.size} confirmed orders, ${paid.size} transactions with withdrawals, ${reserved.size} with reservations`,
+  );
+};
+
 const CHECKS: Check[] = [
   moneyConserved,
   stockConserved,
+  effectsMatchOrders,
   orderStatuses,
   transactionsEnded,
   branchesAgree,
@@ -210,6 +244,16 @@ const CHECKS: Check[] = [
   noHang,
   idempotent,
 ];
+
+function sumBy<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  valueOf: (item: T) => number,
+): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const item of items) sums.set(keyOf(item), (sums.get(keyOf(item)) ?? 0) + valueOf(item));
+  return sums;
+}
 
 function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};

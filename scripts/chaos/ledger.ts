@@ -88,3 +88,31 @@ export async function readOrders(dbs: RunDatabases): Promise<OrderRow[]> {
     idempotencyKey: r.idempotency_key === null ? null : String(r.idempotency_key),
   }));
 }
+
+/** The transactions whose effects each participant kept (committed rows), for a per-transaction check. */
+export interface EffectRows {
+  withdrawals: { transactionId: string; cents: number }[];
+  reservations: { transactionId: string; productId: number; quantity: number }[];
+}
+
+export async function readEffects(dbs: RunDatabases): Promise<EffectRows> {
+  const withdrawals = await query<{ transaction_id: string; cents: string }>(
+    dbs.url('account-service'),
+    'SELECT transaction_id, round(amount * 100)::bigint::text AS cents FROM withdrawals',
+  );
+  const reservations = await query<{ transaction_id: string; product_id: number; quantity: number }>(
+    dbs.url('product-service'),
+    'SELECT transaction_id, product_id, quantity FROM reservations',
+  );
+  return {
+    withdrawals: withdrawals.map((w) => ({
+      transactionId: String(w.transaction_id),
+      cents: Number(w.cents),
+    })),
+    reservations: reservations.map((r) => ({
+      transactionId: String(r.transaction_id),
+      productId: Number(r.product_id),
+      quantity: Number(r.quantity),
+    })),
+  };
+}

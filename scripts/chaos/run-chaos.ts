@@ -13,7 +13,7 @@ import { RunDatabases } from './databases';
 import { describe, injectFaults, planFaults, type FaultRecord, type PlannedFault } from './faults';
 import { localInfra, type InfraControl } from './infra';
 import { checkInvariants, type InvariantResult } from './invariants';
-import { readCatalogue, readLedger, readOrders, topUp, type Ledger } from './ledger';
+import { readCatalogue, readEffects, readLedger, readOrders, topUp, type Ledger } from './ledger';
 import type { ExitRecord } from './launcher';
 import { Load, type Attempt } from './load';
 import type { ChaosOptions } from './options';
@@ -178,13 +178,15 @@ async function gather(
   dbs: RunDatabases,
   platform: Platform,
 ): Promise<InvariantResult[]> {
-  const [end, orders, prepared, transactions] = await Promise.all([
+  const [end, orders, prepared, transactions, effects] = await Promise.all([
     readLedger(dbs),
     readOrders(dbs),
     dbs.prepared(),
     coordinatorUrl(platform).then((url) => listTransactions(url)),
+    readEffects(dbs),
   ]);
   return checkInvariants({
+    effects,
     start: report.start,
     end,
     orders,
