@@ -1,0 +1,115 @@
+/**
+ * The configuration keys each app accepts, for the deployment checks (docker/ and k8s/):
+ * taken from the app's own `configSpec` (apps/<app>/src/config.ts) when the app has one,
+ * otherwise from the configuration tables of docs/architecture.md.
+ *
+ * @example
+ *   const keys = await appConfigKeys('order-service');
+ *   keys.env.has('ORDER_FAULT_INJECTION'); // true
+ *   keys.defaults.get('PORT');              // 8080
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export const APPS = ['transaction-server', 'order-service', 'account-service', 'product-service'] as const;
+export type AppName = (typeof APPS)[number];
+
+export interface AppConfigKeys {
+  app: AppName;
+  /** Where the keys came from. */
+  source: 'configSpec' | 'docs/architecture.md';
+  /** Env var name → default value. */
+  defaults: Map<string, unknown>;
+  env: Set<string>;
+}
+
+interface SpecEntry {
+  env: string;
+  default: unknown;
+}
+
+export function configModulePath(app: AppName): string {
+  return path.join(REPO_ROOT, 'apps', app, 'src', 'config.ts');
+}
+
+export function configSource(app: AppName): AppConfigKeys['source'] {
+  return existsSync(configModulePath(app)) ? 'configSpec' : 'docs/architecture.md';
+}
+
+export async function appConfigKeys(app: AppName): Promise<AppConfigKeys> {
+  const source = configSource(app);
+  const defaults = source === 'configSpec' ? await fromConfigSpec(app) : fromArchitectureDoc(app);
+  return { app, source, defaults, env: new Set(defaults.keys()) };
+}
+
+async function fromConfigSpec(app: AppName): Promise<Map<string, unknown>> {
+  const mod = (await import(configModulePath(app))) as { configSpec?: Record<string, SpecEntry> };
+  if (!mod.configSpec) throw new Error(`apps/${app}/src/config.ts does not export configSpec`);
+  return new Map(Object.values(mod.configSpec).map((entry) => [entry.env, entry.default]));
+}
+
+/**
+ * Reads the tables under "Common to every app:", "<app>:" and "Participants (...):". The
+ * PORT row lists the four defaults in the order of APPS ("8888 / 8080 / 8081 / 8082").
+ */
+export function fromArchitectureDoc(app: AppName): Map<string, unknown> {
+  const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'architecture.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Configuration'));
+  const defaults = new Map<string, unknown>();
+  let heading = '';
+  for (const line of section.split('\n')) {
+    const row = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*(.*?)\s*\|/.exec(line);
+    if (!row) {
+      if (line.trim() && !line.startsWith('|')) heading = line.trim();
+      continue;
+    }
+    if (!headingCovers(heading, app)) continue;
+    const [, env, rawDefault] = row as unknown as [string, string, string];
+    defaults.set(env, perAppDefault(env, rawDefault, app) ?? parseDocDefault(rawDefault));
+  }
+  if (!defaults.has('PORT')) throw new Error(`docs/architecture.md: no PORT row for ${app}`);
+  return defaults;
+}
+
+function headingCovers(heading: string, app: AppName): boolean {
+  return heading.startsWith('Common to every app') || heading.includes(app);
+}
+
+/** PORT and DATABASE_URL list one default per app, in the order of APPS. */
+function perAppDefault(env: string, raw: string, app: AppName): unknown {
+  if (env === 'PORT') {
+    const ports = raw.split('/').map((p) => Number(p.trim()));
+    if (ports.length !== APPS.length) throw new Error(`docs/architecture.md: PORT defaults "${raw}"`);
+    return ports[APPS.indexOf(app)];
+  }
+  if (env === 'DATABASE_URL') {
+    const url = /`(postgres:\/\/[^`]*\/)trx_<app>`/.exec(raw)?.[1];
+    const names = [...raw.matchAll(/`(trx_[a-z0-9_]+)`/g)].map((m) => m[1]);
+    if (!url || names.length !== APPS.length) throw new Error(`docs/architecture.md: DATABASE_URL "${raw}"`);
+    return url + names[APPS.indexOf(app)];
+  }
+  return undefined;
+}
+
+function parseDocDefault(raw: string): unknown {
+  const text = raw.replace(/`/g, '').trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (text === 'empty') return '';
+  return text;
+}
+
+/** The default database name of an app: the path of its default DATABASE_URL. */
+export function defaultDatabase(keys: AppConfigKeys): string {
+  const url = keys.defaults.get('DATABASE_URL');
+  if (typeof url !== 'string') throw new Error(`${keys.app}: DATABASE_URL has no default URL`);
+  const match = /\/(trx_[a-z0-9_]+)$/.exec(url.replace(/`/g, ''));
+  if (match?.[1]) return match[1];
+  throw new Error(`${keys.app}: cannot read the database of ${url}`);
+}
+
+export function defaultPort(keys: AppConfigKeys): number {
+  return Number(keys.defaults.get('PORT'));
+}
