@@ -25,6 +25,8 @@ export interface BenchOptions {
   logLevel: string;
   /** Measure commit vs prepare + commit prepared and the fsync rate. */
   pgCost: boolean;
+  /** Seed the products and accounts directly in the services' databases (off: they must exist). */
+  seed: boolean;
   /** Leave the platform running after the run. */
   keepUp: boolean;
   quick: boolean;
@@ -41,6 +43,8 @@ export const HELP = `npm run bench -- [options]
   --quantity <n>          items per order (1)
   --pg-url <url>          Postgres server, no database (postgres://postgres@127.0.0.1:5432)
   --log-level <level>     LOG_LEVEL of the services the bench starts (inherited)
+  --no-seed               do not write the bench's products and accounts into trx_product / trx_account
+                          (a platform whose databases the bench cannot reach must already have them)
   --no-pg-cost            skip the commit vs prepare+commit-prepared probe (skipped by --quick)
   --keep-up               leave the platform running
   --quick                 a smoke test under a minute: fails only on errors or a crash`;
@@ -49,7 +53,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'help']);
+const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'no-seed', 'help']);
 const VALUED = new Set([
   'duration',
   'concurrency',
@@ -90,6 +94,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     pgUrl: (raw.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
     logLevel: raw.get('log-level') ?? '',
     pgCost: !quick && !raw.has('no-pg-cost'),
+    seed: !raw.has('no-seed'),
     keepUp: raw.has('keep-up'),
     quick,
   };

@@ -109,7 +109,7 @@ async function prepareModes(
   log: (line: string) => void,
 ): Promise<Mode[]> {
   const modes: Mode[] = [];
-  if (o.modes.some((m) => m !== 'local')) {
+  if (o.seed && o.modes.some((m) => m !== 'local')) {
     log(
       `seeding ${o.rows} products (trx_product) and ${o.rows} customers with one account each (trx_account)`,
     );

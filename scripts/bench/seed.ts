@@ -33,14 +33,20 @@ export async function seedProducts(databaseUrl: string, plan: SeedPlan): Promise
 }
 
 export async function seedAccounts(databaseUrl: string, plan: SeedPlan): Promise<void> {
-  await withClient(databaseUrl, (db) =>
-    db.query(
+  await withClient(databaseUrl, async (db) => {
+    await db.query(
+      `INSERT INTO customers (id, name)
+       SELECT g, 'bench customer ' || g FROM generate_series($1::int, $2::int) AS g
+       ON CONFLICT (id) DO NOTHING`,
+      [plan.firstCustomerId, plan.firstCustomerId + plan.rows - 1],
+    );
+    await db.query(
       `INSERT INTO accounts (id, customer_id, balance)
        SELECT g, g - $1 + $4, $3 FROM generate_series($1::int, $2::int) AS g
        ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, balance = EXCLUDED.balance`,
       [plan.firstAccountId, plan.firstAccountId + plan.rows - 1, BALANCE, plan.firstCustomerId],
-    ),
-  );
+    );
+  });
 }
 
 export async function withClient<T>(databaseUrl: string, work: (db: Client) => Promise<T>): Promise<T> {
