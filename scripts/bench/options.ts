@@ -27,6 +27,8 @@ export interface BenchOptions {
   pgCost: boolean;
   /** Seed the products and accounts directly in the services' databases (off: they must exist). */
   seed: boolean;
+  /** Start the services with `node --cpu-prof` and summarise where their CPU went (best with one mode and concurrency). */
+  profile: boolean;
   /** Leave the platform running after the run. */
   keepUp: boolean;
   quick: boolean;
@@ -46,6 +48,8 @@ export const HELP = `npm run bench -- [options]
   --no-seed               do not write the bench's products and accounts into trx_product / trx_account
                           (a platform whose databases the bench cannot reach must already have them)
   --no-pg-cost            skip the commit vs prepare+commit-prepared probe (skipped by --quick)
+  --profile               start the services with node --cpu-prof; report CPU by package and function
+                          (the profile covers the whole run: use it with one mode and one concurrency)
   --keep-up               leave the platform running
   --quick                 a smoke test under a minute: fails only on errors or a crash`;
 
@@ -53,7 +57,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'no-seed', 'help']);
+const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'no-seed', 'profile', 'help']);
 const VALUED = new Set([
   'duration',
   'concurrency',
@@ -82,6 +86,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`unknown mode ${m}: use ${MODES}`);
     return m as Mode;
   });
+  if (raw.has('profile') && raw.has('url'))
+    throw new UsageError('--profile needs the bench to start the services: drop --url');
   return {
     durationS: positiveNumber('duration', raw.get('duration') ?? (quick ? '3' : '15')),
     concurrency,
@@ -95,6 +101,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     logLevel: raw.get('log-level') ?? '',
     pgCost: !quick && !raw.has('no-pg-cost'),
     seed: !raw.has('no-seed'),
+    profile: raw.has('profile'),
     keepUp: raw.has('keep-up'),
     quick,
   };

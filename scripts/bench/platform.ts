@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { OrderClient } from './order-client';
 
 /**
@@ -12,10 +14,24 @@ export const DEFAULT_SERVICES: Record<string, string> = {
   'product-service': 'http://127.0.0.1:8082',
 };
 
-export async function startPlatform(repoRoot: string, logLevel: string): Promise<void> {
+export async function startPlatform(repoRoot: string, logLevel: string, profileDir?: string): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true' };
   if (logLevel) env.LOG_LEVEL = logLevel;
+  // Every node process up.sh starts (the build too) writes a profile on exit; the bench keeps the services'.
+  if (profileDir)
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
   await runScript(repoRoot, 'scripts/up.sh', env);
+}
+
+/** The pids of the services up.sh started (from .trx/run/<app>.pid). */
+export function servicePids(repoRoot: string): Record<string, number> {
+  const dir = path.join(repoRoot, '.trx', 'run');
+  if (!existsSync(dir)) return {};
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => [f.slice(0, -4), Number(readFileSync(path.join(dir, f), 'utf8').trim())]),
+  );
 }
 
 export async function stopPlatform(repoRoot: string): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ProfileSummary } from './cpu-profile';
 import type { BenchResults, StepResult } from './results';
 
 /** The tables of a run as Markdown (printed at the end and written next to the JSON). */
@@ -41,6 +42,7 @@ export function renderReport(r: BenchResults): string {
   for (const s of errors)
     lines.push('', `Errors in ${s.mode} c=${s.concurrency}: ${JSON.stringify(s.summary.errorKinds)}`);
   if (r.pgCost) lines.push('', ...pgCostTable(r));
+  for (const p of r.profiles ?? []) lines.push('', ...profileTable(p));
   return lines.join('\n');
 }
 
@@ -80,6 +82,19 @@ function pgCostTable(r: BenchResults): string[] {
     lines.push('', `pg_test_fsync: one 8 kB write + fdatasync: ${fmt(cost.fdatasyncPerSecond, 0)} ops/s.`);
   }
   return lines;
+}
+
+function profileTable(p: ProfileSummary): string[] {
+  return [
+    `CPU profile of ${p.service} (${(p.busyMs / 1000).toFixed(1)} s busy over the run), self time:`,
+    '',
+    '| package | % | function | % |',
+    '|---|---:|---|---:|',
+    ...p.byPackage.map((pkg, i) => {
+      const fn = p.byFunction[i];
+      return `| ${pkg.name} | ${pkg.share} | ${fn ? `\`${fn.name}\`` : ''} | ${fn?.share ?? ''} |`;
+    }),
+  ];
 }
 
 function fmt(v: number | null | undefined, digits = 2): string {

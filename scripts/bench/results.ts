@@ -1,3 +1,4 @@
+import type { ProfileSummary } from './cpu-profile';
 import type { MachineDescription } from './machine';
 import type { MetricRow } from './metrics-probe';
 import type { BenchOptions, Mode } from './options';
@@ -19,6 +20,8 @@ export interface BenchResults {
   steps: StepResult[];
   ratios: RatioRow[];
   pgCost: PgCost | null;
+  /** With --profile: the services' CPU by package and function over the whole run. */
+  profiles: ProfileSummary[];
 }
 
 export interface StepResult {

@@ -1,10 +1,19 @@
+import path from 'node:path';
+import { summarizeProfiles } from './cpu-profile';
 import { LocalOrders, prepareLocalDatabase } from './local-mode';
 import { describeMachine } from './machine';
 import { OrderClient } from './order-client';
 import type { BenchOptions, Mode } from './options';
 import { measurePgCost } from './pg-cost';
 import { PgProbe } from './pg-probe';
-import { checkBaselineFlow, checkTrxFlow, DEFAULT_SERVICES, startPlatform, stopPlatform } from './platform';
+import {
+  checkBaselineFlow,
+  checkTrxFlow,
+  DEFAULT_SERVICES,
+  servicePids,
+  startPlatform,
+  stopPlatform,
+} from './platform';
 import { DEFAULT_RABBIT_API } from './rabbit-probe';
 import { ratios, type BenchResults, type StepResult } from './results';
 import { runClosedLoop, type Operation } from './load-driver';
@@ -25,11 +34,21 @@ interface Driver {
 export async function runBench(o: BenchOptions, repoRoot: string): Promise<BenchResults> {
   const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
   const started = !o.url && o.modes.some((m) => m !== 'local');
+  const profileDir = o.profile ? path.join(repoRoot, '.trx', 'prof', String(Date.now())) : undefined;
   if (started) {
-    log('starting the platform: ORDER_BASELINE_MODE=true bash scripts/up.sh');
-    await startPlatform(repoRoot, o.logLevel);
+    log(
+      `starting the platform: ORDER_BASELINE_MODE=true${profileDir ? ' NODE_OPTIONS=--cpu-prof' : ''} bash scripts/up.sh`,
+    );
+    await startPlatform(repoRoot, o.logLevel, profileDir);
   }
+  const pids = servicePids(repoRoot);
   const services = { ...DEFAULT_SERVICES, ...(o.url ? { 'order-service': o.url } : {}) };
+  let stopped = false;
+  const stop = async () => {
+    stopped = true;
+    log('stopping the platform: bash scripts/down.sh');
+    await stopPlatform(repoRoot);
+  };
   const pg = await PgProbe.connect(o.pgUrl);
   try {
     const results: BenchResults = {
@@ -43,6 +62,7 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       steps: [],
       ratios: [],
       pgCost: null,
+      profiles: [],
     };
     const modes = await prepareModes(o, results, services['order-service']!, log);
     const localUrl =
@@ -91,13 +111,12 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
     }
     results.ratios = ratios(results.steps, o.concurrency);
     if (o.pgCost) results.pgCost = await measurePgCost(localUrl, [1, 16], 5);
+    if (started && !o.keepUp) await stop();
+    if (profileDir) results.profiles = summarizeProfiles(profileDir, pids);
     return results;
   } finally {
     await pg.close();
-    if (started && !o.keepUp) {
-      log('stopping the platform: bash scripts/down.sh');
-      await stopPlatform(repoRoot);
-    }
+    if (started && !o.keepUp && !stopped) await stop();
   }
 }
 

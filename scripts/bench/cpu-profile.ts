@@ -1,0 +1,81 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Where the services spend their CPU, from V8 CPU profiles (`node --cpu-prof`, written
+ * when a service exits). Self time is grouped by package (`pg`, `typeorm`, `express`,
+ * `pino`, `amqplib`, `@trx/participant`, node internals, GC) and by function.
+ */
+export interface ProfileSummary {
+  service: string;
+  /** Sampled ms that were not idle. */
+  busyMs: number;
+  byPackage: { name: string; ms: number; share: number }[];
+  byFunction: { name: string; ms: number; share: number }[];
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Profiles in `dir` whose file name carries the pid of a service (`CPU.<date>.<time>.<pid>.…`). */
+export function summarizeProfiles(dir: string, pids: Record<string, number>, top = 12): ProfileSummary[] {
+  if (!existsSync(dir)) return [];
+  const byPid = new Map(Object.entries(pids).map(([service, pid]) => [pid, service]));
+  const out: ProfileSummary[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const service = byPid.get(Number(file.split('.')[3]));
+    if (!service) continue;
+    const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+    out.push(summarize(service, profile, top));
+  }
+  return out.sort((a, b) => a.service.localeCompare(b.service));
+}
+
+function summarize(service: string, p: CpuProfile, top: number): ProfileSummary {
+  const frames = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+  const packages = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let busy = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const frame = frames.get(p.samples[i]!);
+    const ms = (p.timeDeltas[i] ?? 0) / 1000;
+    if (!frame || frame.functionName === '(idle)') continue;
+    busy += ms;
+    const pkg = packageOf(frame.url, frame.functionName);
+    packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
+    const fn = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+    functions.set(fn, (functions.get(fn) ?? 0) + ms);
+  }
+  const rank = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({
+        name,
+        ms: Math.round(ms),
+        share: Math.round((ms / Math.max(busy, 1)) * 1000) / 10,
+      }));
+  return { service, busyMs: Math.round(busy), byPackage: rank(packages), byFunction: rank(functions) };
+}
+
+export function packageOf(url: string, functionName: string): string {
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return nm[1]!;
+  const lib = /\/libs\/([^/]+)\//.exec(url);
+  if (lib) return `@trx/${lib[1]}`;
+  const app = /\/apps\/([^/]+)\//.exec(url);
+  if (app) return app[1]!;
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/').slice(0, 2).join('/')}`;
+  return shortUrl(url);
+}
+
+function shortUrl(url: string): string {
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, '')
+    .replace(/^.*\/(apps|libs)\//, '$1/');
+}
