@@ -1,0 +1,269 @@
+/**
+ * Checks of the Helm chart k8s/trx. Without helm (as here): values.yaml satisfies
+ * values.schema.json, every template is valid YAML once its actions are stripped, every
+ * `.Values` path a template reads exists, and the objects carry the probes, identity and
+ * settings the apps expect. With helm on the PATH, also `helm lint` and `helm template`.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { parse, parseAllDocuments } from 'yaml';
+import {
+  APPS,
+  REPO_ROOT,
+  appConfigKeys,
+  defaultDatabase,
+  defaultPort,
+} from '../../docker/test/app-config-keys';
+import { blockBalance, hasPath, stripActions, unbalancedActionLines, valuesPaths } from './chart-template';
+
+const CHART_DIR = path.join(REPO_ROOT, 'k8s', 'trx');
+const TEMPLATES_DIR = path.join(CHART_DIR, 'templates');
+
+type Obj = Record<string, unknown> & { kind?: string; apiVersion?: string; metadata?: { name?: unknown } };
+type AppValues = {
+  image: { repository: string; tag: string };
+  replicas: number;
+  port: number;
+  database: string;
+  config: Record<string, unknown>;
+};
+
+const read = (file: string) => readFileSync(path.join(CHART_DIR, file), 'utf8');
+const values = parse(read('values.yaml')) as Record<string, unknown> & {
+  apps: Record<string, AppValues>;
+  config: Record<string, unknown>;
+};
+const templateFiles = readdirSync(TEMPLATES_DIR).sort();
+const yamlTemplates = templateFiles.filter((f) => /\.ya?ml$/.test(f));
+const templateText = (file: string) => readFileSync(path.join(TEMPLATES_DIR, file), 'utf8');
+
+/** The objects of a template, actions stripped; fails on YAML errors. */
+function strippedObjects(file: string): Obj[] {
+  const docs = parseAllDocuments(stripActions(templateText(file)));
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const doc of list) {
+    if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
+  }
+  return list.map((doc) => doc.toJS() as Obj).filter((obj) => obj !== null);
+}
+
+function objectsOfKind(kind: string): Obj[] {
+  return yamlTemplates.flatMap(strippedObjects).filter((obj) => obj.kind === kind);
+}
+
+function at(obj: unknown, ...keys: (string | number)[]): unknown {
+  return keys.reduce<unknown>(
+    (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+    obj,
+  );
+}
+
+describe('Chart.yaml', () => {
+  const chart = parse(read('Chart.yaml')) as Record<string, unknown>;
+  test('is an apiVersion v2 application chart with name, version and appVersion', () => {
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'trx', type: 'application' });
+    expect(chart.version).toMatch(/^\d+\.\d+\.\d+(?:-[\w.]+)?$/);
+    expect(typeof chart.appVersion).toBe('string');
+  });
+});
+
+describe('values', () => {
+  const schema = JSON.parse(read('values.schema.json')) as object;
+  const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(schema);
+
+  test('values.yaml satisfies values.schema.json', () => {
+    expect(validate(values) ? [] : validate.errors).toEqual([]);
+  });
+
+  test('the schema rejects a misspelt key and a wrong type', () => {
+    const typo = structuredClone(values) as { apps: Record<string, Record<string, unknown>> };
+    (typo.apps['order-service'] as Record<string, unknown>).replica = 3;
+    expect(validate(typo)).toBe(false);
+    const wrongType = structuredClone(values) as { apps: Record<string, Record<string, unknown>> };
+    (wrongType.apps['account-service'] as Record<string, unknown>).replicas = 'two';
+    expect(validate(wrongType)).toBe(false);
+  });
+
+  test('names the four apps, two replicas each by default', () => {
+    expect(Object.keys(values.apps).sort()).toEqual([...APPS].sort());
+    for (const app of APPS)
+      expect({ app, replicas: values.apps[app]?.replicas }).toEqual({ app, replicas: 2 });
+  });
+
+  test.each(APPS)('%s: port, database and settings match its configuration', async (app) => {
+    const keys = await appConfigKeys(app);
+    const appValues = values.apps[app] as AppValues;
+    expect(appValues.port).toBe(defaultPort(keys));
+    expect(appValues.database).toBe(defaultDatabase(keys));
+    expect(appValues.image.repository).toMatch(new RegExp(`${app}$`));
+    const settings = [...Object.keys(values.config), ...Object.keys(appValues.config)];
+    expect(settings.filter((name) => !keys.env.has(name))).toEqual([]);
+  });
+});
+
+describe('templates', () => {
+  test('the chart has the templates a user expects', () => {
+    expect(templateFiles).toEqual(expect.arrayContaining(['_helpers.tpl', 'NOTES.txt']));
+    const kinds = new Set(yamlTemplates.flatMap(strippedObjects).map((obj) => obj.kind));
+    expect([...kinds].sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'PodDisruptionBudget',
+      'Secret',
+      'Service',
+    ]);
+  });
+
+  test.each(templateFiles)('%s: every action is on one line and every block is closed', (file) => {
+    const text = templateText(file);
+    expect(unbalancedActionLines(text)).toEqual([]);
+    const { opened, ended } = blockBalance(text);
+    expect(ended).toBe(opened);
+  });
+
+  test.each(yamlTemplates)('%s: is valid YAML of Kubernetes objects once actions are stripped', (file) => {
+    const objects = strippedObjects(file);
+    expect(objects.length).toBeGreaterThan(0);
+    for (const obj of objects) {
+      expect(typeof obj.apiVersion).toBe('string');
+      expect(typeof obj.kind).toBe('string');
+      expect(obj.metadata?.name).toBeDefined();
+    }
+  });
+
+  test.each(templateFiles)('%s: every value it reads exists in values.yaml', (file) => {
+    const missing = valuesPaths(templateText(file))
+      .filter((p) => !hasPath(values, p))
+      .map((p) => `.Values.${p.join('.')}`);
+    expect(missing).toEqual([]);
+  });
+
+  test('every top-level value is read by some template', () => {
+    const read = new Set(templateFiles.flatMap((f) => valuesPaths(templateText(f)).map((p) => p[0])));
+    expect(Object.keys(values).filter((key) => !read.has(key))).toEqual([]);
+  });
+});
+
+describe('objects', () => {
+  const deployment = () => objectsOfKind('Deployment')[0] as Obj;
+  const container = () => at(deployment(), 'spec', 'template', 'spec', 'containers', 0) as Obj;
+  const envOf = (name: string) =>
+    (container().env as { name: string; value?: unknown; valueFrom?: unknown }[]).find(
+      (e) => e.name === name,
+    );
+
+  test('Deployment: readiness on /health/ready, liveness on /health/live, on the http port', () => {
+    expect(at(container(), 'readinessProbe', 'httpGet')).toEqual({ path: '/health/ready', port: 'http' });
+    expect(at(container(), 'livenessProbe', 'httpGet')).toEqual({ path: '/health/live', port: 'http' });
+    expect(at(container(), 'ports', 0, 'name')).toBe('http');
+  });
+
+  test('Deployment: replica identity from the pod, secrets from the Secret', () => {
+    expect(envOf('INSTANCE_ID')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(envOf('ADVERTISE_ADDRESS')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'status.podIP' } });
+    for (const name of ['DATABASE_URL', 'AMQP_URL', 'CONSUL_TOKEN']) {
+      expect({ name, from: Object.keys(envOf(name)?.valueFrom ?? {}) }).toEqual({
+        name,
+        from: ['secretKeyRef'],
+      });
+    }
+  });
+
+  test('Deployment: runs as non-root with resources set', () => {
+    expect(at(values, 'podSecurityContext', 'runAsNonRoot')).toBe(true);
+    expect(Number(at(values, 'podSecurityContext', 'runAsUser'))).toBeGreaterThan(0);
+    expect(at(values, 'containerSecurityContext', 'allowPrivilegeEscalation')).toBe(false);
+    expect(at(deployment(), 'spec', 'template', 'spec')).toHaveProperty('securityContext');
+    expect(container()).toHaveProperty('securityContext');
+    expect(container()).toHaveProperty('resources');
+    for (const app of APPS) {
+      expect(at(values, 'apps', app, 'resources', 'requests')).toBeDefined();
+      expect(at(values, 'apps', app, 'resources', 'limits')).toBeDefined();
+    }
+  });
+
+  test('environment names set by the templates are configuration keys of every app', async () => {
+    const names = [
+      ...(container().env as { name: string }[]).map((e) => e.name),
+      ...objectsOfKind('ConfigMap').flatMap((cm) => Object.keys((cm.data as object) ?? {})),
+    ].filter((name) => !/__T\d+__/.test(name));
+    for (const app of APPS) {
+      const keys = await appConfigKeys(app);
+      expect({ app, unknown: names.filter((name) => !keys.env.has(name)) }).toEqual({ app, unknown: [] });
+    }
+  });
+
+  test('every Secret key the Deployment reads is written by the Secret', () => {
+    const normalise = (key: string) => key.replace(/__T\d+__/g, '<name>');
+    const secretKeys = Object.keys((objectsOfKind('Secret')[0]?.stringData as object) ?? {}).map(normalise);
+    const readKeys = (container().env as { valueFrom?: { secretKeyRef?: { key: string } } }[])
+      .map((e) => e.valueFrom?.secretKeyRef?.key)
+      .filter((key): key is string => key !== undefined)
+      .map(normalise);
+    expect(readKeys.length).toBeGreaterThan(0);
+    expect(readKeys.filter((key) => !secretKeys.includes(key))).toEqual([]);
+  });
+
+  test('PodDisruptionBudget is policy/v1 and Services are configurable per app', () => {
+    expect(objectsOfKind('PodDisruptionBudget')[0]?.apiVersion).toBe('policy/v1');
+    expect(templateText('service.yaml')).toContain('type: {{ $app.service.type }}');
+    expect(at(values, 'apps', 'order-service', 'service', 'type')).toBe('ClusterIP');
+  });
+
+  test('NOTES.txt tells how to reach the order-service and place an order', () => {
+    const notes = templateText('NOTES.txt');
+    expect(notes).toContain('port-forward svc/');
+    expect(notes).toMatch(/curl -X POST localhost:8080\/orders/);
+    expect(notes).toContain(`'{"customerId":1,"productId":1,"quantity":2}'`);
+  });
+});
+
+function helmOnPath(): boolean {
+  try {
+    execFileSync('helm', ['version', '--short'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const hasHelm = helmOnPath();
+const withHelm = hasHelm ? test : test.skip;
+
+describe(hasHelm ? 'helm' : 'helm (skipped: no helm binary on the PATH)', () => {
+  const helm = (...args: string[]) => execFileSync('helm', args, { encoding: 'utf8', cwd: REPO_ROOT });
+  const render = (...set: string[]) =>
+    parseAllDocuments(helm('template', 'trx', CHART_DIR, ...set.flatMap((s) => ['--set', s])))
+      .map((doc) => doc.toJS() as Obj)
+      .filter((obj) => obj !== null);
+
+  withHelm('helm lint passes', () => {
+    expect(() => helm('lint', '--strict', CHART_DIR)).not.toThrow();
+  });
+
+  withHelm('helm template renders the platform', () => {
+    const objects = render();
+    const count = (kind: string) => objects.filter((o) => o.kind === kind).length;
+    expect(count('Deployment')).toBe(4);
+    expect(count('Service')).toBe(4);
+    expect(count('PodDisruptionBudget')).toBe(4);
+    expect(count('ConfigMap')).toBe(4);
+    expect(count('Secret')).toBe(1);
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) expect(at(d, 'spec', 'replicas')).toBe(2);
+    const order = objects.find((o) => o.kind === 'Service' && o.metadata?.name === 'trx-order-service');
+    expect(at(order, 'spec', 'ports', 0, 'port')).toBe(8080);
+  });
+
+  withHelm('existingSecret replaces the chart Secret', () => {
+    const objects = render('existingSecret=my-trx-secret');
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const refs = JSON.stringify(objects.filter((o) => o.kind === 'Deployment'));
+    expect(refs).toContain('"name":"my-trx-secret"');
+  });
+
+  withHelm('the schema refuses an unknown value', () => {
+    expect(() => render('apps.order-service.replica=3')).toThrow();
+  });
+});
