@@ -4,6 +4,7 @@
  * non-root user with a health check, and starts the entry point of the app it was built for.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { APPS, REPO_ROOT, appConfigKeys, defaultPort } from './app-config-keys';
 
@@ -163,4 +164,39 @@ test('.dockerignore keeps host builds out and what the Dockerfile copies in', ()
     expect({ file, exists: existsSync(path.join(REPO_ROOT, file)) }).toEqual({ file, exists: true });
     expect({ file, ignored: isIgnored(file, rules) }).toEqual({ file, ignored: false });
   }
+});
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return /\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) ? [full] : [];
+  });
+}
+
+test('what the apps and libs import at run time survives `npm prune --omit=dev`', () => {
+  const root = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const shipped = [
+    ...APPS.map((app) => path.join(REPO_ROOT, 'apps', app, 'src')),
+    ...readdirSync(path.join(REPO_ROOT, 'libs'))
+      .filter((lib) => lib !== 'test-support')
+      .map((lib) => path.join(REPO_ROOT, 'libs', lib, 'src')),
+  ].filter((dir) => existsSync(dir));
+  const missing = new Set<string>();
+  for (const file of shipped.flatMap(sourceFiles)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:from |import |require\()'([^'./][^']*)'/g)) {
+      const specifier = m[1] as string;
+      if (specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+      const pkg = specifier.startsWith('@')
+        ? specifier.split('/').slice(0, 2).join('/')
+        : specifier.split('/')[0];
+      if (pkg === '@trx/test-support' || (!pkg?.startsWith('@trx/') && !(pkg && pkg in root.dependencies))) {
+        missing.add(`${path.relative(REPO_ROOT, file)}: ${pkg}`);
+      }
+    }
+  }
+  expect([...missing]).toEqual([]);
 });
