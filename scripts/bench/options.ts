@@ -29,6 +29,8 @@ export interface BenchOptions {
   seed: boolean;
   /** Start the services with `node --cpu-prof` and summarise where their CPU went (best with one mode and concurrency). */
   profile: boolean;
+  /** Route the calls between services through timing proxies in the bench (diagnostic: adds a hop). */
+  traceCalls: boolean;
   /** Leave the platform running after the run. */
   keepUp: boolean;
   quick: boolean;
@@ -50,6 +52,8 @@ export const HELP = `npm run bench -- [options]
   --no-pg-cost            skip the commit vs prepare+commit-prepared probe (skipped by --quick)
   --profile               start the services with node --cpu-prof; report CPU by package and function
                           (the profile covers the whole run: use it with one mode and one concurrency)
+  --trace-calls           route the services' calls to each other through timing proxies in the bench;
+                          report every call per order with its latency (adds a hop: diagnostic runs only)
   --keep-up               leave the platform running
   --quick                 a smoke test under a minute: fails only on errors or a crash`;
 
@@ -57,7 +61,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'no-seed', 'profile', 'help']);
+const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'no-seed', 'profile', 'trace-calls', 'help']);
 const VALUED = new Set([
   'duration',
   'concurrency',
@@ -102,6 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     pgCost: !quick && !raw.has('no-pg-cost'),
     seed: !raw.has('no-seed'),
     profile: raw.has('profile'),
+    traceCalls: raw.has('trace-calls'),
     keepUp: raw.has('keep-up'),
     quick,
   };

@@ -14,8 +14,18 @@ export const DEFAULT_SERVICES: Record<string, string> = {
   'product-service': 'http://127.0.0.1:8082',
 };
 
-export async function startPlatform(repoRoot: string, logLevel: string, profileDir?: string): Promise<void> {
+export interface StartOptions {
+  logLevel: string;
+  /** Directory for `node --cpu-prof` profiles. */
+  profileDir?: string;
+  /** SERVICE_URLS for the services (the call tracer's proxies). */
+  serviceUrls?: string;
+}
+
+export async function startPlatform(repoRoot: string, o: StartOptions): Promise<void> {
+  const { logLevel, profileDir } = o;
   const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true' };
+  if (o.serviceUrls) env.SERVICE_URLS = o.serviceUrls;
   if (logLevel) env.LOG_LEVEL = logLevel;
   // Every node process up.sh starts (the build too) writes a profile on exit; the bench keeps the services'.
   if (profileDir)

@@ -42,6 +42,7 @@ export function renderReport(r: BenchResults): string {
   for (const s of errors)
     lines.push('', `Errors in ${s.mode} c=${s.concurrency}: ${JSON.stringify(s.summary.errorKinds)}`);
   if (r.pgCost) lines.push('', ...pgCostTable(r));
+  for (const s of r.steps.filter((x) => x.calls?.length)) lines.push('', ...callTable(s));
   for (const p of r.profiles ?? []) lines.push('', ...profileTable(p));
   return lines.join('\n');
 }
@@ -82,6 +83,18 @@ function pgCostTable(r: BenchResults): string[] {
     lines.push('', `pg_test_fsync: one 8 kB write + fdatasync: ${fmt(cost.fdatasyncPerSecond, 0)} ops/s.`);
   }
   return lines;
+}
+
+function callTable(s: StepResult): string[] {
+  return [
+    `Calls between the services, ${s.mode} c=${s.concurrency} (through the bench's timing proxies):`,
+    '',
+    '| callee, method, route, status | per order | mean ms | p50 ms | p99 ms |',
+    '|---|---:|---:|---:|---:|',
+    ...s.calls.map(
+      (c) => `| ${c.call} | ${fmt(c.perOrder)} | ${fmt(c.meanMs)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} |`,
+    ),
+  ];
 }
 
 function profileTable(p: ProfileSummary): string[] {

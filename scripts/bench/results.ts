@@ -1,3 +1,4 @@
+import type { CallRow } from './call-tracer';
 import type { ProfileSummary } from './cpu-profile';
 import type { MachineDescription } from './machine';
 import type { MetricRow } from './metrics-probe';
@@ -42,6 +43,8 @@ export interface StepResult {
   /** trx only: prepared transactions seen during the step, and how long after its end they took to finish. */
   prepared: { max: number; drainMs: number; left: number } | null;
   metrics: MetricRow[];
+  /** With --trace-calls: every call between the services during the step (includes the drain for trx). */
+  calls: CallRow[];
 }
 
 export interface RatioRow {

@@ -1,19 +1,12 @@
-import path from 'node:path';
-import { summarizeProfiles } from './cpu-profile';
 import { LocalOrders, prepareLocalDatabase } from './local-mode';
 import { describeMachine } from './machine';
 import { OrderClient } from './order-client';
 import type { BenchOptions, Mode } from './options';
 import { measurePgCost } from './pg-cost';
 import { PgProbe } from './pg-probe';
-import {
-  checkBaselineFlow,
-  checkTrxFlow,
-  DEFAULT_SERVICES,
-  servicePids,
-  startPlatform,
-  stopPlatform,
-} from './platform';
+import { log } from './log';
+import { checkBaselineFlow, checkTrxFlow } from './platform';
+import { PlatformSession } from './platform-session';
 import { DEFAULT_RABBIT_API } from './rabbit-probe';
 import { ratios, type BenchResults, type StepResult } from './results';
 import { runClosedLoop, type Operation } from './load-driver';
@@ -32,23 +25,7 @@ interface Driver {
  * slow drift — table growth, a noisy neighbour — hits them alike), then Postgres alone.
  */
 export async function runBench(o: BenchOptions, repoRoot: string): Promise<BenchResults> {
-  const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
-  const started = !o.url && o.modes.some((m) => m !== 'local');
-  const profileDir = o.profile ? path.join(repoRoot, '.trx', 'prof', String(Date.now())) : undefined;
-  if (started) {
-    log(
-      `starting the platform: ORDER_BASELINE_MODE=true${profileDir ? ' NODE_OPTIONS=--cpu-prof' : ''} bash scripts/up.sh`,
-    );
-    await startPlatform(repoRoot, o.logLevel, profileDir);
-  }
-  const pids = servicePids(repoRoot);
-  const services = { ...DEFAULT_SERVICES, ...(o.url ? { 'order-service': o.url } : {}) };
-  let stopped = false;
-  const stop = async () => {
-    stopped = true;
-    log('stopping the platform: bash scripts/down.sh');
-    await stopPlatform(repoRoot);
-  };
+  const session = await PlatformSession.open(o, repoRoot);
   const pg = await PgProbe.connect(o.pgUrl);
   try {
     const results: BenchResults = {
@@ -64,69 +41,83 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       pgCost: null,
       profiles: [],
     };
-    const modes = await prepareModes(o, results, services['order-service']!, log);
+    const modes = await prepareModes(o, results, session.services['order-service']!);
     const localUrl =
       o.modes.includes('local') || o.pgCost ? await prepareLocalDatabase(o.pgUrl, results.seed) : '';
-    const driverFor = (mode: Mode, concurrency: number): Driver => {
-      if (mode === 'local') {
-        const local = new LocalOrders(localUrl, concurrency, results.seed, o.quantity);
-        return { operationFor: () => local.operation(), close: () => local.close() };
-      }
-      const client = new OrderClient({
-        url: services['order-service']!,
-        concurrency,
-        baseline: mode === 'baseline',
-        seed: results.seed,
-        quantity: o.quantity,
-      });
-      return { operationFor: () => client.operation(), close: () => client.close() };
-    };
     const ctx: StepContext = {
       pg,
-      services,
+      services: session.services,
       rabbitApi: DEFAULT_RABBIT_API,
       rabbitSettleMs: o.quick ? 0 : 5500,
+      tracer: session.tracer,
     };
-    const warmed = new Set<Mode>();
-    for (const concurrency of o.concurrency) {
-      for (const mode of modes) {
-        const driver = driverFor(mode, concurrency);
-        try {
-          if (!warmed.has(mode) && o.warmupS > 0) {
-            await runClosedLoop({
-              label: `warmup ${mode}`,
-              concurrency: Math.max(4, concurrency),
-              durationMs: o.warmupS * 1000,
-              operationFor: (i) => driver.operationFor(i),
-            });
-            warmed.add(mode);
-          }
-          const step = await measureStep(ctx, mode, concurrency, o.durationS, (i) => driver.operationFor(i));
-          results.steps.push(step);
-          log(describeStep(step));
-        } finally {
-          await driver.close();
-        }
-      }
-    }
+    await measureAll(o, modes, ctx, (mode, c) => driverFor(o, results, session, localUrl, mode, c), results);
     results.ratios = ratios(results.steps, o.concurrency);
     if (o.pgCost) results.pgCost = await measurePgCost(localUrl, [1, 16], 5);
-    if (started && !o.keepUp) await stop();
-    if (profileDir) results.profiles = summarizeProfiles(profileDir, pids);
+    await session.close();
+    results.profiles = session.profiles();
     return results;
   } finally {
     await pg.close();
-    if (started && !o.keepUp && !stopped) await stop();
+    await session.close();
   }
 }
 
-/** Seeds what the modes need and keeps the modes that work; a broken trx flow ends the run. */
-async function prepareModes(
+async function measureAll(
+  o: BenchOptions,
+  modes: Mode[],
+  ctx: StepContext,
+  driverFor: (mode: Mode, concurrency: number) => Driver,
+  results: BenchResults,
+): Promise<void> {
+  const warmed = new Set<Mode>();
+  for (const concurrency of o.concurrency) {
+    for (const mode of modes) {
+      const driver = driverFor(mode, concurrency);
+      try {
+        if (!warmed.has(mode) && o.warmupS > 0) {
+          await runClosedLoop({
+            label: `warmup ${mode}`,
+            concurrency: Math.max(4, concurrency),
+            durationMs: o.warmupS * 1000,
+            operationFor: (i) => driver.operationFor(i),
+          });
+          warmed.add(mode);
+        }
+        const step = await measureStep(ctx, mode, concurrency, o.durationS, (i) => driver.operationFor(i));
+        results.steps.push(step);
+        log(describeStep(step));
+      } finally {
+        await driver.close();
+      }
+    }
+  }
+}
+
+function driverFor(
   o: BenchOptions,
   results: BenchResults,
-  orderUrl: string,
-  log: (line: string) => void,
-): Promise<Mode[]> {
+  session: PlatformSession,
+  localUrl: string,
+  mode: Mode,
+  concurrency: number,
+): Driver {
+  if (mode === 'local') {
+    const local = new LocalOrders(localUrl, concurrency, results.seed, o.quantity);
+    return { operationFor: () => local.operation(), close: () => local.close() };
+  }
+  const client = new OrderClient({
+    url: session.services['order-service']!,
+    concurrency,
+    baseline: mode === 'baseline',
+    seed: results.seed,
+    quantity: o.quantity,
+  });
+  return { operationFor: () => client.operation(), close: () => client.close() };
+}
+
+/** Seeds what the modes need and keeps the modes that work; a broken trx flow ends the run. */
+async function prepareModes(o: BenchOptions, results: BenchResults, orderUrl: string): Promise<Mode[]> {
   const modes: Mode[] = [];
   if (o.seed && o.modes.some((m) => m !== 'local')) {
     log(

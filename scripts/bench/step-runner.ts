@@ -1,3 +1,4 @@
+import type { CallTracer } from './call-tracer';
 import { cpuBetween, sampleCpu } from './cpu-probe';
 import { runClosedLoop, type Operation } from './load-driver';
 import { metricsBetween, sampleMetrics } from './metrics-probe';
@@ -17,6 +18,7 @@ export interface StepContext {
   rabbitApi: string;
   /** Wait this long after a step before reading RabbitMQ's counters (they are refreshed every 5 s). */
   rabbitSettleMs: number;
+  tracer?: CallTracer;
 }
 
 const DRAIN_DEADLINE_MS = 30_000;
@@ -35,6 +37,7 @@ export async function measureStep(
     await sampleRabbit(ctx.rabbitApi),
     await ctx.pg.sample(),
   ];
+  ctx.tracer?.reset();
   const cpuBefore = sampleCpu();
   const summary = await runClosedLoop({
     label: `${mode} c=${concurrency}`,
@@ -45,6 +48,7 @@ export async function measureStep(
   });
   const cpuAfter = sampleCpu();
   const prepared = watcher ? await watcher.drain(DRAIN_DEADLINE_MS) : null;
+  const calls = ctx.tracer?.rows(summary.committed) ?? [];
   const pgAfter = await ctx.pg.sample();
   const metricsAfter = await sampleMetrics(ctx.services);
   if (rabbitBefore) await new Promise((r) => setTimeout(r, ctx.rabbitSettleMs));
@@ -80,6 +84,7 @@ export async function measureStep(
         : null,
     prepared,
     metrics: metricsBetween(metricsBefore, metricsAfter),
+    calls,
   };
 }
 

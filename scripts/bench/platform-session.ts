@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { CallTracer } from './call-tracer';
+import { summarizeProfiles, type ProfileSummary } from './cpu-profile';
+import type { BenchOptions } from './options';
+import { DEFAULT_SERVICES, servicePids, startPlatform, stopPlatform } from './platform';
+import { log } from './log';
+
+/** The platform for the run: started by the bench (then stopped by it) or given by --url. */
+export class PlatformSession {
+  private stopped = false;
+
+  private constructor(
+    private readonly o: BenchOptions,
+    private readonly repoRoot: string,
+    private readonly started: boolean,
+    readonly services: Record<string, string>,
+    readonly tracer: CallTracer | undefined,
+    private readonly profileDir: string | undefined,
+    private readonly pids: Record<string, number>,
+  ) {}
+
+  static async open(o: BenchOptions, repoRoot: string): Promise<PlatformSession> {
+    const started = !o.url && o.modes.some((m) => m !== 'local');
+    const services = { ...DEFAULT_SERVICES, ...(o.url ? { 'order-service': o.url } : {}) };
+    if (!started) return new PlatformSession(o, repoRoot, false, services, undefined, undefined, {});
+    const profileDir = o.profile ? path.join(repoRoot, '.trx', 'prof', String(Date.now())) : undefined;
+    const tracer = o.traceCalls ? new CallTracer() : undefined;
+    await tracer?.start(DEFAULT_SERVICES);
+    const extra = `${profileDir ? ' NODE_OPTIONS=--cpu-prof' : ''}${tracer ? ` SERVICE_URLS=${tracer.serviceUrls()}` : ''}`;
+    log(`starting the platform: ORDER_BASELINE_MODE=true${extra} bash scripts/up.sh`);
+    try {
+      await startPlatform(repoRoot, { logLevel: o.logLevel, profileDir, serviceUrls: tracer?.serviceUrls() });
+    } catch (err) {
+      await tracer?.stop();
+      throw err;
+    }
+    return new PlatformSession(o, repoRoot, true, services, tracer, profileDir, servicePids(repoRoot));
+  }
+
+  /** Stops what the bench started (once; not with --keep-up). */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.started && !this.o.keepUp) {
+      log('stopping the platform: bash scripts/down.sh');
+      await stopPlatform(this.repoRoot);
+    }
+    await this.tracer?.stop();
+  }
+
+  /** The services' CPU profiles; written when they exit, so read after close(). */
+  profiles(): ProfileSummary[] {
+    return this.profileDir ? summarizeProfiles(this.profileDir, this.pids) : [];
+  }
+}
