@@ -23,11 +23,17 @@ export interface AppConfigKeys {
   /** Env var name → default value. */
   defaults: Map<string, unknown>;
   env: Set<string>;
+  /**
+   * Problems of these settings under the app's schemas ("ENV: message"); values are strings,
+   * as in an environment. Without a configSpec only the names can be checked: returns [].
+   */
+  problems(settings: Record<string, string>): string[];
 }
 
 interface SpecEntry {
   env: string;
   default: unknown;
+  schema?: { safeParse(value: unknown): { success: boolean; error?: { message: string } } };
 }
 
 export function configModulePath(app: AppName): string {
@@ -39,15 +45,32 @@ export function configSource(app: AppName): AppConfigKeys['source'] {
 }
 
 export async function appConfigKeys(app: AppName): Promise<AppConfigKeys> {
-  const source = configSource(app);
-  const defaults = source === 'configSpec' ? await fromConfigSpec(app) : fromArchitectureDoc(app);
-  return { app, source, defaults, env: new Set(defaults.keys()) };
+  if (configSource(app) === 'docs/architecture.md') {
+    const defaults = fromArchitectureDoc(app);
+    return {
+      app,
+      source: 'docs/architecture.md',
+      defaults,
+      env: new Set(defaults.keys()),
+      problems: () => [],
+    };
+  }
+  const entries = await specEntries(app);
+  const defaults = new Map(entries.map((entry) => [entry.env, entry.default]));
+  const problems = (settings: Record<string, string>) =>
+    entries.flatMap((entry) => {
+      const value = settings[entry.env];
+      if (value === undefined || value === '' || !entry.schema) return [];
+      const result = entry.schema.safeParse(value);
+      return result.success ? [] : [`${entry.env}: ${result.error?.message ?? 'invalid'}`];
+    });
+  return { app, source: 'configSpec', defaults, env: new Set(defaults.keys()), problems };
 }
 
-async function fromConfigSpec(app: AppName): Promise<Map<string, unknown>> {
+async function specEntries(app: AppName): Promise<SpecEntry[]> {
   const mod = (await import(configModulePath(app))) as { configSpec?: Record<string, SpecEntry> };
   if (!mod.configSpec) throw new Error(`apps/${app}/src/config.ts does not export configSpec`);
-  return new Map(Object.values(mod.configSpec).map((entry) => [entry.env, entry.default]));
+  return Object.values(mod.configSpec);
 }
 
 /**

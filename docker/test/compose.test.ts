@@ -121,12 +121,13 @@ describe.each(APPS.map((app) => [app, configSource(app)] as const))(
       expect(existsSync(path.join(REPO_ROOT, 'apps', app, 'package.json'))).toBe(true);
     });
 
-    test('sets only known configuration keys, and the ones compose must set', () => {
+    test('sets only known configuration keys, with valid values, and the ones compose must set', () => {
       const unknown = Object.keys(env()).filter((name) => !keys.env.has(name));
       expect(unknown).toEqual([]);
       expect(Object.keys(env())).toEqual(
         expect.arrayContaining(['DATABASE_URL', 'AMQP_URL', 'CONSUL_URL', 'ADVERTISE_ADDRESS']),
       );
+      expect(keys.problems(env())).toEqual([]);
     });
 
     test('uses its own database on the postgres service, and the compose broker and Consul', () => {

@@ -98,8 +98,10 @@ describe('values', () => {
     expect(appValues.port).toBe(defaultPort(keys));
     expect(appValues.database).toBe(defaultDatabase(keys));
     expect(appValues.image.repository).toMatch(new RegExp(`${app}$`));
-    const settings = [...Object.keys(values.config), ...Object.keys(appValues.config)];
-    expect(settings.filter((name) => !keys.env.has(name))).toEqual([]);
+    const settings = { ...values.config, ...appValues.config };
+    expect(Object.keys(settings).filter((name) => !keys.env.has(name))).toEqual([]);
+    const asEnv = Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, String(value)]));
+    expect(keys.problems(asEnv)).toEqual([]);
   });
 });
 
