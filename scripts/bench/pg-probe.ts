@@ -26,8 +26,10 @@ export class PgProbe {
   async sample(): Promise<PgSample> {
     // Statistics are cached per transaction; ask for fresh numbers.
     await this.db.query('SELECT pg_stat_clear_snapshot()');
+    // WAL bytes from the insert position (exact, immediate); the counts from pg_stat_wal.
     const wal = await this.db.query<{ r: string; b: string; w: string; s: string }>(
-      'SELECT wal_records AS r, wal_bytes AS b, wal_write AS w, wal_sync AS s FROM pg_stat_wal',
+      `SELECT wal_records AS r, pg_current_wal_lsn() - '0/0'::pg_lsn AS b, wal_write AS w, wal_sync AS s
+         FROM pg_stat_wal`,
     );
     const dbs = await this.db.query<{ datname: string; c: string; r: string }>(
       'SELECT datname, xact_commit AS c, xact_rollback AS r FROM pg_stat_database WHERE datname = ANY($1)',

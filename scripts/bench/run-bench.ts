@@ -9,15 +9,9 @@ import { checkBaselineFlow, checkTrxFlow } from './platform';
 import { PlatformSession } from './platform-session';
 import { DEFAULT_RABBIT_API } from './rabbit-probe';
 import { ratios, type BenchResults, type StepResult } from './results';
-import { runClosedLoop, type Operation } from './load-driver';
+import { runClosedLoop } from './load-driver';
 import { seedAccounts, seedPlan, seedProducts } from './seed';
-import { measureStep, type StepContext } from './step-runner';
-
-/** A load generator for one mode at one concurrency, closed when the step ends. */
-interface Driver {
-  operationFor(client: number): Operation;
-  close(): Promise<void> | void;
-}
+import { measureStep, type Driver, type StepContext } from './step-runner';
 
 /**
  * The whole run: start (or reach) the platform, seed, check that each mode works, warm
@@ -48,7 +42,7 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       pg,
       services: session.services,
       rabbitApi: DEFAULT_RABBIT_API,
-      rabbitSettleMs: o.quick ? 0 : 5500,
+      settleMs: o.quick ? 0 : 11_000,
       tracer: session.tracer,
     };
     await measureAll(o, modes, ctx, (mode, c) => driverFor(o, results, session, localUrl, mode, c), results);
@@ -74,22 +68,21 @@ async function measureAll(
   for (const concurrency of o.concurrency) {
     for (const mode of modes) {
       const driver = driverFor(mode, concurrency);
-      try {
-        if (!warmed.has(mode) && o.warmupS > 0) {
-          await runClosedLoop({
-            label: `warmup ${mode}`,
-            concurrency: Math.max(4, concurrency),
-            durationMs: o.warmupS * 1000,
-            operationFor: (i) => driver.operationFor(i),
-          });
-          warmed.add(mode);
-        }
-        const step = await measureStep(ctx, mode, concurrency, o.durationS, (i) => driver.operationFor(i));
-        results.steps.push(step);
-        log(describeStep(step));
-      } finally {
-        await driver.close();
+      if (!warmed.has(mode) && o.warmupS > 0) {
+        await runClosedLoop({
+          label: `warmup ${mode}`,
+          concurrency: Math.max(4, concurrency),
+          durationMs: o.warmupS * 1000,
+          operationFor: (i) => driver.operationFor(i),
+        }).catch(async (err: Error) => {
+          await driver.close();
+          throw err;
+        });
+        warmed.add(mode);
       }
+      const step = await measureStep(ctx, mode, concurrency, o.durationS, driver);
+      results.steps.push(step);
+      log(describeStep(step));
     }
   }
 }

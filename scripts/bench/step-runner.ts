@@ -16,19 +16,28 @@ export interface StepContext {
   pg: PgProbe;
   services: Record<string, string>;
   rabbitApi: string;
-  /** Wait this long after a step before reading RabbitMQ's counters (they are refreshed every 5 s). */
-  rabbitSettleMs: number;
+  /**
+   * Wait this long after a step before reading the counters: RabbitMQ refreshes its
+   * every 5 s, and an idle Postgres backend flushes its statistics within 10 s.
+   */
+  settleMs: number;
   tracer?: CallTracer;
 }
 
 const DRAIN_DEADLINE_MS = 30_000;
+
+/** A load generator for one mode at one concurrency; measureStep closes it when the load ends. */
+export interface Driver {
+  operationFor(client: number): Operation;
+  close(): Promise<void> | void;
+}
 
 export async function measureStep(
   ctx: StepContext,
   mode: Mode,
   concurrency: number,
   durationS: number,
-  operationFor: (client: number) => Operation,
+  driver: Driver,
 ): Promise<StepResult> {
   await ctx.pg.checkpoint();
   const watcher = mode === 'trx' ? new PreparedWatcher(ctx.pg) : undefined;
@@ -43,15 +52,15 @@ export async function measureStep(
     label: `${mode} c=${concurrency}`,
     concurrency,
     durationMs: durationS * 1000,
-    operationFor,
+    operationFor: (i) => driver.operationFor(i),
     progressExtra: watcher ? () => `prepared=${watcher.last}` : undefined,
-  });
+  }).finally(() => driver.close());
   const cpuAfter = sampleCpu();
   const prepared = watcher ? await watcher.drain(DRAIN_DEADLINE_MS) : null;
   const calls = ctx.tracer?.rows(summary.committed) ?? [];
-  const pgAfter = await ctx.pg.sample();
   const metricsAfter = await sampleMetrics(ctx.services);
-  if (rabbitBefore) await new Promise((r) => setTimeout(r, ctx.rabbitSettleMs));
+  await new Promise((r) => setTimeout(r, ctx.settleMs));
+  const pgAfter = await ctx.pg.sample();
   const rabbitAfter = rabbitBefore ? await sampleRabbit(ctx.rabbitApi) : null;
 
   const orders = Math.max(1, summary.committed);
