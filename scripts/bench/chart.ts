@@ -5,7 +5,12 @@ import type { BenchResults } from './results';
  * A hand-written SVG of a run: committed orders/s (linear) and p99 latency (log scale)
  * against concurrency, one line per mode. No chart library: lines, circles and text.
  */
-const COLORS: Record<Mode, string> = { trx: '#d62728', baseline: '#1f77b4', local: '#2ca02c' };
+const COLORS: Record<Mode, string> = {
+  trx: '#d62728',
+  baseline: '#1f77b4',
+  local: '#2ca02c',
+  coordinator: '#9467bd',
+};
 const PANEL = { width: 440, height: 300, left: 64, right: 16, top: 40, bottom: 44 };
 
 interface Series {
@@ -16,7 +21,7 @@ interface Series {
 export function renderChart(r: BenchResults): string {
   const xs = [...new Set(r.steps.map((s) => s.concurrency))].sort((a, b) => a - b);
   const series = (pick: (s: BenchResults['steps'][number]) => number): Series[] =>
-    (['trx', 'baseline', 'local'] as const)
+    (['trx', 'baseline', 'local', 'coordinator'] as const)
       .map((mode) => ({
         mode,
         points: r.steps.filter((s) => s.mode === mode).map((s) => ({ x: s.concurrency, y: pick(s) })),
@@ -105,8 +110,9 @@ function legend(width: number, height: number, modes: Mode[]): string {
     trx: 'trx (2PC + coordinator)',
     baseline: 'baseline (same HTTP, local commits)',
     local: 'local (one Postgres transaction)',
+    coordinator: 'coordinator alone',
   };
-  const step = 240;
+  const step = modes.length > 3 ? 200 : 240;
   const x0 = width / 2 - (modes.length * step) / 2;
   return modes
     .map((m, i) => {

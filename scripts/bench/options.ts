@@ -2,8 +2,10 @@
  * Command-line options of `npm run bench`. Parsed by hand (no dependency): every option
  * is `--name value` or `--name=value`; flags take no value.
  */
-export const MODES = ['trx', 'baseline', 'local'] as const;
+export const MODES = ['trx', 'baseline', 'local', 'coordinator'] as const;
 export type Mode = (typeof MODES)[number];
+/** `coordinator` (the transaction-server alone) is a diagnostic mode, run only when asked for. */
+export const DEFAULT_MODES: readonly Mode[] = ['trx', 'baseline', 'local'];
 
 export interface BenchOptions {
   /** Seconds measured per mode and concurrency. */
@@ -39,7 +41,7 @@ export interface BenchOptions {
 export const HELP = `npm run bench -- [options]
   --duration <s>          seconds per mode and concurrency (15; --quick: 3)
   --concurrency 1,4,16,64 closed-loop clients (--quick: 1,4)
-  --modes trx,baseline,local
+  --modes trx,baseline,local   (also: coordinator = the transaction-server alone, diagnostic)
   --warmup <s>            unmeasured load before a mode's first step (3; --quick: 1)
   --out <dir>             results directory (bench/results; --quick: bench/results/tmp)
   --url <url>             order-service of a running platform (default: start one with scripts/up.sh)
@@ -86,7 +88,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const concurrency = list(raw.get('concurrency') ?? (quick ? '1,4' : '1,4,16,64')).map((v) =>
     positiveInt('concurrency', v),
   );
-  const modes = list(raw.get('modes') ?? MODES.join(',')).map((m) => {
+  const modes = list(raw.get('modes') ?? DEFAULT_MODES.join(',')).map((m) => {
     if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`unknown mode ${m}: use ${MODES}`);
     return m as Mode;
   });

@@ -1,3 +1,4 @@
+import { CoordinatorOnly } from './coordinator-mode';
 import { LocalOrders, prepareLocalDatabase } from './local-mode';
 import { describeMachine } from './machine';
 import { OrderClient } from './order-client';
@@ -95,6 +96,10 @@ function driverFor(
   mode: Mode,
   concurrency: number,
 ): Driver {
+  if (mode === 'coordinator') {
+    const coordinator = new CoordinatorOnly(session.services['transaction-server']!, concurrency);
+    return { operationFor: () => coordinator.operation(), close: () => coordinator.close() };
+  }
   if (mode === 'local') {
     const local = new LocalOrders(localUrl, concurrency, results.seed, o.quantity);
     return { operationFor: () => local.operation(), close: () => local.close() };
@@ -112,7 +117,7 @@ function driverFor(
 /** Seeds what the modes need and keeps the modes that work; a broken trx flow ends the run. */
 async function prepareModes(o: BenchOptions, results: BenchResults, orderUrl: string): Promise<Mode[]> {
   const modes: Mode[] = [];
-  if (o.seed && o.modes.some((m) => m !== 'local')) {
+  if (o.seed && o.modes.some((m) => m === 'trx' || m === 'baseline')) {
     log(
       `seeding ${o.rows} products (trx_product) and ${o.rows} customers with one account each (trx_account)`,
     );
@@ -120,8 +125,8 @@ async function prepareModes(o: BenchOptions, results: BenchResults, orderUrl: st
     await seedAccounts(`${o.pgUrl}/trx_account`, results.seed);
   }
   for (const mode of o.modes) {
-    if (mode === 'local') {
-      modes.push(mode);
+    if (mode === 'local' || mode === 'coordinator') {
+      modes.push(mode); // the first step fails loudly enough if these don't work
       continue;
     }
     const client = new OrderClient({
