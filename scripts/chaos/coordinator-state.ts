@@ -1,37 +1,60 @@
 /**
- * Every transaction the coordinator knows, with its branches, through its REST API
- * (`GET /v1/transactions`, paged). Read once the platform has settled.
+ * What the coordinator recorded, read from its database (trx_transaction, trx_branch,
+ * trx_outbox in trx_chaos_coordinator): the truth the REST API serves, without paging.
+ * And what each participant actually committed: its trx_branch table has a row per gid
+ * whose COMMIT PREPARED went through (the row is written inside the branch).
  */
-import type { ListTransactionsResponse, TransactionView } from '@trx/protocol';
+import { query, type RunDatabases } from './databases';
 
-const PAGE = 200;
-
-export async function listTransactions(coordinatorUrl: string, status?: string): Promise<TransactionView[]> {
-  const all: TransactionView[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const params = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
-    if (status) params.set('status', status);
-    const res = await fetch(`${coordinatorUrl}/v1/transactions?${params}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (res.status !== 200)
-      throw new Error(`GET /v1/transactions answered ${res.status}: ${await res.text()}`);
-    const page = (await res.json()) as ListTransactionsResponse;
-    all.push(...page.items);
-    if (page.items.length < PAGE || all.length >= page.total) return all;
-  }
+export interface BranchRecord {
+  id: string;
+  service: string;
+  gid: string;
+  status: string;
 }
 
-/** How many transactions are not finished (active, or decided but not acknowledged by every branch). */
-export async function countUnfinished(coordinatorUrl: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const status of ['active', 'committing', 'rolling-back']) {
-    const params = new URLSearchParams({ status, limit: '1' });
-    const res = await fetch(`${coordinatorUrl}/v1/transactions?${params}`, {
-      signal: AbortSignal.timeout(5_000),
-    });
-    if (res.status !== 200) throw new Error(`GET /v1/transactions answered ${res.status}`);
-    counts[status] = ((await res.json()) as ListTransactionsResponse).total;
-  }
+export interface TransactionRecord {
+  id: string;
+  status: string;
+  branches: BranchRecord[];
+}
+
+export async function readTransactions(dbs: RunDatabases): Promise<TransactionRecord[]> {
+  const rows = await query<{ id: string; status: string; branches: BranchRecord[] }>(
+    dbs.url('transaction-server'),
+    `SELECT t.id::text, t.status,
+            coalesce(json_agg(json_build_object('id', b.id, 'service', b.service, 'gid', b.gid, 'status', b.status))
+                       FILTER (WHERE b.id IS NOT NULL), '[]') AS branches
+       FROM trx_transaction t LEFT JOIN trx_branch b ON b.transaction_id = t.id
+      GROUP BY t.id, t.status`,
+  );
+  return rows;
+}
+
+/** Transactions not finished, by status, and decisions still waiting in the outbox. */
+export async function countUnfinished(dbs: RunDatabases): Promise<Record<string, number>> {
+  const counts: Record<string, number> = { active: 0, committing: 0, 'rolling-back': 0 };
+  const rows = await query<{ status: string; n: string }>(
+    dbs.url('transaction-server'),
+    `SELECT status, count(*)::text AS n FROM trx_transaction
+      WHERE status IN ('active', 'committing', 'rolling-back') GROUP BY status`,
+  );
+  for (const r of rows) counts[r.status] = Number(r.n);
+  const [outbox] = await query<{ n: string }>(
+    dbs.url('transaction-server'),
+    'SELECT count(*)::text AS n FROM trx_outbox WHERE published_at IS NULL',
+  );
+  counts['outbox-unpublished'] = Number(outbox!.n);
   return counts;
+}
+
+/** The gids each participant service committed, by service name. */
+export async function readCommittedGids(dbs: RunDatabases): Promise<Map<string, Set<string>>> {
+  const services = ['order-service', 'account-service', 'product-service'] as const;
+  const result = new Map<string, Set<string>>();
+  for (const service of services) {
+    const rows = await query<{ gid: string }>(dbs.url(service), 'SELECT gid FROM trx_branch');
+    result.set(service, new Set(rows.map((r) => r.gid)));
+  }
+  return result;
 }

@@ -3,7 +3,7 @@
  * the load was answered, and reported with its figures so a violation can be read
  * without re-running.
  */
-import type { TransactionView } from '@trx/protocol';
+import type { TransactionRecord } from './coordinator-state';
 import type { EffectRows, Ledger, OrderRow } from './ledger';
 import type { Attempt } from './load';
 import { mustNotConfirm } from './order-mix';
@@ -12,10 +12,12 @@ export interface Evidence {
   start: Ledger;
   end: Ledger;
   orders: OrderRow[];
-  transactions: TransactionView[];
+  transactions: TransactionRecord[];
   prepared: { database: string; gid: string; prepared: string }[];
   attempts: Attempt[];
   effects: EffectRows;
+  /** Per participant service, the gids whose COMMIT PREPARED went through (its trx_branch rows). */
+  committedGids: Map<string, Set<string>>;
 }
 
 export interface InvariantResult {
@@ -107,6 +109,31 @@ const branchesAgree: Check = (e) => {
         (b) => b.status,
       ),
     )}; ${bad.length} disagree`,
+  );
+};
+
+/** Atomicity in Postgres itself, not only in the coordinator's bookkeeping. */
+const postgresAgrees: Check = (e) => {
+  const bad: string[] = [];
+  let checked = 0;
+  for (const t of e.transactions) {
+    for (const b of t.branches) {
+      const kept = e.committedGids.get(b.service)?.has(b.gid) ?? false;
+      checked++;
+      if (t.status === 'committed' && !kept)
+        bad.push(`${t.id} committed but ${b.service} branch ${b.gid} not committed in its database`);
+      if (t.status !== 'committed' && kept)
+        bad.push(`${t.id} ${t.status} but ${b.service} committed ${b.gid}`);
+    }
+  }
+  const known = new Set(e.transactions.flatMap((t) => t.branches.map((b) => b.gid)));
+  for (const [service, gids] of e.committedGids)
+    for (const gid of gids)
+      if (!known.has(gid)) bad.push(`${service} committed ${gid}, unknown to the coordinator`);
+  return result(
+    "participants' databases agree: a branch is committed in Postgres iff its transaction committed",
+    bad,
+    `${checked} branches checked against ${[...e.committedGids].map(([s, g]) => `${s} ${g.size}`).join(', ')} committed gids`,
   );
 };
 
@@ -236,6 +263,7 @@ const CHECKS: Check[] = [
   orderStatuses,
   transactionsEnded,
   branchesAgree,
+  postgresAgrees,
   decisionsAcknowledged,
   answeredCreatedIsConfirmed,
   ordersAgreeWithTransactions,

@@ -17,7 +17,7 @@ export interface RecoveryState {
 export async function recoveryState(platform: Platform, dbs: RunDatabases): Promise<RecoveryState> {
   const ready = await platform.allReady();
   const prepared = (await dbs.prepared()).length;
-  const unfinished = await countUnfinished(await coordinatorUrl(platform));
+  const unfinished = await countUnfinished(dbs);
   return { ready, prepared, unfinished };
 }
 
@@ -44,10 +44,4 @@ export async function waitForRecovery(
     await sleep(500);
   }
   return last;
-}
-
-/** A coordinator replica that answers, for reading its state. */
-export async function coordinatorUrl(platform: Platform): Promise<string> {
-  for (const p of platform.ofApp('transaction-server')) if (await p.isReady()) return p.url;
-  throw new Error('no transaction-server replica is ready');
 }

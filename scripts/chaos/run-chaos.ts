@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { rabbitReachable, resetBroker } from './broker';
-import { listTransactions } from './coordinator-state';
+import { readCommittedGids, readTransactions } from './coordinator-state';
 import { RunDatabases } from './databases';
 import { describe, injectFaults, planFaults, type FaultRecord, type PlannedFault } from './faults';
 import { localInfra, type InfraControl } from './infra';
@@ -19,7 +19,7 @@ import { Load, type Attempt } from './load';
 import type { ChaosOptions } from './options';
 import { APPS, Platform, exchangeOf } from './platform';
 import { Prng } from './prng';
-import { coordinatorUrl, waitForRecovery, type RecoveryState } from './recovery';
+import { waitForRecovery, type RecoveryState } from './recovery';
 import { sleep } from './time';
 
 export interface ChaosReport {
@@ -64,7 +64,7 @@ export async function runChaos(options: ChaosOptions, log: Log = defaultLog): Pr
     await prepare(options, dbs, platform, log);
     await drive(options, dbs, platform, infra, report, log);
     await settle(options, dbs, platform, infra, report, log);
-    report.invariants = await gather(report, dbs, platform);
+    report.invariants = await gather(report, dbs);
   } catch (err) {
     report.aborted = (err as Error).message;
     log(`run aborted: ${report.aborted}`);
@@ -173,20 +173,18 @@ async function settle(
   );
 }
 
-async function gather(
-  report: ChaosReport,
-  dbs: RunDatabases,
-  platform: Platform,
-): Promise<InvariantResult[]> {
-  const [end, orders, prepared, transactions, effects] = await Promise.all([
+async function gather(report: ChaosReport, dbs: RunDatabases): Promise<InvariantResult[]> {
+  const [end, orders, prepared, transactions, effects, committedGids] = await Promise.all([
     readLedger(dbs),
     readOrders(dbs),
     dbs.prepared(),
-    coordinatorUrl(platform).then((url) => listTransactions(url)),
+    readTransactions(dbs),
     readEffects(dbs),
+    readCommittedGids(dbs),
   ]);
   return checkInvariants({
     effects,
+    committedGids,
     start: report.start,
     end,
     orders,
