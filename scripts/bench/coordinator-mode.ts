@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { failureOf, HttpJson, networkFailure } from './http-json';
 import type { Operation } from './load-driver';
+import { DEFAULT_RABBIT_API, deleteQueue } from './rabbit-probe';
 
 /**
  * The coordinator alone (diagnostic mode `coordinator`): the calls one order makes of the
@@ -31,8 +32,9 @@ export class CoordinatorOnly {
     };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.http.close();
+    await deleteQueue(DEFAULT_RABBIT_API, `trx-events.decisions.${BENCH_SERVICE}`);
   }
 
   private async oneTransaction(): Promise<string | undefined> {

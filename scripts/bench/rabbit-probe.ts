@@ -9,10 +9,21 @@ export interface RabbitSample {
 
 export const DEFAULT_RABBIT_API = 'http://127.0.0.1:15672';
 
+const AUTH = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` };
+
+/** Deletes a queue of the default vhost through the management API (best effort). */
+export async function deleteQueue(api: string, queue: string): Promise<void> {
+  await fetch(`${api}/api/queues/%2F/${encodeURIComponent(queue)}`, {
+    method: 'DELETE',
+    headers: AUTH,
+    signal: AbortSignal.timeout(3000),
+  }).catch(() => undefined);
+}
+
 export async function sampleRabbit(api: string): Promise<RabbitSample | null> {
   try {
     const res = await fetch(`${api}/api/overview`, {
-      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+      headers: AUTH,
       signal: AbortSignal.timeout(3000),
     });
     if (!res.ok) return null;
