@@ -1,0 +1,5 @@
+export * from './records';
+export * from './data-source';
+export * from './transaction-repository';
+export * from './branch-repository';
+export * from './outbox-repository';

@@ -1,0 +1,55 @@
+import type { Db, OutboxRecord } from './records';
+
+export interface NewOutboxMessage {
+  id: string;
+  routingKey: string;
+  body: unknown;
+}
+
+export async function insertOutbox(db: Db, messages: NewOutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await db.query(
+    `INSERT INTO trx_outbox (id, routing_key, body)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+    [
+      messages.map((m) => m.id),
+      messages.map((m) => m.routingKey),
+      messages.map((m) => JSON.stringify(m.body)),
+    ],
+  );
+}
+
+/**
+ * Unpublished rows, locked until the caller's transaction ends; rows another replica is
+ * publishing are skipped. With `ids`, only those (the in-process flush after a decision).
+ */
+export async function claimUnpublished(db: Db, limit: number, ids?: string[]): Promise<OutboxRecord[]> {
+  const { rows } = await db.query(
+    `SELECT id, routing_key, body, attempts FROM trx_outbox
+      WHERE published_at IS NULL AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+      ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit, ids ?? null],
+  );
+  return rows.map((r) => ({
+    id: r.id as string,
+    routingKey: r.routing_key as string,
+    body: r.body,
+    attempts: Number(r.attempts),
+  }));
+}
+
+export async function markPublished(db: Db, ids: string[], now: Date): Promise<void> {
+  await db.query(
+    'UPDATE trx_outbox SET published_at = $2, attempts = attempts + 1 WHERE id = ANY($1::uuid[])',
+    [ids, now],
+  );
+}
+
+export async function markAttempted(db: Db, ids: string[]): Promise<void> {
+  await db.query('UPDATE trx_outbox SET attempts = attempts + 1 WHERE id = ANY($1::uuid[])', [ids]);
+}
+
+export async function countUnpublished(db: Db): Promise<number> {
+  const { rows } = await db.query('SELECT count(*)::int AS n FROM trx_outbox WHERE published_at IS NULL');
+  return Number(rows[0]?.n ?? 0);
+}

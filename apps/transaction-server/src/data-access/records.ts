@@ -1,0 +1,77 @@
+import type { BranchStatus, Decision, TransactionStatus } from '@trx/protocol';
+
+/** Plain records the repositories return: one per row, camelCase, Dates for timestamps. */
+export interface TransactionRecord {
+  id: string;
+  status: TransactionStatus;
+  decision: Decision | null;
+  reason: string | null;
+  initiator: string | null;
+  compat: boolean;
+  timeoutMs: number;
+  deadline: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  decidedAt: Date | null;
+  nextRepublishAt: Date | null;
+  republishCount: number;
+}
+
+export interface BranchRecord {
+  id: string;
+  transactionId: string;
+  service: string;
+  instance: string;
+  gid: string;
+  status: BranchStatus;
+  reason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface OutboxRecord {
+  id: string;
+  routingKey: string;
+  body: unknown;
+  attempts: number;
+}
+
+/** Anything that runs parameterised SQL: the pool, or a client inside a transaction. */
+export interface Db {
+  query(
+    sql: string,
+    params?: unknown[],
+  ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+export function toTransaction(r: Record<string, unknown>): TransactionRecord {
+  return {
+    id: r.id as string,
+    status: r.status as TransactionStatus,
+    decision: (r.decision as Decision | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    initiator: (r.initiator as string | null) ?? null,
+    compat: Boolean(r.compat),
+    timeoutMs: Number(r.timeout_ms),
+    deadline: r.deadline as Date,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    decidedAt: (r.decided_at as Date | null) ?? null,
+    nextRepublishAt: (r.next_republish_at as Date | null) ?? null,
+    republishCount: Number(r.republish_count ?? 0),
+  };
+}
+
+export function toBranch(r: Record<string, unknown>): BranchRecord {
+  return {
+    id: r.id as string,
+    transactionId: r.transaction_id as string,
+    service: r.service as string,
+    instance: r.instance as string,
+    gid: r.gid as string,
+    status: r.status as BranchStatus,
+    reason: (r.reason as string | null) ?? null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}

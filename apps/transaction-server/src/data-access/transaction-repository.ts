@@ -1,0 +1,111 @@
+import type { TransactionStatus } from '@trx/protocol';
+import { toTransaction, type Db, type TransactionRecord } from './records';
+
+export type RowLock = 'none' | 'share' | 'update';
+const LOCKS: Record<RowLock, string> = { none: '', share: 'FOR SHARE', update: 'FOR UPDATE' };
+
+export async function insertTransaction(db: Db, t: TransactionRecord): Promise<void> {
+  await db.query(
+    `INSERT INTO trx_transaction (id, status, initiator, compat, timeout_ms, deadline, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+    [t.id, t.status, t.initiator, t.compat, t.timeoutMs, t.deadline, t.createdAt],
+  );
+}
+
+export async function findTransaction(
+  db: Db,
+  id: string,
+  lock: RowLock = 'none',
+): Promise<TransactionRecord | undefined> {
+  const { rows } = await db.query(`SELECT * FROM trx_transaction WHERE id = $1 ${LOCKS[lock]}`, [id]);
+  return rows[0] ? toTransaction(rows[0]) : undefined;
+}
+
+export interface StatusChange {
+  decision?: string;
+  reason?: string | null;
+  decidedAt?: Date;
+  nextRepublishAt?: Date | null;
+}
+
+/**
+ * The only write of a transaction's status: conditional on the status the caller saw, so
+ * of two replicas deciding the same transaction exactly one gets a row back.
+ */
+export async function updateTransactionStatus(
+  db: Db,
+  id: string,
+  expected: TransactionStatus,
+  next: TransactionStatus,
+  now: Date,
+  change: StatusChange = {},
+): Promise<TransactionRecord | undefined> {
+  const { rows } = await db.query(
+    `UPDATE trx_transaction
+        SET status = $3, updated_at = $4,
+            decision = COALESCE($5, decision),
+            reason = CASE WHEN $6::boolean THEN $7 ELSE reason END,
+            decided_at = COALESCE($8, decided_at),
+            next_republish_at = CASE WHEN $9::boolean THEN $10 ELSE next_republish_at END
+      WHERE id = $1 AND status = $2
+      RETURNING *`,
+    [
+      id,
+      expected,
+      next,
+      now,
+      change.decision ?? null,
+      change.reason !== undefined,
+      change.reason ?? null,
+      change.decidedAt ?? null,
+      change.nextRepublishAt !== undefined,
+      change.nextRepublishAt ?? null,
+    ],
+  );
+  return rows[0] ? toTransaction(rows[0]) : undefined;
+}
+
+export async function scheduleRepublish(db: Db, id: string, next: Date, count: number): Promise<void> {
+  await db.query(`UPDATE trx_transaction SET next_republish_at = $2, republish_count = $3 WHERE id = $1`, [
+    id,
+    next,
+    count,
+  ]);
+}
+
+export async function listTransactions(
+  db: Db,
+  query: { status?: TransactionStatus; limit: number; offset: number },
+): Promise<{ items: TransactionRecord[]; total: number }> {
+  const where = query.status ? 'WHERE status = $1' : 'WHERE $1::text IS NULL';
+  const [page, count] = await Promise.all([
+    db.query(`SELECT * FROM trx_transaction ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [
+      query.status ?? null,
+      query.limit,
+      query.offset,
+    ]),
+    db.query(`SELECT count(*)::int AS total FROM trx_transaction ${where}`, [query.status ?? null]),
+  ]);
+  return { items: page.rows.map(toTransaction), total: Number(count.rows[0]?.total ?? 0) };
+}
+
+/** Active transactions past their deadline, locked; rows another replica holds are skipped. */
+export async function claimExpired(db: Db, now: Date, limit: number): Promise<TransactionRecord[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM trx_transaction WHERE status = 'active' AND deadline <= $1
+      ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now, limit],
+  );
+  return rows.map(toTransaction);
+}
+
+/** Decided, unacknowledged transactions whose re-publish is due, locked (SKIP LOCKED). */
+export async function claimRepublishDue(db: Db, now: Date, limit: number): Promise<TransactionRecord[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM trx_transaction
+      WHERE status IN ('committing','rolling-back') AND next_republish_at <= $1
+      ORDER BY next_republish_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now, limit],
+  );
+  return rows.map(toTransaction);
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  BranchStatus,
+  BranchView,
+  OutcomeRequest,
+  RegisterBranchRequest,
+  Vote,
+  VoteRequest,
+} from '@trx/protocol';
+import {
+  findBranch,
+  findBranchByGid,
+  findBranches,
+  inTransaction,
+  insertBranch,
+  type BranchRecord,
+  type Db,
+  type TransactionRecord,
+} from '../data-access';
+import type { CoordinatorContext } from './context';
+import { finishIfAcknowledged } from './decide';
+import { BranchNotFoundError, TransactionConflictError } from './errors';
+import { transitionBranch } from './state-machine';
+import { loadTransaction } from './transaction-use-cases';
+import { branchView } from './views';
+
+export interface Registered {
+  branch: BranchView;
+  created: boolean;
+}
+
+const voteStatus = (vote: Vote | undefined): BranchStatus =>
+  vote === 'yes' ? 'prepared' : vote === 'no' ? 'failed' : 'registered';
+
+/**
+ * Register (and with `vote`, vote in the same round trip). FOR SHARE on the transaction
+ * row: registrations run side by side, but never while a commit holds FOR UPDATE, so no
+ * branch slips in after the decision was computed.
+ */
+export async function registerBranch(
+  ctx: CoordinatorContext,
+  id: string,
+  request: RegisterBranchRequest,
+): Promise<Registered> {
+  return inTransaction(ctx.pool, async (db) => {
+    const t = await loadActive(ctx, db, id);
+    const now = ctx.clock();
+    const wanted = voteStatus(request.vote);
+    const candidate: BranchRecord = {
+      id: randomUUID(),
+      transactionId: t.id,
+      service: request.service,
+      instance: request.instance,
+      gid: request.gid,
+      status: wanted,
+      reason: request.reason ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const inserted = await insertBranch(db, candidate);
+    if (inserted) {
+      ctx.logger.info(
+        { transactionId: t.id, branchId: inserted.id, service: inserted.service, status: inserted.status },
+        'branch registered',
+      );
+      return { branch: branchView(inserted), created: true };
+    }
+    const existing = await findBranchByGid(db, request.gid);
+    if (!existing || existing.transactionId !== t.id) {
+      throw new TransactionConflictError(
+        'duplicate-gid',
+        t.id,
+        t.status,
+        `gid ${request.gid} belongs to another transaction`,
+      );
+    }
+    return {
+      branch: branchView(await applyVote(db, t, existing, wanted, request.reason, now)),
+      created: false,
+    };
+  });
+}
+
+export async function vote(
+  ctx: CoordinatorContext,
+  id: string,
+  branchId: string,
+  request: VoteRequest,
+): Promise<BranchView> {
+  return inTransaction(ctx.pool, async (db) => {
+    const t = await loadActive(ctx, db, id);
+    const branch = await findBranch(db, t.id, branchId);
+    if (!branch) throw new BranchNotFoundError(t.id, branchId);
+    return branchView(await applyVote(db, t, branch, voteStatus(request.vote), request.reason, ctx.clock()));
+  });
+}
+
+/** Same vote again: idempotent. A first vote on a registered branch: recorded. Anything else: 409. */
+async function applyVote(
+  db: Db,
+  t: TransactionRecord,
+  branch: BranchRecord,
+  wanted: BranchStatus,
+  reason: string | undefined,
+  now: Date,
+): Promise<BranchRecord> {
+  if (branch.status === wanted || wanted === 'registered') return branch;
+  const updated =
+    branch.status === 'registered' ? await transitionBranch(db, branch, wanted, now, reason) : undefined;
+  if (!updated) {
+    throw new TransactionConflictError(
+      'vote-conflict',
+      t.id,
+      t.status,
+      `branch ${branch.id} already voted (${branch.status})`,
+      {
+        branch: branchView(branch),
+      },
+    );
+  }
+  return updated;
+}
+
+/** The transaction, FOR SHARE, if it still takes branches and votes (active and within its timeout). */
+async function loadActive(ctx: CoordinatorContext, db: Db, id: string): Promise<TransactionRecord> {
+  const t = await loadTransaction(db, id, 'share');
+  if (t.status !== 'active' || ctx.clock().getTime() >= t.deadline.getTime()) {
+    const why = t.status === 'active' ? 'timed out' : t.status;
+    throw new TransactionConflictError(
+      'transaction-decided',
+      t.id,
+      t.status,
+      `transaction ${t.id} is ${why}; roll the branch back`,
+    );
+  }
+  return t;
+}
+
+/**
+ * The participant's acknowledgement. FOR UPDATE on the transaction so that of two
+ * last acks exactly one sees every branch finished and ends the transaction.
+ * synchronous_commit off: if this write is lost, the decision is re-published and acked again.
+ */
+export async function recordOutcome(
+  ctx: CoordinatorContext,
+  id: string,
+  branchId: string,
+  request: OutcomeRequest,
+): Promise<BranchView> {
+  const { branch, outboxIds } = await inTransaction(
+    ctx.pool,
+    async (db) => {
+      const t = await loadTransaction(db, id, 'update');
+      const expected =
+        t.decision === 'commit' ? 'committed' : t.decision === 'rollback' ? 'rolled-back' : undefined;
+      if (request.outcome !== expected) {
+        const code = expected ? 'outcome-mismatch' : 'transaction-not-decided';
+        throw new TransactionConflictError(
+          code,
+          t.id,
+          t.status,
+          `outcome ${request.outcome} does not match transaction ${t.status}`,
+        );
+      }
+      const branches = await findBranches(db, t.id);
+      const found = branches.find((b) => b.id === branchId);
+      if (!found) throw new BranchNotFoundError(t.id, branchId);
+      if (found.status === request.outcome) return { branch: found, outboxIds: [] };
+      const updated = await transitionBranch(db, found, request.outcome, ctx.clock());
+      if (!updated)
+        throw new TransactionConflictError(
+          'concurrent-update',
+          t.id,
+          t.status,
+          'branch changed concurrently',
+        );
+      const all = branches.map((b) => (b.id === updated.id ? updated : b));
+      const finished = await finishIfAcknowledged(db, t, all, ctx.clock());
+      return { branch: updated, outboxIds: finished.outboxIds };
+    },
+    { synchronousCommit: false },
+  );
+  ctx.afterCommit(outboxIds);
+  ctx.logger.debug(
+    { transactionId: branch.transactionId, branchId: branch.id, outcome: branch.status },
+    'outcome recorded',
+  );
+  return branchView(branch);
+}

@@ -1,0 +1,99 @@
+import { findBranches, listTransactions, findBranchesOf } from '../data-access';
+import { registerBranch, recordOutcome, vote } from './branch-use-cases';
+import {
+  compatGid,
+  compatTransaction,
+  type CompatParticipant,
+  type CompatStatus,
+  type CompatTransaction,
+} from './compat-mapping';
+import type { CoordinatorContext } from './context';
+import { BranchNotFoundError, InvalidRequestError, type CoordinatorError } from './errors';
+import { begin, commit, loadTransaction, rollback } from './transaction-use-cases';
+
+/**
+ * The Spring sample's API on top of the same tables. Its participants have no prepare
+ * phase, so their branches count as yes unless they reported ROLLBACK / TO_ROLLBACK, and
+ * they hear the outcome from the `{id, status, participants}` event, not a decision queue.
+ */
+export async function compatCreate(
+  ctx: CoordinatorContext,
+  participants: CompatParticipant[],
+): Promise<CompatTransaction> {
+  const view = await begin(ctx, { initiator: 'compat' }, true);
+  for (const p of participants) await compatAddParticipant(ctx, view.id, p);
+  return compatGet(ctx, view.id);
+}
+
+export async function compatGet(ctx: CoordinatorContext, id: string): Promise<CompatTransaction> {
+  const t = await loadTransaction(ctx.pool, id);
+  return compatTransaction(t, await findBranches(ctx.pool, t.id));
+}
+
+export async function compatList(ctx: CoordinatorContext, limit = 1000): Promise<CompatTransaction[]> {
+  const { items } = await listTransactions(ctx.pool, { limit, offset: 0 });
+  const branches = await findBranchesOf(
+    ctx.pool,
+    items.map((t) => t.id),
+  );
+  return items.map((t) =>
+    compatTransaction(
+      t,
+      branches.filter((b) => b.transactionId === t.id),
+    ),
+  );
+}
+
+export async function compatAddParticipant(
+  ctx: CoordinatorContext,
+  id: string,
+  p: CompatParticipant,
+): Promise<CompatTransaction> {
+  await registerBranch(ctx, id, {
+    service: p.serviceId,
+    instance: 'compat',
+    gid: compatGid(p.serviceId, id.toLowerCase()),
+    vote: p.status === 'CONFIRMED' ? 'yes' : p.status === 'NEW' ? undefined : 'no',
+  });
+  return compatGet(ctx, id);
+}
+
+/** While active, a participant's status is its vote; once decided, its acknowledgement. */
+export async function compatSetParticipantStatus(
+  ctx: CoordinatorContext,
+  id: string,
+  serviceId: string,
+  status: CompatStatus,
+): Promise<CompatTransaction> {
+  const t = await loadTransaction(ctx.pool, id);
+  const branch = (await findBranches(ctx.pool, t.id)).find((b) => b.service === serviceId);
+  if (!branch) throw new BranchNotFoundError(t.id, serviceId);
+  if (status === 'NEW') {
+    if (branch.status !== 'registered')
+      throw new InvalidRequestError('a participant cannot go back to NEW', { serviceId });
+  } else if (t.status === 'active') {
+    await vote(ctx, t.id, branch.id, { vote: status === 'CONFIRMED' ? 'yes' : 'no' });
+  } else {
+    await recordOutcome(ctx, t.id, branch.id, {
+      outcome: status === 'CONFIRMED' ? 'committed' : 'rolled-back',
+    });
+  }
+  return compatGet(ctx, t.id);
+}
+
+/** CONFIRMED → commit (refused into ROLLBACK if a participant said no); ROLLBACK / TO_ROLLBACK → rollback. */
+export async function compatFinish(
+  ctx: CoordinatorContext,
+  id: string,
+  status: CompatStatus,
+): Promise<CompatTransaction> {
+  if (status === 'NEW') throw new InvalidRequestError('a transaction cannot be finished as NEW', { status });
+  try {
+    if (status === 'CONFIRMED') await commit(ctx, id, 'none-failed');
+    else await rollback(ctx, id, `finished as ${status}`);
+  } catch (err) {
+    // The outcome is in the answer's status; only not-found and invalid requests are errors here.
+    if ((err as CoordinatorError).httpStatus !== 409) throw err;
+  }
+  return compatGet(ctx, id);
+}

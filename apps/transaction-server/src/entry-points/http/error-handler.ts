@@ -1,0 +1,34 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '@trx/logging';
+import type { ErrorBody } from '@trx/protocol';
+import { isCoordinatorError } from '../../domain/errors';
+
+/**
+ * The one place errors become HTTP answers: typed coordinator errors keep their status
+ * and code; anything else is a retryable 503 (database or broker trouble) or 500. No
+ * stack traces on the wire.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (isCoordinatorError(err)) {
+      const body: ErrorBody = { error: err.code, message: err.message, retryable: err.retryable };
+      if (err.status !== undefined) body.status = err.status;
+      if (err.details !== undefined) body.details = err.details;
+      res.status(err.httpStatus).json(body);
+      return;
+    }
+    if ((err as { type?: string }).type === 'entity.parse.failed') {
+      res
+        .status(400)
+        .json({ error: 'invalid-request', message: 'the body is not valid JSON', retryable: false });
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    const body: ErrorBody = {
+      error: 'coordinator-unavailable',
+      message: 'the coordinator could not complete the request; retry',
+      retryable: true,
+    };
+    res.status(503).json(body);
+  };
+}

@@ -1,0 +1,284 @@
+import { BRANCH_STATUSES, TRANSACTION_STATUSES } from '@trx/protocol';
+import { COMPAT_STATUSES } from '../../domain/compat-mapping';
+
+/** The whole HTTP API as OpenAPI 3.1, served at `GET /openapi.json`. Kept next to the routes it describes. */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const error = (description: string) => ({ description, ...json(ref('Error')) });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const branchParam = {
+  name: 'branchId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+};
+const compatStatusParam = { name: 'status', in: 'path', required: true, schema: ref('CompatStatus') };
+const common = {
+  '400': error('invalid-request'),
+  '404': error('transaction-not-found / branch-not-found'),
+  '503': error('retry'),
+};
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'trx transaction-server',
+    version: '1.0.0',
+    description: 'The trx coordinator. See docs/api.md.',
+  },
+  paths: {
+    '/v1/transactions': {
+      post: {
+        summary: 'Begin a transaction',
+        requestBody: json(ref('BeginRequest')),
+        responses: { '201': { description: 'begun', ...json(ref('Transaction')) }, ...common },
+      },
+      get: {
+        summary: 'List transactions, newest first',
+        parameters: [
+          { name: 'status', in: 'query', schema: { enum: TRANSACTION_STATUSES } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+        ],
+        responses: { '200': { description: 'a page', ...json(ref('TransactionList')) }, ...common },
+      },
+    },
+    '/v1/transactions/{id}': {
+      get: {
+        summary: 'A transaction with its branches (participants recover gids with it; 404 = presumed abort)',
+        parameters: [idParam],
+        responses: { '200': { description: 'found', ...json(ref('Transaction')) }, ...common },
+      },
+    },
+    '/v1/transactions/{id}/branches': {
+      post: {
+        summary: 'Register a branch, optionally already voted',
+        parameters: [idParam],
+        requestBody: json(ref('RegisterBranchRequest')),
+        responses: {
+          '201': { description: 'registered', ...json(ref('Branch')) },
+          '200': { description: 'same gid and vote again', ...json(ref('Branch')) },
+          '409': error('transaction-decided / duplicate-gid / vote-conflict'),
+          ...common,
+        },
+      },
+    },
+    '/v1/transactions/{id}/branches/{branchId}/vote': {
+      put: {
+        summary: "Record a branch's vote",
+        parameters: [idParam, branchParam],
+        requestBody: json(ref('VoteRequest')),
+        responses: {
+          '200': { description: 'recorded', ...json(ref('Branch')) },
+          '409': error('transaction-decided / vote-conflict'),
+          ...common,
+        },
+      },
+    },
+    '/v1/transactions/{id}/branches/{branchId}/outcome': {
+      put: {
+        summary: "Acknowledge a branch's outcome",
+        parameters: [idParam, branchParam],
+        requestBody: json(ref('OutcomeRequest')),
+        responses: {
+          '200': { description: 'recorded', ...json(ref('Branch')) },
+          '409': error('outcome-mismatch / transaction-not-decided'),
+          ...common,
+        },
+      },
+    },
+    '/v1/transactions/{id}/commit': {
+      post: {
+        summary: 'Commit: COMMIT if every branch voted yes, else ROLLBACK',
+        parameters: [idParam],
+        responses: {
+          '200': { description: 'committing or committed', ...json(ref('Transaction')) },
+          '409': error('transaction-rolled-back (details.transaction)'),
+          ...common,
+        },
+      },
+    },
+    '/v1/transactions/{id}/rollback': {
+      post: {
+        summary: 'Roll back with a reason',
+        parameters: [idParam],
+        requestBody: json(ref('RollbackRequest')),
+        responses: {
+          '200': { description: 'rolling back or rolled back', ...json(ref('Transaction')) },
+          '409': error('transaction-committed'),
+          ...common,
+        },
+      },
+    },
+    '/transactions': {
+      post: {
+        summary: 'Spring sample: begin (status NEW)',
+        requestBody: json(ref('CompatTransaction')),
+        responses: { '200': { description: 'begun', ...json(ref('CompatTransaction')) }, ...common },
+      },
+      get: {
+        summary: 'Spring sample: the newest 1000 transactions',
+        responses: {
+          '200': { description: 'list', ...json({ type: 'array', items: ref('CompatTransaction') }) },
+        },
+      },
+    },
+    '/transactions/{id}': {
+      get: {
+        summary: 'Spring sample: one transaction',
+        parameters: [idParam],
+        responses: { '200': { description: 'found', ...json(ref('CompatTransaction')) }, ...common },
+      },
+    },
+    '/transactions/{id}/participants': {
+      put: {
+        summary: 'Spring sample: add a participant',
+        parameters: [idParam],
+        requestBody: json(ref('CompatParticipant')),
+        responses: {
+          '200': { description: 'added', ...json(ref('CompatTransaction')) },
+          '409': error('transaction-decided'),
+          ...common,
+        },
+      },
+    },
+    '/transactions/{id}/finish/{status}': {
+      put: {
+        summary: 'Spring sample: finish CONFIRMED (commit) or ROLLBACK/TO_ROLLBACK',
+        parameters: [idParam, compatStatusParam],
+        responses: { '200': { description: 'the outcome', ...json(ref('CompatTransaction')) }, ...common },
+      },
+    },
+    '/transactions/{id}/participants/{serviceId}/status/{status}': {
+      put: {
+        summary: "Spring sample: a participant's vote (while NEW) or acknowledgement",
+        parameters: [
+          idParam,
+          { name: 'serviceId', in: 'path', required: true, schema: { type: 'string' } },
+          compatStatusParam,
+        ],
+        responses: {
+          '200': { description: 'updated', ...json(ref('CompatTransaction')) },
+          '409': error('transaction-decided / outcome-mismatch'),
+          ...common,
+        },
+      },
+    },
+    '/health/live': { get: { summary: 'Process is up', responses: { '200': { description: 'up' } } } },
+    '/health/ready': {
+      get: {
+        summary: 'Database and broker reachable',
+        responses: {
+          '200': { description: 'ready' },
+          '503': { description: '{ status, checks: { database, broker } }' },
+        },
+      },
+    },
+    '/metrics': {
+      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+    },
+  },
+  components: {
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error', 'message'],
+        properties: {
+          error: { type: 'string' },
+          message: { type: 'string' },
+          status: { type: 'string' },
+          details: {},
+          retryable: { type: 'boolean' },
+        },
+      },
+      BeginRequest: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { timeoutMs: { type: 'integer', minimum: 1 }, initiator: { type: 'string' } },
+      },
+      RegisterBranchRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['service', 'instance', 'gid'],
+        properties: {
+          service: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+          instance: { type: 'string' },
+          gid: { type: 'string', maxLength: 200 },
+          vote: { enum: ['yes', 'no'] },
+          reason: { type: 'string' },
+        },
+      },
+      VoteRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['vote'],
+        properties: { vote: { enum: ['yes', 'no'] }, reason: { type: 'string' } },
+      },
+      OutcomeRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['outcome'],
+        properties: { outcome: { enum: ['committed', 'rolled-back'] } },
+      },
+      RollbackRequest: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { reason: { type: 'string' } },
+      },
+      Branch: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          transactionId: { type: 'string' },
+          service: { type: 'string' },
+          instance: { type: 'string' },
+          gid: { type: 'string' },
+          status: { enum: BRANCH_STATUSES },
+          reason: { type: ['string', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      Transaction: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          status: { enum: TRANSACTION_STATUSES },
+          decision: { enum: ['commit', 'rollback', null] },
+          reason: { type: ['string', 'null'] },
+          timeoutMs: { type: 'integer' },
+          deadline: { type: 'string', format: 'date-time' },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
+          branches: { type: 'array', items: ref('Branch') },
+        },
+      },
+      TransactionList: {
+        type: 'object',
+        properties: {
+          items: { type: 'array', items: ref('Transaction') },
+          total: { type: 'integer' },
+          limit: { type: 'integer' },
+          offset: { type: 'integer' },
+        },
+      },
+      CompatStatus: { enum: COMPAT_STATUSES },
+      CompatParticipant: {
+        type: 'object',
+        required: ['serviceId'],
+        properties: { serviceId: { type: 'string' }, status: ref('CompatStatus') },
+      },
+      CompatTransaction: {
+        type: 'object',
+        properties: {
+          id: { type: ['string', 'null'] },
+          status: ref('CompatStatus'),
+          participants: { type: 'array', items: ref('CompatParticipant') },
+        },
+      },
+    },
+  },
+} as const;

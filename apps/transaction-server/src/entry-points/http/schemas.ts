@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { TRANSACTION_STATUSES } from '@trx/protocol';
+import { InvalidRequestError } from '../../domain/errors';
+import { COMPAT_STATUSES } from '../../domain/compat-mapping';
+
+/** Request bodies and queries, validated at the edge; failures become 400 invalid-request. */
+const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes');
+
+export const beginSchema = z
+  .object({
+    timeoutMs: z.number().int().min(1).optional(),
+    initiator: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const registerBranchSchema = z
+  .object({
+    service: serviceName,
+    instance: z.string().min(1).max(200),
+    gid: z.string().min(1).max(200),
+    vote: z.enum(['yes', 'no']).optional(),
+    reason: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export const voteSchema = z
+  .object({ vote: z.enum(['yes', 'no']), reason: z.string().max(2000).optional() })
+  .strict();
+
+export const outcomeSchema = z.object({ outcome: z.enum(['committed', 'rolled-back']) }).strict();
+
+export const rollbackSchema = z.object({ reason: z.string().max(2000).optional() }).strict();
+
+export const listQuerySchema = z.object({
+  status: z.enum(TRANSACTION_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
+export const compatStatusSchema = z.enum(COMPAT_STATUSES);
+
+export const compatParticipantSchema = z.object({
+  serviceId: z.string().min(1).max(63),
+  status: compatStatusSchema.default('NEW'),
+});
+
+/** The sample posts `{"id":null,"status":"NEW","participants":[]}`; a client may not choose the id. */
+export const compatCreateSchema = z.object({
+  id: z.null().optional(),
+  status: z.literal('NEW').optional(),
+  participants: z.array(compatParticipantSchema).max(100).optional(),
+});
+
+/** Parses or throws InvalidRequestError carrying zod's issues as details. */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const details = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new InvalidRequestError(
+    `invalid ${what}: ${details.map((d) => `${d.path || '(body)'} ${d.message}`).join('; ')}`,
+    details,
+  );
+}

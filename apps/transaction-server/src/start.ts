@@ -1,0 +1,131 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { createLogger, type Logger } from '@trx/logging';
+import { ensureDatabase, runMigrationsLocked } from '@trx/db';
+import { registerService } from '@trx/discovery';
+import { Broker } from '@trx/messaging';
+import { SERVICE_NAME, type AppConfig } from './config';
+import { createDataSource, poolOf } from './data-access';
+import type { CoordinatorContext } from './domain/context';
+import { sweepOnce, type SweepResult } from './domain/sweeper';
+import { createHttpApp } from './entry-points/http/http-app';
+import { createMetrics } from './entry-points/http/metrics';
+import { OutboxRelay } from './entry-points/jobs/outbox-relay';
+import { startPeriodic } from './entry-points/jobs/periodic-job';
+
+export interface RunningApp {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: () => Date;
+  logger?: Logger;
+  /** false: leave decisions in the outbox for the poller (tests of a crash before publishing). Default true. */
+  flushAfterCommit?: boolean;
+}
+
+export interface RunningCoordinator extends RunningApp {
+  sweeper: { runOnce(): Promise<SweepResult> };
+  outbox: { runOnce(): Promise<number> };
+}
+
+/** Starts the coordinator: database and migrations, broker topology, HTTP, sweeper and outbox poller. */
+export async function start(config: AppConfig, options: StartOptions = {}): Promise<RunningCoordinator> {
+  const clock = options.clock ?? (() => new Date());
+  const logger =
+    options.logger ??
+    createLogger({ service: SERVICE_NAME, level: config.logLevel, base: { instance: config.instanceId } });
+
+  await ensureDatabase(config.databaseUrl);
+  const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize);
+  await dataSource.initialize();
+  const broker = await connectBroker(config, logger).catch(async (err: unknown) => {
+    await dataSource.destroy();
+    throw err;
+  });
+  try {
+    await runMigrationsLocked(dataSource);
+    await broker.declareExchange();
+    if (config.auditQueue) await broker.declareAuditQueue(config.auditQueue, config.auditMaxLength);
+  } catch (err) {
+    await broker.close();
+    await dataSource.destroy();
+    throw err;
+  }
+  const pool = poolOf(dataSource);
+  const relay = new OutboxRelay(pool, broker, clock, logger, options.flushAfterCommit ?? true);
+  const { registry, metrics } = createMetrics(pool);
+  const ctx: CoordinatorContext = {
+    pool,
+    clock,
+    logger,
+    metrics,
+    settings: config,
+    afterCommit: (ids) => relay.flush(ids),
+  };
+  const server = await listen(createHttpApp(ctx, { pool, broker, registry }, logger), config);
+  const port = (server.address() as { port: number }).port;
+  const sweeper = startPeriodic('sweeper', config.sweepIntervalMs, () => sweepOnce(ctx), logger);
+  const poller = startPeriodic('outbox', config.outboxPollMs, () => relay.runOnce(), logger);
+  const registration = await registerService({
+    consulUrl: config.consulUrl,
+    consulToken: config.consulToken,
+    service: SERVICE_NAME,
+    instanceId: config.instanceId,
+    address: config.advertiseAddress,
+    port,
+    healthPath: '/health/ready',
+    logger,
+  });
+  logger.info({ port, exchange: config.exchange }, 'transaction-server started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    await registration.deregister().catch((err: unknown) => logger.warn({ err }, 'deregistration failed'));
+    await closeServer(server, config.shutdownTimeoutMs);
+    await Promise.all([sweeper.stop(), poller.stop()]);
+    await relay.drain();
+    // Whatever a request wrote last still goes out before we disconnect.
+    await relay
+      .runOnce()
+      .catch((err: unknown) => logger.warn({ err }, 'final outbox flush failed; the next start sends it'));
+    await broker.close();
+    await dataSource.destroy();
+    logger.info('transaction-server stopped');
+  };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    sweeper: { runOnce: () => sweepOnce(ctx) },
+    outbox: { runOnce: () => relay.runOnce() },
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+function connectBroker(config: AppConfig, logger: Logger): Promise<Broker> {
+  return Broker.connect({
+    url: config.amqpUrl,
+    exchange: config.exchange,
+    logger,
+    connectionName: config.instanceId,
+  });
+}
+
+function listen(app: import('express').Express, config: AppConfig): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(config.port, config.host, (err?: Error) =>
+      err ? reject(err) : resolve(server),
+    );
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, and cuts what is left after the bound. */
+async function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await closed;
+  clearTimeout(timer);
+}
