@@ -11,7 +11,6 @@ import { seedAccounts, seedProducts, withClient, type SeedPlan } from './seed';
  * (`trx_bench`) and copy the services' migrations (columns, checks, foreign keys, indexes),
  * so every statement does the same work as in the services.
  */
-export const LOCAL_DATABASE = 'trx_bench';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS products (
@@ -45,16 +44,17 @@ const SCHEMA = [
   'CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON outbox (created_at) WHERE published_at IS NULL',
 ];
 
-export async function prepareLocalDatabase(pgUrl: string, plan: SeedPlan): Promise<string> {
+export async function prepareLocalDatabase(pgUrl: string, database: string, plan: SeedPlan): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`not a plain database name: ${database}`);
   await withClient(`${pgUrl}/postgres`, async (db) => {
-    const found = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [LOCAL_DATABASE]);
+    const found = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (found.rowCount === 0) {
-      await db.query(`CREATE DATABASE ${LOCAL_DATABASE}`).catch((err: { code?: string }) => {
+      await db.query(`CREATE DATABASE ${database}`).catch((err: { code?: string }) => {
         if (err.code !== '42P04') throw err; // created meanwhile by another run
       });
     }
   });
-  const url = `${pgUrl}/${LOCAL_DATABASE}`;
+  const url = `${pgUrl}/${database}`;
   await withClient(url, async (db) => {
     for (const sql of SCHEMA) await db.query(sql);
   });

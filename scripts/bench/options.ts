@@ -23,6 +23,10 @@ export interface BenchOptions {
   quantity: number;
   /** Postgres server of the platform (seeding, the local mode, probes), without a database name. */
   pgUrl: string;
+  /** Databases are `<prefix>_coordinator`, `_order`, `_account`, `_product`; the bench's own is `<prefix>_bench`. */
+  dbPrefix: string;
+  /** The services' URLs (metrics, the coordinator mode); the order-service's is --url when given. */
+  services: Record<string, string>;
   /** LOG_LEVEL given to the services started by the bench; empty: inherited. */
   logLevel: string;
   /** Measure commit vs prepare + commit prepared and the fsync rate. */
@@ -48,6 +52,9 @@ export const HELP = `npm run bench -- [options]
   --rows <n>              products and customers to spread the load over (1000; 1 = one hot row)
   --quantity <n>          items per order (1)
   --pg-url <url>          Postgres server, no database (postgres://postgres@127.0.0.1:5432)
+  --db-prefix <p>         databases <p>_coordinator, <p>_order, <p>_account, <p>_product, <p>_bench (trx)
+  --services <map>        name=url,... of the services for /metrics and the coordinator mode
+                          (transaction-server=http://127.0.0.1:8888,order-service=...:8080,...)
   --log-level <level>     LOG_LEVEL of the services the bench starts (inherited)
   --no-seed               do not write the bench's products and accounts into trx_product / trx_account
                           (a platform whose databases the bench cannot reach must already have them)
@@ -75,6 +82,8 @@ const VALUED = new Set([
   'quantity',
   'pg-url',
   'log-level',
+  'db-prefix',
+  'services',
 ]);
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -105,6 +114,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     quantity: positiveInt('quantity', raw.get('quantity') ?? '1'),
     pgUrl: (raw.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
     logLevel: raw.get('log-level') ?? '',
+    dbPrefix: raw.get('db-prefix') ?? 'trx',
+    services: { ...DEFAULT_SERVICES, ...parseServiceMap(raw.get('services') ?? '') },
     pgCost: !quick && !raw.has('no-pg-cost'),
     seed: !raw.has('no-seed'),
     profile: raw.has('profile'),
@@ -132,6 +143,23 @@ function readArgs(argv: string[]): Map<string, string> {
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     out.set(name, value);
+  }
+  return out;
+}
+
+export const DEFAULT_SERVICES: Readonly<Record<string, string>> = {
+  'transaction-server': 'http://127.0.0.1:8888',
+  'order-service': 'http://127.0.0.1:8080',
+  'account-service': 'http://127.0.0.1:8081',
+  'product-service': 'http://127.0.0.1:8082',
+};
+
+function parseServiceMap(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of text.split(',').filter(Boolean)) {
+    const [name, url] = entry.split(/=(.*)/s, 2);
+    if (!name || !url) throw new UsageError(`--services wants name=url,..., got ${entry}`);
+    out[name.trim()] = url.trim().replace(/\/+$/, '');
   }
   return out;
 }

@@ -11,16 +11,22 @@ export interface PgSample {
   rollbacks: Record<string, number>;
 }
 
-export const SERVICE_DATABASES = ['trx_order', 'trx_account', 'trx_product'];
-export const WATCHED_DATABASES = ['trx_coordinator', ...SERVICE_DATABASES, 'trx_bench'];
+/** The participants' databases (where branches are prepared) and every database the bench watches. */
+export function databasesOf(prefix: string): { participants: string[]; watched: string[] } {
+  const participants = ['order', 'account', 'product'].map((s) => `${prefix}_${s}`);
+  return { participants, watched: [`${prefix}_coordinator`, ...participants, `${prefix}_bench`] };
+}
 
 export class PgProbe {
-  private constructor(private readonly db: Client) {}
+  private constructor(
+    private readonly db: Client,
+    private readonly databases: { participants: string[]; watched: string[] },
+  ) {}
 
-  static async connect(pgUrl: string): Promise<PgProbe> {
+  static async connect(pgUrl: string, dbPrefix: string): Promise<PgProbe> {
     const db = new Client({ connectionString: `${pgUrl}/postgres`, application_name: 'trx-bench-probe' });
     await db.connect();
-    return new PgProbe(db);
+    return new PgProbe(db, databasesOf(dbPrefix));
   }
 
   async sample(): Promise<PgSample> {
@@ -33,7 +39,7 @@ export class PgProbe {
     );
     const dbs = await this.db.query<{ datname: string; c: string; r: string }>(
       'SELECT datname, xact_commit AS c, xact_rollback AS r FROM pg_stat_database WHERE datname = ANY($1)',
-      [WATCHED_DATABASES],
+      [this.databases.watched],
     );
     const w = wal.rows[0]!;
     const commits: Record<string, number> = {};
@@ -53,7 +59,7 @@ export class PgProbe {
   async preparedCount(): Promise<number> {
     const r = await this.db.query<{ n: string }>(
       "SELECT count(*) AS n FROM pg_prepared_xacts WHERE gid LIKE 'trx:%' AND database = ANY($1)",
-      [SERVICE_DATABASES],
+      [this.databases.participants],
     );
     return Number(r.rows[0]!.n);
   }

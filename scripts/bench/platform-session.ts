@@ -2,7 +2,7 @@ import path from 'node:path';
 import { CallTracer } from './call-tracer';
 import { summarizeProfiles, type ProfileSummary } from './cpu-profile';
 import type { BenchOptions } from './options';
-import { DEFAULT_SERVICES, servicePids, startPlatform, stopPlatform } from './platform';
+import { servicePids, startPlatform, stopPlatform } from './platform';
 import { log } from './log';
 
 /** The platform for the run: started by the bench (then stopped by it) or given by --url. */
@@ -21,11 +21,11 @@ export class PlatformSession {
 
   static async open(o: BenchOptions, repoRoot: string): Promise<PlatformSession> {
     const started = !o.url && o.modes.some((m) => m !== 'local');
-    const services = { ...DEFAULT_SERVICES, ...(o.url ? { 'order-service': o.url } : {}) };
+    const services = { ...o.services, ...(o.url ? { 'order-service': o.url } : {}) };
     if (!started) return new PlatformSession(o, repoRoot, false, services, undefined, undefined, {});
     const profileDir = o.profile ? path.join(repoRoot, '.trx', 'prof', String(Date.now())) : undefined;
     const tracer = o.traceCalls ? new CallTracer() : undefined;
-    await tracer?.start(DEFAULT_SERVICES);
+    await tracer?.start(o.services);
     const extra = `${profileDir ? ' NODE_OPTIONS=--cpu-prof' : ''}${tracer ? ` SERVICE_URLS=${tracer.serviceUrls()}` : ''}`;
     log(`starting the platform: ORDER_BASELINE_MODE=true${extra} bash scripts/up.sh`);
     try {

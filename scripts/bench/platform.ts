@@ -7,12 +7,6 @@ import type { OrderClient } from './order-client';
  * The platform under test: started with scripts/up.sh (the README's first command) with
  * ORDER_BASELINE_MODE=true, stopped with scripts/down.sh — or a running one given by URL.
  */
-export const DEFAULT_SERVICES: Record<string, string> = {
-  'transaction-server': 'http://127.0.0.1:8888',
-  'order-service': 'http://127.0.0.1:8080',
-  'account-service': 'http://127.0.0.1:8081',
-  'product-service': 'http://127.0.0.1:8082',
-};
 
 export interface StartOptions {
   logLevel: string;

@@ -21,7 +21,7 @@ import { measureStep, type Driver, type StepContext } from './step-runner';
  */
 export async function runBench(o: BenchOptions, repoRoot: string): Promise<BenchResults> {
   const session = await PlatformSession.open(o, repoRoot);
-  const pg = await PgProbe.connect(o.pgUrl);
+  const pg = await PgProbe.connect(o.pgUrl, o.dbPrefix);
   try {
     const results: BenchResults = {
       tool: 'trx-bench',
@@ -38,7 +38,9 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
     };
     const modes = await prepareModes(o, results, session.services['order-service']!);
     const localUrl =
-      o.modes.includes('local') || o.pgCost ? await prepareLocalDatabase(o.pgUrl, results.seed) : '';
+      o.modes.includes('local') || o.pgCost
+        ? await prepareLocalDatabase(o.pgUrl, `${o.dbPrefix}_bench`, results.seed)
+        : '';
     const ctx: StepContext = {
       pg,
       services: session.services,
@@ -119,10 +121,10 @@ async function prepareModes(o: BenchOptions, results: BenchResults, orderUrl: st
   const modes: Mode[] = [];
   if (o.seed && o.modes.some((m) => m === 'trx' || m === 'baseline')) {
     log(
-      `seeding ${o.rows} products (trx_product) and ${o.rows} customers with one account each (trx_account)`,
+      `seeding ${o.rows} products (${o.dbPrefix}_product) and ${o.rows} customers with one account each (${o.dbPrefix}_account)`,
     );
-    await seedProducts(`${o.pgUrl}/trx_product`, results.seed);
-    await seedAccounts(`${o.pgUrl}/trx_account`, results.seed);
+    await seedProducts(`${o.pgUrl}/${o.dbPrefix}_product`, results.seed);
+    await seedAccounts(`${o.pgUrl}/${o.dbPrefix}_account`, results.seed);
   }
   for (const mode of o.modes) {
     if (mode === 'local' || mode === 'coordinator') {
