@@ -1,0 +1,133 @@
+import { routingKeys } from '@trx/protocol';
+import { waitFor } from '@trx/test-support';
+import type { RunningCoordinator } from '../src/start';
+import { CoordinatorHarness } from './coordinator-harness';
+
+/** The Spring sample's clients, call for call: RestTemplate postForObject / put / getForObject. */
+const h = new CoordinatorHarness();
+let app: RunningCoordinator;
+
+beforeAll(async () => {
+  await h.setUp();
+  app = await h.start();
+});
+afterAll(() => h.tearDown());
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+test('when the sample order-service begins, its participants join and vote, and it finishes CONFIRMED, then everyone hears CONFIRMED', async () => {
+  const created = await call('POST', '/transactions', { id: null, status: 'NEW', participants: [] });
+  expect(created.status).toBe(200);
+  expect(created.body).toEqual({
+    id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    status: 'NEW',
+    participants: [],
+  });
+  const id = created.body.id as string;
+
+  for (const serviceId of ['product-service', 'account-service']) {
+    const joined = await call('PUT', `/transactions/${id}/participants`, { serviceId, status: 'NEW' });
+    expect(joined.status).toBe(200);
+  }
+  expect((await call('GET', `/transactions/${id}`)).body).toEqual({
+    id,
+    status: 'NEW',
+    participants: [
+      { serviceId: 'product-service', status: 'NEW' },
+      { serviceId: 'account-service', status: 'NEW' },
+    ],
+  });
+
+  const finished = await call('PUT', `/transactions/${id}/finish/CONFIRMED`);
+  expect(finished.status).toBe(200);
+  expect(finished.body.status).toBe('CONFIRMED');
+
+  const [event] = await waitFor(() => {
+    const got = h.capture.withKey(routingKeys.compatFinished).filter((m) => m.body.id === id);
+    return got.length ? got : undefined;
+  });
+  expect(event!.body).toEqual({
+    id,
+    status: 'CONFIRMED',
+    participants: [
+      { serviceId: 'product-service', status: 'CONFIRMED' },
+      { serviceId: 'account-service', status: 'CONFIRMED' },
+    ],
+  });
+  // After their local commit the participants report back, as the sample's listeners do.
+  const acked = await call('PUT', `/transactions/${id}/participants/account-service/status/CONFIRMED`);
+  expect(acked.status).toBe(200);
+  expect((await call('GET', `/transactions/${id}`)).body.status).toBe('CONFIRMED');
+  // No decision queue for the compat participants: they learn the outcome from the event.
+  await waitFor(() => h.capture.forTransaction(id).some((m) => m.routingKey === routingKeys.committed));
+  expect(
+    h.capture
+      .forTransaction(id)
+      .map((m) => m.routingKey)
+      .sort(),
+  ).toEqual([routingKeys.compatFinished, routingKeys.begun, routingKeys.committed].sort());
+  const all = await call('GET', '/transactions');
+  expect(all.body.some((t: { id: string }) => t.id === id)).toBe(true);
+});
+
+test('when a sample participant reports TO_ROLLBACK, then finishing CONFIRMED ends as ROLLBACK', async () => {
+  const { body } = await call('POST', '/transactions', { id: null, status: 'NEW', participants: [] });
+  await call('PUT', `/transactions/${body.id}/participants`, { serviceId: 'product-service', status: 'NEW' });
+  await call('PUT', `/transactions/${body.id}/participants`, { serviceId: 'account-service', status: 'NEW' });
+  const voted = await call('PUT', `/transactions/${body.id}/participants/account-service/status/TO_ROLLBACK`);
+  expect(voted.body.participants).toEqual([
+    { serviceId: 'product-service', status: 'NEW' },
+    { serviceId: 'account-service', status: 'TO_ROLLBACK' },
+  ]);
+  const finished = await call('PUT', `/transactions/${body.id}/finish/CONFIRMED`);
+  expect(finished).toMatchObject({ status: 200, body: { status: 'ROLLBACK' } });
+  expect(finished.body.participants.map((p: { status: string }) => p.status)).toEqual([
+    'ROLLBACK',
+    'ROLLBACK',
+  ]);
+  const [event] = await waitFor(() => {
+    const got = h.capture.withKey(routingKeys.compatFinished).filter((m) => m.body.id === body.id);
+    return got.length ? got : undefined;
+  });
+  expect(event!.body.status).toBe('ROLLBACK');
+});
+
+test('when the sample finishes with ROLLBACK, then the transaction is rolled back', async () => {
+  const { body } = await call('POST', '/transactions', { id: null, status: 'NEW', participants: [] });
+  await call('PUT', `/transactions/${body.id}/participants`, { serviceId: 'product-service', status: 'NEW' });
+  expect((await call('PUT', `/transactions/${body.id}/finish/ROLLBACK`)).body).toEqual({
+    id: body.id,
+    status: 'ROLLBACK',
+    participants: [{ serviceId: 'product-service', status: 'ROLLBACK' }],
+  });
+  await waitFor(() =>
+    h.capture.forTransaction(body.id).some((m) => m.routingKey === routingKeys.compatFinished),
+  );
+});
+
+test('where the sample silently did nothing, the compatible API says what is wrong', async () => {
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  expect(await call('GET', `/transactions/${unknown}`)).toMatchObject({
+    status: 404,
+    body: { error: 'transaction-not-found' },
+  });
+  expect((await call('PUT', `/transactions/${unknown}/finish/CONFIRMED`)).status).toBe(404);
+  // The sample's listeners call this literal path; it names no transaction.
+  expect(
+    (await call('PUT', '/transactions/transactionId/participants/account-service/status/TO_ROLLBACK')).status,
+  ).toBe(404);
+  const { body } = await call('POST', '/transactions', { id: null, status: 'NEW', participants: [] });
+  expect((await call('PUT', `/transactions/${body.id}/finish/CONFIRM`)).body).toMatchObject({
+    error: 'invalid-request',
+  });
+  expect((await call('PUT', `/transactions/${body.id}/participants`, { status: 'NEW' })).status).toBe(400);
+  expect((await call('POST', '/transactions', { id: 'mine', status: 'NEW' })).status).toBe(400);
+});
