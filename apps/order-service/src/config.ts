@@ -5,6 +5,8 @@
 import os from 'node:os';
 import { key, loadConfig, serviceMapSchema, z, type ConfigOf } from '@trx/config';
 
+export const SERVICE_NAME = 'order-service';
+
 const DEFAULT_SERVICE_URLS =
   'transaction-server=http://127.0.0.1:8888,order-service=http://127.0.0.1:8080,' +
   'account-service=http://127.0.0.1:8081,product-service=http://127.0.0.1:8082';

@@ -1,8 +1,8 @@
 /** The order-service process: configuration from the environment, start, stop on SIGTERM/SIGINT. */
 import 'reflect-metadata';
 import { createLogger } from '@trx/logging';
-import { loadAppConfig } from './config';
-import { SERVICE_NAME, start } from './start';
+import { SERVICE_NAME, loadAppConfig } from './config';
+import { start } from './start';
 
 async function main(): Promise<void> {
   const config = loadAppConfig(process.env);

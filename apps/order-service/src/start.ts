@@ -3,14 +3,12 @@ import { createLogger, type Logger } from '@trx/logging';
 import { Broker } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { Participant } from '@trx/participant';
-import type { AppConfig } from './config';
+import { SERVICE_NAME, type AppConfig } from './config';
 import { openOrderDataSource } from './data-access/order-data-source';
 import { OutboxRepository } from './data-access/outbox-repository';
 import { OutboxRelay } from './entry-points/outbox-relay';
 import { createOrderApp, type Infrastructure } from './entry-points/order-app';
 import { listen, type RunningApp } from './entry-points/http-server';
-
-export const SERVICE_NAME = 'order-service';
 
 export interface StartOptions {
   clock?: () => Date;

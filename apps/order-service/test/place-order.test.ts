@@ -35,6 +35,7 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
     },
     orders: {
       recordInBranch: async (_tx, order) => void calls.push(`branch ${order.status} ${order.total}`),
+      finishCommitted: async () => void calls.push('finish own branch'),
       recordRejected: async (order) => void stored.push(order),
     },
     logger: silentLogger(),
@@ -62,6 +63,7 @@ test('totals are computed in cents and the next account pays when the first cann
     'withdraw 8 59.97',
     'branch CONFIRMED 59.97',
     'commit',
+    'finish own branch',
   ]);
 });
 

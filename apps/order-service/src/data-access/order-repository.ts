@@ -9,6 +9,7 @@ import {
 } from '../domain/order-errors';
 import type { OrderRecord, OrderStatus } from '../domain/order-types';
 import { OrderEntity } from './order-entities';
+import type { OwnBranchFinisher } from './own-branch-finisher';
 
 /** What the repository needs of the participant runtime: run work as this service's branch. */
 export interface BranchRunner {
@@ -20,7 +21,12 @@ export class OrderRepository implements OrderStore {
   constructor(
     private readonly dataSource: DataSource,
     private readonly branches: BranchRunner,
+    private readonly finisher: OwnBranchFinisher,
   ) {}
+
+  async finishCommitted(transactionId: string): Promise<void> {
+    await this.finisher.commitDecided(transactionId);
+  }
 
   async recordInBranch(transactionId: string, order: OrderRecord): Promise<void> {
     const event = confirmedEvent(order);

@@ -52,6 +52,9 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       transactionId: transaction.id,
     });
   }
+  await deps.orders.finishCommitted(transaction.id).catch((err: Error) => {
+    log.warn({ err }, 'own branch not finished now; the decision consumer will finish it');
+  });
   log.info({ outcome: 'confirmed', total: order.total }, 'order confirmed');
   return { outcome: 'confirmed', order };
 }
