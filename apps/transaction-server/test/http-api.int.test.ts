@@ -13,6 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.tearDown());
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${app.url}${path}`, {
     method,
