@@ -65,8 +65,8 @@ export class OrderMix {
   }
 
   private build(kind: OrderKind): OrderRequest {
-    const customer = this.prng.pick(this.catalogue.customers);
-    const product = this.prng.pick(this.catalogue.products);
+    const customer = this.prng.weighted(weighByPlenty(this.catalogue.customers, (c) => c.balance));
+    const product = this.prng.weighted(weighByPlenty(this.catalogue.products, (p) => p.stock * p.price));
     const ordinary = { customerId: customer.id, productId: product.id, quantity: this.prng.int(1, 3) };
     switch (kind) {
       case 'normal':
@@ -94,4 +94,13 @@ export class OrderMix {
     const quantity = Math.floor(poorest.balance / product.price) + 1;
     return { customerId: poorest.id, productId: product.id, quantity };
   }
+}
+
+/**
+ * The scarcest item (sold out early in a run) is picked a fifth as often as the others, so
+ * most ordinary orders can still commit; it is still picked, so running out is exercised.
+ */
+function weighByPlenty<T>(items: readonly T[], plenty: (item: T) => number): [T, number][] {
+  const least = Math.min(...items.map(plenty));
+  return items.map((item) => [item, plenty(item) === least && items.length > 1 ? 1 : 5]);
 }

@@ -95,12 +95,16 @@ function faultTiming(f: FaultRecord, attempts: readonly Attempt[]): string {
   const parts = [];
   parts.push(f.restoredAt ? `back ${seconds(f.restoredAt - f.startedAt)}` : `NOT back: ${f.error}`);
   if (f.platformReadyAt) parts.push(`all ready ${seconds(f.platformReadyAt - f.startedAt)}`);
-  const next = firstConfirmedAfter(attempts, f.restoredAt ?? f.startedAt);
-  parts.push(next ? `first 201 ${seconds(next - f.startedAt)} after the fault` : 'no 201 after it');
+  const next = firstConfirmedAfter(attempts, f.startedAt);
+  parts.push(
+    next
+      ? `next order confirmed ${seconds(next - f.startedAt)} after the fault`
+      : 'no order confirmed after it',
+  );
   return parts.join(', ');
 }
 
-/** The end of the first request started after `t` that was confirmed: when orders went through again. */
+/** The end of the first confirmed request that started after `t`: when orders went through again, as a client sees it. */
 function firstConfirmedAfter(attempts: readonly Attempt[], t: number): number | undefined {
   const ends = attempts.filter((a) => a.status === 201 && a.startedAt >= t).map((a) => a.endedAt);
   return ends.length ? Math.min(...ends) : undefined;
