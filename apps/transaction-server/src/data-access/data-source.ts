@@ -32,6 +32,7 @@ export async function inTransaction<T>(
   options: { synchronousCommit?: boolean } = {},
 ): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     // Acknowledgement writes can be lost in a crash without harm: the decision is re-published until acked.
@@ -40,9 +41,10 @@ export async function inTransaction<T>(
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // A connection that can't even roll back is discarded instead of going back to the pool.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

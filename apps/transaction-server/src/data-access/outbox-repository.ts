@@ -53,3 +53,13 @@ export async function countUnpublished(db: Db): Promise<number> {
   const { rows } = await db.query('SELECT count(*)::int AS n FROM trx_outbox WHERE published_at IS NULL');
   return Number(rows[0]?.n ?? 0);
 }
+
+/** Deletes up to `limit` rows published before `before`; the outbox is a queue, not a history. */
+export async function prunePublished(db: Db, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM trx_outbox WHERE id IN (
+       SELECT id FROM trx_outbox WHERE published_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
+}

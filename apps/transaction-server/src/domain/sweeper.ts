@@ -4,6 +4,7 @@ import {
   findBranchesOf,
   inTransaction,
   insertOutbox,
+  prunePublished,
   scheduleRepublish,
   type TransactionRecord,
 } from '../data-access';
@@ -19,6 +20,8 @@ export interface SweepResult {
 }
 
 const BATCH = 100;
+/** Published outbox rows are kept this long (for looking into a recent incident), then deleted. */
+const OUTBOX_RETENTION_MS = 60 * 60 * 1000;
 
 /**
  * The periodic work, safe with several replicas: rows are claimed FOR UPDATE SKIP LOCKED,
@@ -27,6 +30,7 @@ const BATCH = 100;
 export async function sweepOnce(ctx: CoordinatorContext): Promise<SweepResult> {
   const timedOut = await rollBackExpired(ctx);
   const republished = await republishUnacknowledged(ctx);
+  await prunePublished(ctx.pool, new Date(ctx.clock().getTime() - OUTBOX_RETENTION_MS), 1000);
   return { timedOut, republished };
 }
 
