@@ -20,16 +20,18 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** Profiles in `dir` whose file name carries the pid of a service (`CPU.<date>.<time>.<pid>.…`). */
-export function summarizeProfiles(dir: string, pids: Record<string, number>, top = 12): ProfileSummary[] {
+/**
+ * The profiles in `dir` of the services: a profile belongs to the app whose
+ * `apps/<name>/dist/main.js` it ran (the build and other node processes are skipped).
+ */
+export function summarizeProfiles(dir: string, top = 12): ProfileSummary[] {
   if (!existsSync(dir)) return [];
-  const byPid = new Map(Object.entries(pids).map(([service, pid]) => [pid, service]));
   const out: ProfileSummary[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const service = byPid.get(Number(file.split('.')[3]));
-    if (!service) continue;
     const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
-    out.push(summarize(service, profile, top));
+    const main = profile.nodes.find((n) => /\/apps\/[^/]+\/dist\/main\.js$/.test(n.callFrame.url));
+    const service = main && /\/apps\/([^/]+)\//.exec(main.callFrame.url)![1]!;
+    if (service) out.push(summarize(service, profile, top));
   }
   return out.sort((a, b) => a.service.localeCompare(b.service));
 }

@@ -37,6 +37,9 @@ export interface BenchOptions {
   profile: boolean;
   /** Route the calls between services through timing proxies in the bench (diagnostic: adds a hop). */
   traceCalls: boolean;
+  /** Scripts that start and stop the services (scripts/up.sh, scripts/down.sh). */
+  upScript: string;
+  downScript: string;
   /** Leave the platform running after the run. */
   keepUp: boolean;
   quick: boolean;
@@ -63,6 +66,8 @@ export const HELP = `npm run bench -- [options]
                           (the profile covers the whole run: use it with one mode and one concurrency)
   --trace-calls           route the services' calls to each other through timing proxies in the bench;
                           report every call per order with its latency (adds a hop: diagnostic runs only)
+  --up-script <path>      starts the services (scripts/up.sh); gets ORDER_BASELINE_MODE, LOG_LEVEL,
+  --down-script <path>    NODE_OPTIONS, SERVICE_URLS in its environment; stops them (scripts/down.sh)
   --keep-up               leave the platform running
   --quick                 a smoke test under a minute: fails only on errors or a crash`;
 
@@ -84,6 +89,8 @@ const VALUED = new Set([
   'log-level',
   'db-prefix',
   'services',
+  'up-script',
+  'down-script',
 ]);
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -120,6 +127,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     seed: !raw.has('no-seed'),
     profile: raw.has('profile'),
     traceCalls: raw.has('trace-calls'),
+    upScript: raw.get('up-script') ?? 'scripts/up.sh',
+    downScript: raw.get('down-script') ?? 'scripts/down.sh',
     keepUp: raw.has('keep-up'),
     quick,
   };

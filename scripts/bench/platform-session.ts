@@ -2,7 +2,7 @@ import path from 'node:path';
 import { CallTracer } from './call-tracer';
 import { summarizeProfiles, type ProfileSummary } from './cpu-profile';
 import type { BenchOptions } from './options';
-import { servicePids, startPlatform, stopPlatform } from './platform';
+import { startPlatform, stopPlatform } from './platform';
 import { log } from './log';
 
 /** The platform for the run: started by the bench (then stopped by it) or given by --url. */
@@ -16,25 +16,29 @@ export class PlatformSession {
     readonly services: Record<string, string>,
     readonly tracer: CallTracer | undefined,
     private readonly profileDir: string | undefined,
-    private readonly pids: Record<string, number>,
   ) {}
 
   static async open(o: BenchOptions, repoRoot: string): Promise<PlatformSession> {
     const started = !o.url && o.modes.some((m) => m !== 'local');
     const services = { ...o.services, ...(o.url ? { 'order-service': o.url } : {}) };
-    if (!started) return new PlatformSession(o, repoRoot, false, services, undefined, undefined, {});
+    if (!started) return new PlatformSession(o, repoRoot, false, services, undefined, undefined);
     const profileDir = o.profile ? path.join(repoRoot, '.trx', 'prof', String(Date.now())) : undefined;
     const tracer = o.traceCalls ? new CallTracer() : undefined;
     await tracer?.start(o.services);
     const extra = `${profileDir ? ' NODE_OPTIONS=--cpu-prof' : ''}${tracer ? ` SERVICE_URLS=${tracer.serviceUrls()}` : ''}`;
-    log(`starting the platform: ORDER_BASELINE_MODE=true${extra} bash scripts/up.sh`);
+    log(`starting the platform: ORDER_BASELINE_MODE=true${extra} bash ${o.upScript}`);
     try {
-      await startPlatform(repoRoot, { logLevel: o.logLevel, profileDir, serviceUrls: tracer?.serviceUrls() });
+      await startPlatform(repoRoot, {
+        logLevel: o.logLevel,
+        profileDir,
+        serviceUrls: tracer?.serviceUrls(),
+        upScript: o.upScript,
+      });
     } catch (err) {
       await tracer?.stop();
       throw err;
     }
-    return new PlatformSession(o, repoRoot, true, services, tracer, profileDir, servicePids(repoRoot));
+    return new PlatformSession(o, repoRoot, true, services, tracer, profileDir);
   }
 
   /** Stops what the bench started (once; not with --keep-up). */
@@ -42,14 +46,14 @@ export class PlatformSession {
     if (this.stopped) return;
     this.stopped = true;
     if (this.started && !this.o.keepUp) {
-      log('stopping the platform: bash scripts/down.sh');
-      await stopPlatform(this.repoRoot);
+      log(`stopping the platform: bash ${this.o.downScript}`);
+      await stopPlatform(this.repoRoot, this.o.downScript);
     }
     await this.tracer?.stop();
   }
 
   /** The services' CPU profiles; written when they exit, so read after close(). */
   profiles(): ProfileSummary[] {
-    return this.profileDir ? summarizeProfiles(this.profileDir, this.pids) : [];
+    return this.profileDir ? summarizeProfiles(this.profileDir) : [];
   }
 }

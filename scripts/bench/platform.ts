@@ -1,45 +1,33 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { OrderClient } from './order-client';
 
 /**
  * The platform under test: started with scripts/up.sh (the README's first command) with
  * ORDER_BASELINE_MODE=true, stopped with scripts/down.sh — or a running one given by URL.
  */
-
 export interface StartOptions {
   logLevel: string;
   /** Directory for `node --cpu-prof` profiles. */
   profileDir?: string;
   /** SERVICE_URLS for the services (the call tracer's proxies). */
   serviceUrls?: string;
+  /** The script that starts the services (scripts/up.sh). */
+  upScript: string;
 }
 
 export async function startPlatform(repoRoot: string, o: StartOptions): Promise<void> {
-  const { logLevel, profileDir } = o;
   const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true' };
   if (o.serviceUrls) env.SERVICE_URLS = o.serviceUrls;
-  if (logLevel) env.LOG_LEVEL = logLevel;
+  if (o.logLevel) env.LOG_LEVEL = o.logLevel;
   // Every node process up.sh starts (the build too) writes a profile on exit; the bench keeps the services'.
-  if (profileDir)
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
-  await runScript(repoRoot, 'scripts/up.sh', env);
+  if (o.profileDir) {
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${o.profileDir}`.trim();
+  }
+  await runScript(repoRoot, o.upScript, env);
 }
 
-/** The pids of the services up.sh started (from .trx/run/<app>.pid). */
-export function servicePids(repoRoot: string): Record<string, number> {
-  const dir = path.join(repoRoot, '.trx', 'run');
-  if (!existsSync(dir)) return {};
-  return Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.pid'))
-      .map((f) => [f.slice(0, -4), Number(readFileSync(path.join(dir, f), 'utf8').trim())]),
-  );
-}
-
-export async function stopPlatform(repoRoot: string): Promise<void> {
-  await runScript(repoRoot, 'scripts/down.sh', process.env);
+export async function stopPlatform(repoRoot: string, downScript: string): Promise<void> {
+  await runScript(repoRoot, downScript, process.env);
 }
 
 function runScript(cwd: string, script: string, env: NodeJS.ProcessEnv): Promise<void> {
