@@ -1,5 +1,5 @@
-import { BRANCH_STATUSES, TRANSACTION_STATUSES } from '@trx/protocol';
-import { COMPAT_STATUSES } from '../../domain/compat-mapping';
+import { TRANSACTION_STATUSES } from '@trx/protocol';
+import { openApiSchemas } from './openapi-schemas';
 
 /** The whole HTTP API as OpenAPI 3.1, served at `GET /openapi.json`. Kept next to the routes it describes. */
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -181,104 +181,5 @@ export const openApiDocument = {
       get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
     },
   },
-  components: {
-    schemas: {
-      Error: {
-        type: 'object',
-        required: ['error', 'message'],
-        properties: {
-          error: { type: 'string' },
-          message: { type: 'string' },
-          status: { type: 'string' },
-          details: {},
-          retryable: { type: 'boolean' },
-        },
-      },
-      BeginRequest: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { timeoutMs: { type: 'integer', minimum: 1 }, initiator: { type: 'string' } },
-      },
-      RegisterBranchRequest: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['service', 'instance', 'gid'],
-        properties: {
-          service: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
-          instance: { type: 'string' },
-          gid: { type: 'string', maxLength: 200 },
-          vote: { enum: ['yes', 'no'] },
-          reason: { type: 'string' },
-        },
-      },
-      VoteRequest: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['vote'],
-        properties: { vote: { enum: ['yes', 'no'] }, reason: { type: 'string' } },
-      },
-      OutcomeRequest: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['outcome'],
-        properties: { outcome: { enum: ['committed', 'rolled-back'] } },
-      },
-      RollbackRequest: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { reason: { type: 'string' } },
-      },
-      Branch: {
-        type: 'object',
-        properties: {
-          id: { type: 'string', format: 'uuid' },
-          transactionId: { type: 'string' },
-          service: { type: 'string' },
-          instance: { type: 'string' },
-          gid: { type: 'string' },
-          status: { enum: BRANCH_STATUSES },
-          reason: { type: ['string', 'null'] },
-          createdAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
-        },
-      },
-      Transaction: {
-        type: 'object',
-        properties: {
-          id: { type: 'string', format: 'uuid' },
-          status: { enum: TRANSACTION_STATUSES },
-          decision: { enum: ['commit', 'rollback', null] },
-          reason: { type: ['string', 'null'] },
-          timeoutMs: { type: 'integer' },
-          deadline: { type: 'string', format: 'date-time' },
-          createdAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
-          branches: { type: 'array', items: ref('Branch') },
-        },
-      },
-      TransactionList: {
-        type: 'object',
-        properties: {
-          items: { type: 'array', items: ref('Transaction') },
-          total: { type: 'integer' },
-          limit: { type: 'integer' },
-          offset: { type: 'integer' },
-        },
-      },
-      CompatStatus: { enum: COMPAT_STATUSES },
-      CompatParticipant: {
-        type: 'object',
-        required: ['serviceId'],
-        properties: { serviceId: { type: 'string' }, status: ref('CompatStatus') },
-      },
-      CompatTransaction: {
-        type: 'object',
-        properties: {
-          id: { type: ['string', 'null'] },
-          status: ref('CompatStatus'),
-          participants: { type: 'array', items: ref('CompatParticipant') },
-        },
-      },
-    },
-  },
+  components: { schemas: openApiSchemas },
 } as const;
