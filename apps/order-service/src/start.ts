@@ -15,6 +15,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Outbox poll period (default 200 ms); the relay is also nudged after each commit. */
   outboxPollMs?: number;
+  /** Orders in flight per product and per customer in this instance (default 8): see KeyedLimiter. */
+  maxOrdersPerKey?: number;
 }
 
 export type OrderServiceApp = RunningApp & { participant: Participant };

@@ -16,9 +16,11 @@ const sum = (values: number[]) => values.reduce((a, b) => a + Math.round(b * 100
 describe('contention', () => {
   test('200 concurrent orders of 1 unit of product 4 (stock 10): exactly 10 confirmed, stock 0, money conserved', async () => {
     const startingCents = sum(Object.values(SEED.balances));
+    const started = performance.now();
     const answers = await Promise.all(
       Array.from({ length: 200 }, () => platform.postOrder({ customerId: 3, productId: 4, quantity: 1 })),
     );
+    console.log(`200 concurrent orders answered in ${Math.round(performance.now() - started)} ms`);
     const byStatus = answers.reduce<Record<string, number>>((acc, a) => {
       const key = `${a.status} ${a.body.error ?? a.body.status}`;
       acc[key] = (acc[key] ?? 0) + 1;

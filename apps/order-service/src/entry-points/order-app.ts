@@ -12,6 +12,7 @@ import { HttpProductGateway } from '../data-access/product-gateway';
 import { HttpAccountGateway } from '../data-access/account-gateway';
 import { CoordinatorTransactionGateway } from '../data-access/transaction-gateway';
 import { OrderMetrics } from './order-metrics';
+import { KeyedLimiter } from '../domain/keyed-limiter';
 import { orderRoutes } from './order-routes';
 import { healthRoutes, type HealthCheck } from './health-routes';
 import { createHttpApp } from './http-app';
@@ -33,10 +34,13 @@ export interface OrderAppOptions {
   logger: Logger;
   clock?: () => Date;
   onConfirmed: () => void;
+  /** Orders in flight per product and per customer in this instance (default 8; below a participant's pool size). */
+  maxOrdersPerKey?: number;
 }
 
 /** Wires the use case to its gateways and repositories and serves it over HTTP. */
-export function createOrderApp({ config, infra, logger, clock, onConfirmed }: OrderAppOptions): Express {
+export function createOrderApp(options: OrderAppOptions): Express {
+  const { config, infra, logger, clock, onConfirmed, maxOrdersPerKey = 8 } = options;
   const finisher = new OwnBranchFinisher(infra.dataSource, SERVICE_NAME);
   const orders = new OrderRepository(infra.dataSource, infra.participant, finisher);
   const metrics = new OrderMetrics();
@@ -59,6 +63,7 @@ export function createOrderApp({ config, infra, logger, clock, onConfirmed }: Or
     // Past the transaction's timeout plus the calls' bound, an in-progress attempt is dead.
     idempotencyStaleMs: config.orderTransactionTimeoutMs + 4 * config.callTimeoutMs,
     onConfirmed,
+    limiter: new KeyedLimiter(maxOrdersPerKey),
   });
   const health = healthRoutes({ checks: readinessChecks(config, infra), metrics, checkTimeoutMs: 2_000 });
   return createHttpApp([routes, health], logger);

@@ -3,6 +3,7 @@ import type { Logger } from '@trx/logging';
 import { placeOrder, type PlaceOrderDeps } from '../domain/place-order';
 import { runIdempotent, type IdempotencyStore } from '../domain/idempotent-request';
 import type { PlaceOrderInput } from '../domain/order-types';
+import type { KeyedLimiter } from '../domain/keyed-limiter';
 import type { OrderRepository } from '../data-access/order-repository';
 import { errorAnswer, OrderNotFoundError, rejectedOrderAnswer, type Answer } from './error-mapper';
 import { fingerprintOf, parseCustomerId, parseOrderRequest } from './order-request';
@@ -18,6 +19,8 @@ export interface OrderRoutesOptions {
   faultInjection: boolean;
   /** An in-progress Idempotency-Key older than this belongs to a crashed attempt. */
   idempotencyStaleMs: number;
+  /** Bounds concurrent orders per product and per customer (see KeyedLimiter). */
+  limiter: KeyedLimiter;
   /** Called when an order committed (its order.confirmed row is about to become visible). */
   onConfirmed: () => void;
 }
@@ -63,7 +66,8 @@ async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput) 
       return order ? { status: 201, body: confirmedBody(order) } : undefined;
     },
     run: async () => {
-      const result = await placeOrder(o.deps, input);
+      const keys = [`product:${input.productId}`, `customer:${input.customerId}`];
+      const result = await o.limiter.run(keys, () => placeOrder(o.deps, input));
       if (result.outcome === 'confirmed') {
         o.onConfirmed();
         return { status: 201, body: confirmedBody(result.order), keep: true };
