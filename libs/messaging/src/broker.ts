@@ -127,6 +127,7 @@ export class Broker {
       for (const declaration of this.declarations.values()) await withChannel(model, declaration);
       const confirm = await model.createConfirmChannel();
       confirm.on('error', (err: Error) => this.log.warn({ err }, 'confirm channel error'));
+      if (this.closing) throw new BrokerUnavailableError('reconnect', 'the broker is closing');
       this.publisher = new ConfirmPublisher(confirm, this.options.exchange);
       this.model = model;
       for (const consumer of this.consumers) await consumer.attach(model);
