@@ -9,6 +9,7 @@
  *   await platform.waitForSettled(body.transactionId);
  *   await platform.stop();
  */
+import net from 'node:net';
 import { Pool } from 'pg';
 import type { CoordinatorApi, TransactionView } from '@trx/protocol';
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
@@ -37,6 +38,8 @@ export interface PlatformOptions {
   orderEnv?: Record<string, string>;
   /** Extra environment for every app. */
   env?: Record<string, string>;
+  /** Where the order-service finds these services instead (e.g. a closed port, to test an outage). */
+  orderSees?: Partial<Record<(typeof SERVICES)[number], string>>;
 }
 
 interface Running {
@@ -102,7 +105,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       apps,
       accountService.start(accountConfig.loadAppConfig(env('account', base))),
     );
-    const all = `${base},product-service=${product.url},account-service=${account.url}`;
+    const seen = {
+      'transaction-server': coordinator.url,
+      'product-service': product.url,
+      'account-service': account.url,
+      ...options.orderSees,
+    };
+    const all = Object.entries(seen)
+      .map(([name, url]) => `${name}=${url}`)
+      .join(',');
     const order = await track(
       apps,
       orderService.start(orderConfig.loadAppConfig({ ...env('order', all), ...options.orderEnv })),
@@ -173,6 +184,15 @@ async function track<T extends Running>(apps: Running[], starting: Promise<T>): 
   const app = await starting;
   apps.push(app);
   return app;
+}
+
+/** A local port nobody listens on (for outage tests): connections to it are refused. */
+export async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
 }
 
 function mapValues<K extends string, A, B>(record: Record<K, A>, fn: (a: A) => B): Record<K, B> {
