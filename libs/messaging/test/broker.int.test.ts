@@ -97,6 +97,9 @@ test('a message no queue is bound for lands in the unroutable queue instead of v
 
 test('when the exchange was declared without an alternate exchange, an unroutable publish is rejected', async () => {
   const plain = uniqueName('trx_msg_test_plain');
+  const setup = await amqp.connect(amqpUrl);
+  await (await setup.createChannel()).assertExchange(plain, 'topic', { durable: true });
+  await setup.close();
   const capture = await EventCapture.start(amqpUrl, plain, 'only.this');
   const other = await Broker.connect({ url: amqpUrl, exchange: plain, logger: silentLogger() });
   try {

@@ -22,8 +22,21 @@ export class EventCapture {
 
   static async start(amqpUrl: string, exchange: string, pattern = '#'): Promise<EventCapture> {
     const connection = await amqp.connect(amqpUrl);
-    const channel = await connection.createChannel();
-    await channel.assertExchange(exchange, 'topic', { durable: true });
+    let channel = await connection.createChannel();
+    channel.on('error', () => undefined); // a refused declaration closes the channel; handled below
+    // Same arguments as @trx/messaging's Broker.declareExchange, or RabbitMQ refuses the
+    // second declaration (PRECONDITION_FAILED) whichever side comes first.
+    const unroutable = `${exchange}.unroutable`;
+    await channel.assertExchange(unroutable, 'fanout', { durable: true });
+    await channel.assertQueue(unroutable, { durable: true });
+    await channel.bindQueue(unroutable, unroutable, '');
+    try {
+      await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: unroutable });
+    } catch (err) {
+      // Declared earlier without an alternate exchange: bind to it as it is.
+      if ((err as { code?: number }).code !== 406) throw err;
+      channel = await connection.createChannel();
+    }
     const { queue } = await channel.assertQueue(uniqueName('test.capture'), {
       exclusive: true,
       autoDelete: true,
