@@ -16,19 +16,35 @@ export interface BranchRecord {
 export interface TransactionRecord {
   id: string;
   status: string;
+  timeoutMs: number;
+  /** From begin to the decision, in ms; null while undecided. */
+  decidedAfterMs: number | null;
   branches: BranchRecord[];
 }
 
 export async function readTransactions(dbs: RunDatabases): Promise<TransactionRecord[]> {
-  const rows = await query<{ id: string; status: string; branches: BranchRecord[] }>(
+  const rows = await query<{
+    id: string;
+    status: string;
+    timeout_ms: number;
+    decided_after_ms: string | null;
+    branches: BranchRecord[];
+  }>(
     dbs.url('transaction-server'),
-    `SELECT t.id::text, t.status,
+    `SELECT t.id::text, t.status, t.timeout_ms,
+            round(extract(epoch FROM t.decided_at - t.created_at) * 1000)::bigint::text AS decided_after_ms,
             coalesce(json_agg(json_build_object('id', b.id, 'service', b.service, 'gid', b.gid, 'status', b.status))
                        FILTER (WHERE b.id IS NOT NULL), '[]') AS branches
        FROM trx_transaction t LEFT JOIN trx_branch b ON b.transaction_id = t.id
-      GROUP BY t.id, t.status`,
+      GROUP BY t.id`,
   );
-  return rows;
+  return rows.map((r) => ({
+    id: r.id,
+    status: r.status,
+    timeoutMs: Number(r.timeout_ms),
+    decidedAfterMs: r.decided_after_ms === null ? null : Number(r.decided_after_ms),
+    branches: r.branches,
+  }));
 }
 
 /** Transactions not finished, by status, and decisions still waiting in the outbox. */
@@ -45,6 +61,11 @@ export async function countUnfinished(dbs: RunDatabases): Promise<Record<string,
     'SELECT count(*)::text AS n FROM trx_outbox WHERE published_at IS NULL',
   );
   counts['outbox-unpublished'] = Number(outbox!.n);
+  const [orderOutbox] = await query<{ n: string }>(
+    dbs.url('order-service'),
+    'SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL',
+  );
+  counts['order-events-unpublished'] = Number(orderOutbox!.n);
   return counts;
 }
 

@@ -18,6 +18,7 @@ export interface Evidence {
   effects: EffectRows;
   /** Per participant service, the gids whose COMMIT PREPARED went through (its trx_branch rows). */
   committedGids: Map<string, Set<string>>;
+  orderEvents: { orderId: string; published: boolean }[];
 }
 
 export interface InvariantResult {
@@ -146,6 +147,24 @@ const decisionsAcknowledged: Check = (e) => {
   );
 };
 
+/** How late a decision may come past the transaction's timeout: a sweep period, a Postgres restart, a coordinator restart. */
+export const DECISION_GRACE_MS = 15_000;
+
+const decidedInTime: Check = (e) => {
+  const late = e.transactions.filter(
+    (t) => t.decidedAfterMs === null || t.decidedAfterMs > t.timeoutMs + DECISION_GRACE_MS,
+  );
+  const slowest = Math.max(0, ...e.transactions.map((t) => t.decidedAfterMs ?? 0));
+  return result(
+    `every transaction decided within its timeout + ${DECISION_GRACE_MS / 1000} s`,
+    late.map(
+      (t) =>
+        `${t.id} ${t.status} decided after ${t.decidedAfterMs ?? 'never'} ms (timeout ${t.timeoutMs} ms)`,
+    ),
+    `slowest decision ${slowest} ms after begin; ${late.length} late`,
+  );
+};
+
 const answeredCreatedIsConfirmed: Check = (e) => {
   const byId = new Map(e.orders.map((o) => [o.id, o]));
   const created = e.attempts.filter((a) => a.status === 201);
@@ -256,6 +275,24 @@ const effectsMatchOrders: Check = (e) => {
   );
 };
 
+const confirmationsPublished: Check = (e) => {
+  const events = new Map(e.orderEvents.map((ev) => [ev.orderId, ev]));
+  const bad: string[] = [];
+  for (const o of confirmed(e)) {
+    const ev = events.get(o.id);
+    if (!ev) bad.push(`order ${o.id} CONFIRMED without an order.confirmed event`);
+    else if (!ev.published) bad.push(`order ${o.id}: order.confirmed not published`);
+  }
+  const ids = new Set(confirmed(e).map((o) => o.id));
+  for (const ev of e.orderEvents)
+    if (!ids.has(ev.orderId)) bad.push(`order.confirmed for ${ev.orderId}, not a CONFIRMED order`);
+  return result(
+    'every CONFIRMED order, and only those, had its order.confirmed published',
+    bad,
+    `${e.orderEvents.length} events, ${e.orderEvents.filter((ev) => ev.published).length} published`,
+  );
+};
+
 const CHECKS: Check[] = [
   moneyConserved,
   stockConserved,
@@ -265,12 +302,14 @@ const CHECKS: Check[] = [
   branchesAgree,
   postgresAgrees,
   decisionsAcknowledged,
+  decidedInTime,
   answeredCreatedIsConfirmed,
   ordersAgreeWithTransactions,
   noPrepared,
   refusalsHold,
   noHang,
   idempotent,
+  confirmationsPublished,
 ];
 
 function sumBy<T>(

@@ -116,3 +116,12 @@ export async function readEffects(dbs: RunDatabases): Promise<EffectRows> {
     })),
   };
 }
+
+/** The order-service's order.confirmed outbox: one row per committed order, published by its relay. */
+export async function readOrderEvents(dbs: RunDatabases): Promise<{ orderId: string; published: boolean }[]> {
+  const rows = await query<{ order_id: string; published: boolean }>(
+    dbs.url('order-service'),
+    `SELECT body->>'orderId' AS order_id, published_at IS NOT NULL AS published FROM outbox`,
+  );
+  return rows.map((r) => ({ orderId: String(r.order_id), published: r.published }));
+}

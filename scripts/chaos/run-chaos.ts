@@ -13,7 +13,15 @@ import { RunDatabases } from './databases';
 import { describe, injectFaults, planFaults, type FaultRecord, type PlannedFault } from './faults';
 import { localInfra, type InfraControl } from './infra';
 import { checkInvariants, type InvariantResult } from './invariants';
-import { readCatalogue, readEffects, readLedger, readOrders, topUp, type Ledger } from './ledger';
+import {
+  readCatalogue,
+  readEffects,
+  readLedger,
+  readOrderEvents,
+  readOrders,
+  topUp,
+  type Ledger,
+} from './ledger';
 import type { ExitRecord } from './launcher';
 import { Load, type Attempt } from './load';
 import type { ChaosOptions } from './options';
@@ -174,15 +182,17 @@ async function settle(
 }
 
 async function gather(report: ChaosReport, dbs: RunDatabases): Promise<InvariantResult[]> {
-  const [end, orders, prepared, transactions, effects, committedGids] = await Promise.all([
+  const [end, orders, prepared, transactions, effects, committedGids, orderEvents] = await Promise.all([
     readLedger(dbs),
     readOrders(dbs),
     dbs.prepared(),
     readTransactions(dbs),
     readEffects(dbs),
     readCommittedGids(dbs),
+    readOrderEvents(dbs),
   ]);
   return checkInvariants({
+    orderEvents,
     effects,
     committedGids,
     start: report.start,
