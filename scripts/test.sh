@@ -6,6 +6,7 @@ source scripts/lib.sh
 
 ensure_node_modules
 bash scripts/infra.sh
+bash scripts/ensure-browser.sh
 echo "[test] build, type-check, lint"
 npm run -s build
 npm run -s typecheck

@@ -7,7 +7,12 @@ import { startPlatform, type Platform } from '../../apps/order-service/test/plat
 import { browserTestUnavailableReason, launchChromium, managementUi } from './browser';
 import { ManagementUiPage } from './management-ui-page';
 
-const SCREENSHOT = path.resolve(__dirname, '../../docs/management-ui.png');
+// docs/ keeps the committed picture; an ordinary test run writes beside it in .trx/ so it
+// does not leave the work tree changed. TRX_UPDATE_SCREENSHOT=1 refreshes the docs copy.
+const SCREENSHOT = path.resolve(
+  __dirname,
+  process.env.TRX_UPDATE_SCREENSHOT === '1' ? '../../docs/management-ui.png' : '../../.trx/management-ui.png',
+);
 
 const unavailable = browserTestUnavailableReason();
 if (unavailable) {
