@@ -86,6 +86,18 @@ export class AccountHarness {
     }
   }
 
+  /** More accounts (customer = account id), so open branches in a test don't wait on each other's row locks. */
+  async addAccounts(ids: number[], balance = 1000): Promise<void> {
+    await this.sql('INSERT INTO customers (id, name) SELECT id, $2 FROM unnest($1::int[]) AS id', [
+      ids,
+      'test',
+    ]);
+    await this.sql(
+      'INSERT INTO accounts (id, customer_id, balance) SELECT id, id, $2 FROM unnest($1::int[]) AS id',
+      [ids, balance],
+    );
+  }
+
   async prepared(): Promise<string[]> {
     const client = new Client({ connectionString: this.dbUrl });
     await client.connect();

@@ -9,7 +9,7 @@ let service: ServiceProcess | undefined;
 
 beforeAll(async () => {
   h = await AccountHarness.start();
-});
+}, 120_000);
 
 afterAll(async () => {
   await service?.kill();
@@ -17,7 +17,7 @@ afterAll(async () => {
   const left = await h.prepared();
   await h.stop();
   expect(left).toEqual([]);
-});
+}, 120_000);
 
 function env(): Record<string, string> {
   return {
@@ -41,20 +41,16 @@ const balanceOf = async (accountId: number) =>
 it('when the service is killed after it prepared, then after a restart its branch ends as the coordinator decided', async () => {
   let started = await ServiceProcess.start(env());
   service = started.process;
-  const before = await balanceOf(1);
+  const before = [await balanceOf(1), await balanceOf(2)];
   const committed = await h.coordinator.begin({ initiator: 'test', timeoutMs: 120_000 });
   const rolledBack = await h.coordinator.begin({ initiator: 'test', timeoutMs: 120_000 });
-  for (const [tx, amount] of [
-    [committed, 30],
-    [rolledBack, 40],
+  // Two accounts: a second open branch on the same row would wait for the first one's lock.
+  for (const [tx, accountId, amount] of [
+    [committed, 1, 30],
+    [rolledBack, 2, 40],
   ] as const) {
-    const res = await call(
-      started.url,
-      'POST',
-      '/accounts/1/withdrawals',
-      { amount },
-      { [TRANSACTION_HEADER]: tx.id },
-    );
+    const path = `/accounts/${accountId}/withdrawals`;
+    const res = await call(started.url, 'POST', path, { amount }, { [TRANSACTION_HEADER]: tx.id });
     expect(res.status).toBe(201); // the yes-vote is recorded by the coordinator
   }
   expect(await h.prepared()).toHaveLength(2);
@@ -72,9 +68,9 @@ it('when the service is killed after it prepared, then after a restart its branc
   });
   await waitFor(async () => (await h.coordinator.get(committed.id)).status === 'committed');
   await waitFor(async () => (await h.coordinator.get(rolledBack.id)).status === 'rolled-back');
-  expect(await balanceOf(1)).toBe(before - 30);
+  expect([await balanceOf(1), await balanceOf(2)]).toEqual([before[0]! - 30, before[1]]);
   const rows = await h.sql('SELECT transaction_id FROM withdrawals WHERE transaction_id = ANY($1)', [
     [committed.id, rolledBack.id],
   ]);
   expect(rows).toEqual([{ transaction_id: committed.id }]);
-});
+}, 120_000);

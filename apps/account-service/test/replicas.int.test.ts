@@ -5,8 +5,13 @@ import { AccountHarness, call } from './account-harness';
 /** Two replicas of the account-service share one database and one decision queue. */
 let h: AccountHarness;
 
+const ACCOUNTS = Array.from({ length: 12 }, (_, i) => 100 + i);
+
 beforeAll(async () => {
   h = await AccountHarness.start();
+  const migrator = await h.startApp(); // creates the schema
+  await migrator.stop();
+  await h.addAccounts(ACCOUNTS);
 });
 
 afterAll(async () => {
@@ -21,9 +26,19 @@ const balanceOf = async (accountId: number) =>
     (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
   );
 
-async function withdrawIn(url: string, amount: number): Promise<string> {
+const total = async () =>
+  Number((await h.sql<{ sum: string }>('SELECT sum(balance) FROM accounts WHERE id >= 100'))[0]!.sum);
+
+/** A withdrawal as a branch of a new transaction, left prepared (each on its own account: no lock waits). */
+async function withdrawIn(url: string, accountId: number, amount: number): Promise<string> {
   const tx = await h.coordinator.begin({ initiator: 'test' });
-  const res = await call(url, 'POST', '/accounts/3/withdrawals', { amount }, { [TRANSACTION_HEADER]: tx.id });
+  const res = await call(
+    url,
+    'POST',
+    `/accounts/${accountId}/withdrawals`,
+    { amount },
+    { [TRANSACTION_HEADER]: tx.id },
+  );
   expect(res.status).toBe(201);
   return tx.id;
 }
@@ -31,9 +46,9 @@ async function withdrawIn(url: string, amount: number): Promise<string> {
 it('when two replicas run branches, then every decision is finished whichever replica gets it', async () => {
   const a = await h.startApp();
   const b = await h.startApp();
-  const before = await balanceOf(3);
+  const before = await total();
   const txIds: string[] = [];
-  for (let i = 0; i < 10; i++) txIds.push(await withdrawIn(i % 2 === 0 ? a.url : b.url, 1));
+  for (let i = 0; i < 10; i++) txIds.push(await withdrawIn(i % 2 === 0 ? a.url : b.url, ACCOUNTS[i]!, 1));
   // Half commit, half roll back; the queue hands each decision to either replica.
   await Promise.all(txIds.map((id, i) => (i < 5 ? h.coordinator.commit(id) : h.coordinator.rollback(id))));
   await waitFor(
@@ -43,7 +58,7 @@ it('when two replicas run branches, then every decision is finished whichever re
     },
     { description: 'every transaction finished' },
   );
-  expect(await balanceOf(3)).toBe(before - 5);
+  expect(await total()).toBe(before - 5);
   expect(await h.prepared()).toEqual([]);
   await a.stop();
   await b.stop();
@@ -52,15 +67,15 @@ it('when two replicas run branches, then every decision is finished whichever re
 it('when the replica that prepared a branch is gone, then the other one finishes it', async () => {
   const a = await h.startApp();
   const b = await h.startApp();
-  const before = await balanceOf(3);
-  const committed = await withdrawIn(a.url, 7);
-  const rolledBack = await withdrawIn(a.url, 11);
+  const before = await total();
+  const committed = await withdrawIn(a.url, ACCOUNTS[10]!, 7);
+  const rolledBack = await withdrawIn(a.url, ACCOUNTS[11]!, 11);
   await a.stop();
   await h.coordinator.commit(committed);
   await h.coordinator.rollback(rolledBack);
   await waitFor(async () => (await h.coordinator.get(committed)).status === 'committed');
   await waitFor(async () => (await h.coordinator.get(rolledBack)).status === 'rolled-back');
-  expect(await balanceOf(3)).toBe(before - 7);
+  expect(await total()).toBe(before - 7);
   expect(await h.prepared()).toEqual([]);
   await b.stop();
 });
