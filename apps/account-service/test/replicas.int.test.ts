@@ -21,11 +21,6 @@ afterAll(async () => {
   expect(left).toEqual([]);
 });
 
-const balanceOf = async (accountId: number) =>
-  Number(
-    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
-  );
-
 const total = async () =>
   Number((await h.sql<{ sum: string }>('SELECT sum(balance) FROM accounts WHERE id >= 100'))[0]!.sum);
 
