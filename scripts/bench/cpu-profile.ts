@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Where the services spend their CPU, from V8 CPU profiles (`node --cpu-prof`, written
+ * Where the services spend their CPU, from V8 CPU profiles (cpu-profiler-preload.js, written
  * when a service exits). Self time is grouped by package (`pg`, `typeorm`, `express`,
  * `pino`, `amqplib`, `@trx/participant`, node internals, GC) and by function.
  */

@@ -33,7 +33,7 @@ export interface BenchOptions {
   pgCost: boolean;
   /** Seed the products and accounts directly in the services' databases (off: they must exist). */
   seed: boolean;
-  /** Start the services with `node --cpu-prof` and summarise where their CPU went (best with one mode and concurrency). */
+  /** Profile the services (V8 CPU profiler, preloaded) and summarise where their CPU went (best with one mode and concurrency). */
   profile: boolean;
   /** Route the calls between services through timing proxies in the bench (diagnostic: adds a hop). */
   traceCalls: boolean;
@@ -62,7 +62,7 @@ export const HELP = `npm run bench -- [options]
   --no-seed               do not write the bench's products and accounts into trx_product / trx_account
                           (a platform whose databases the bench cannot reach must already have them)
   --no-pg-cost            skip the commit vs prepare+commit-prepared probe (skipped by --quick)
-  --profile               start the services with node --cpu-prof; report CPU by package and function
+  --profile               profile the services' CPU (V8 profiler); report it by package and function
                           (the profile covers the whole run: use it with one mode and one concurrency)
   --trace-calls           route the services' calls to each other through timing proxies in the bench;
                           report every call per order with its latency (adds a hop: diagnostic runs only)

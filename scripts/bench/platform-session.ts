@@ -25,7 +25,7 @@ export class PlatformSession {
     const profileDir = o.profile ? path.join(repoRoot, '.trx', 'prof', String(Date.now())) : undefined;
     const tracer = o.traceCalls ? new CallTracer() : undefined;
     await tracer?.start(o.services);
-    const extra = `${profileDir ? ' NODE_OPTIONS=--cpu-prof' : ''}${tracer ? ` SERVICE_URLS=${tracer.serviceUrls()}` : ''}`;
+    const extra = `${profileDir ? ' NODE_OPTIONS=--require cpu-profiler-preload.js' : ''}${tracer ? ` SERVICE_URLS=${tracer.serviceUrls()}` : ''}`;
     log(`starting the platform: ORDER_BASELINE_MODE=true${extra} bash ${o.upScript}`);
     try {
       await startPlatform(repoRoot, {

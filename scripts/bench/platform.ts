@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type { OrderClient } from './order-client';
 
 /**
@@ -7,7 +8,7 @@ import type { OrderClient } from './order-client';
  */
 export interface StartOptions {
   logLevel: string;
-  /** Directory for `node --cpu-prof` profiles. */
+  /** Directory for the services' CPU profiles. */
   profileDir?: string;
   /** SERVICE_URLS for the services (the call tracer's proxies). */
   serviceUrls?: string;
@@ -19,9 +20,11 @@ export async function startPlatform(repoRoot: string, o: StartOptions): Promise<
   const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true' };
   if (o.serviceUrls) env.SERVICE_URLS = o.serviceUrls;
   if (o.logLevel) env.LOG_LEVEL = o.logLevel;
-  // Every node process up.sh starts (the build too) writes a profile on exit; the bench keeps the services'.
   if (o.profileDir) {
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${o.profileDir}`.trim();
+    // node refuses --cpu-prof in NODE_OPTIONS: a preloaded module profiles the services instead.
+    const preload = path.join(__dirname, 'cpu-profiler-preload.js');
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${preload}`.trim();
+    env.TRX_BENCH_PROFILE_DIR = o.profileDir;
   }
   await runScript(repoRoot, o.upScript, env);
 }
