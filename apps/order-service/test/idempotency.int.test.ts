@@ -65,7 +65,13 @@ describe('Idempotency-Key', () => {
       ['key-running-1', JSON.stringify([order.customerId, order.productId, order.quantity, null])],
     );
     const transactionsBefore = (await platform.coordinator.list({ limit: 1 })).total;
-    const repeat = await platform.postOrder(order, { 'Idempotency-Key': 'key-running-1' });
+    const raw = await fetch(`${platform.urls.order}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'key-running-1' },
+      body: JSON.stringify(order),
+    });
+    expect(raw.headers.get('retry-after')).toBe('1');
+    const repeat = { status: raw.status, body: await raw.json() };
     expect(repeat).toEqual({
       status: 425,
       body: { error: 'request-in-progress', message: expect.any(String), retryable: true },

@@ -25,6 +25,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     );
     if (answer.internal) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
+    if (answer.body.retryable) res.set('Retry-After', '1');
     res.status(answer.status).json(answer.body);
   };
 }

@@ -36,6 +36,7 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
       const answer = await placeIdempotently(o, input);
       if (answer.replayed) o.metrics.replayed();
       done(outcomeOf(answer));
+      if (answer.status === 503) res.set('Retry-After', '1');
       res.status(answer.status).json(answer.body);
     } catch (err) {
       done(errorAnswer(err).body.error);
