@@ -11,11 +11,21 @@ export interface ProfileSummary {
   /** Sampled ms that were not idle. */
   busyMs: number;
   byPackage: { name: string; ms: number; share: number }[];
+  /**
+   * Self time charged to the nearest library or app frame on the stack: a native write
+   * called by pino counts for pino, one called by axios for axios. Says which dependency
+   * (or which of our packages) the CPU is spent for.
+   */
+  byLibrary: { name: string; ms: number; share: number }[];
   byFunction: { name: string; ms: number; share: number }[];
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -38,6 +48,16 @@ export function summarizeProfiles(dir: string, top = 12): ProfileSummary[] {
 
 function summarize(service: string, p: CpuProfile, top: number): ProfileSummary {
   const frames = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+  const parents = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
+  const libraryOf = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      const f = frames.get(at)!;
+      if (/\/(node_modules|libs|apps)\//.test(f.url)) return packageOf(f.url, f.functionName);
+    }
+    return packageOf(frames.get(id)!.url, frames.get(id)!.functionName);
+  };
+  const libraries = new Map<string, number>();
   const packages = new Map<string, number>();
   const functions = new Map<string, number>();
   let busy = 0;
@@ -48,6 +68,8 @@ function summarize(service: string, p: CpuProfile, top: number): ProfileSummary 
     busy += ms;
     const pkg = packageOf(frame.url, frame.functionName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
+    const lib = libraryOf(p.samples[i]!);
+    libraries.set(lib, (libraries.get(lib) ?? 0) + ms);
     const fn = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
     functions.set(fn, (functions.get(fn) ?? 0) + ms);
   }
@@ -60,7 +82,13 @@ function summarize(service: string, p: CpuProfile, top: number): ProfileSummary 
         ms: Math.round(ms),
         share: Math.round((ms / Math.max(busy, 1)) * 1000) / 10,
       }));
-  return { service, busyMs: Math.round(busy), byPackage: rank(packages), byFunction: rank(functions) };
+  return {
+    service,
+    busyMs: Math.round(busy),
+    byPackage: rank(packages),
+    byLibrary: rank(libraries),
+    byFunction: rank(functions),
+  };
 }
 
 export function packageOf(url: string, functionName: string): string {

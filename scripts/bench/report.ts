@@ -98,15 +98,18 @@ function callTable(s: StepResult): string[] {
 }
 
 function profileTable(p: ProfileSummary): string[] {
+  const rows = Math.max(p.byPackage.length, p.byLibrary.length, p.byFunction.length);
+  const cell = (x: { name: string; share: number } | undefined, code = false) =>
+    x ? `${code ? `\`${x.name}\`` : x.name} | ${x.share}` : ' | ';
   return [
     `CPU profile of ${p.service} (${(p.busyMs / 1000).toFixed(1)} s busy over the run), self time:`,
     '',
-    '| package | % | function | % |',
-    '|---|---:|---|---:|',
-    ...p.byPackage.map((pkg, i) => {
-      const fn = p.byFunction[i];
-      return `| ${pkg.name} | ${pkg.share} | ${fn ? `\`${fn.name}\`` : ''} | ${fn?.share ?? ''} |`;
-    }),
+    '| package (self) | % | for library (nearest on stack) | % | function | % |',
+    '|---|---:|---|---:|---|---:|',
+    ...Array.from(
+      { length: rows },
+      (_, i) => `| ${cell(p.byPackage[i])} | ${cell(p.byLibrary[i])} | ${cell(p.byFunction[i], true)} |`,
+    ),
   ];
 }
 
