@@ -35,7 +35,7 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
     },
     orders: {
       recordInBranch: async (_tx, order) => void calls.push(`branch ${order.status} ${order.total}`),
-      finishCommitted: async () => void calls.push('finish own branch'),
+      finishOwnBranch: async (_tx, decision) => void calls.push(`finish own branch ${decision}`),
       recordRejected: async (order) => void stored.push(order),
     },
     logger: silentLogger(),
@@ -63,7 +63,7 @@ test('totals are computed in cents and the next account pays when the first cann
     'withdraw 8 59.97',
     'branch CONFIRMED 59.97',
     'commit',
-    'finish own branch',
+    'finish own branch commit',
   ]);
 });
 
@@ -76,7 +76,7 @@ test('a refusal rolls back with the reason and keeps the order REJECTED', async 
     outcome: 'failed',
     order: { status: 'REJECTED', reason: 'unknown-customer' },
   });
-  expect(calls).toEqual(['reserve 2x3', 'rollback unknown-customer']);
+  expect(calls).toEqual(['reserve 2x3', 'rollback unknown-customer', 'finish own branch rollback']);
   expect(stored).toHaveLength(1);
 });
 
@@ -90,7 +90,7 @@ test('a participant outage is rolled back as participant-unavailable', async () 
   });
   const result = await placeOrder(deps, input);
   expect(result).toMatchObject({ outcome: 'failed', order: { reason: 'participant-unavailable' } });
-  expect(calls).toEqual(['rollback participant-unavailable']);
+  expect(calls).toEqual(['rollback participant-unavailable', 'finish own branch rollback']);
 });
 
 test.each(['after-reservation', 'after-withdrawal', 'before-commit'] as const)(
@@ -100,7 +100,7 @@ test.each(['after-reservation', 'after-withdrawal', 'before-commit'] as const)(
     const result = await placeOrder(deps, { ...input, fault });
     expect(result).toMatchObject({ outcome: 'failed', order: { reason: 'injected-fault' } });
     expect(calls).not.toContain('commit');
-    expect(calls[calls.length - 1]).toBe('rollback injected-fault');
+    expect(calls.slice(-2)).toEqual(['rollback injected-fault', 'finish own branch rollback']);
   },
 );
 

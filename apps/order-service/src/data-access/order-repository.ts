@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { routingKeys, type OrderConfirmedEvent } from '@trx/protocol';
+import { routingKeys, type Decision, type OrderConfirmedEvent } from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
 import {
   CoordinatorUnreachableError,
@@ -24,8 +24,8 @@ export class OrderRepository implements OrderStore {
     private readonly finisher: OwnBranchFinisher,
   ) {}
 
-  async finishCommitted(transactionId: string): Promise<void> {
-    await this.finisher.commitDecided(transactionId);
+  async finishOwnBranch(transactionId: string, decision: Decision): Promise<void> {
+    await this.finisher.finishDecided(transactionId, decision);
   }
 
   async recordInBranch(transactionId: string, order: OrderRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@trx/logging';
+import type { Decision } from '@trx/protocol';
 import {
   CoordinatorUnreachableError,
   InjectedFaultError,
@@ -52,9 +53,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       transactionId: transaction.id,
     });
   }
-  await deps.orders.finishCommitted(transaction.id).catch((err: Error) => {
-    log.warn({ err }, 'own branch not finished now; the decision consumer will finish it');
-  });
+  await finishOwnBranch(deps, transaction.id, 'commit', log);
   log.info({ outcome: 'confirmed', total: order.total }, 'order confirmed');
   return { outcome: 'confirmed', order };
 }
@@ -102,13 +101,25 @@ async function reject(
   const reason = failureCode(error);
   const level = reason === 'internal-error' ? 'error' : 'info';
   log[level]({ outcome: 'rejected', reason, err: error }, 'order rejected');
-  await deps.transactions.rollback(order.transactionId!, reason).catch((err: Error) => {
-    // The coordinator's timeout rolls the transaction back anyway; the branches follow it.
-    log.warn({ err }, 'rollback request failed; the transaction will time out');
-  });
+  const decided = await deps.transactions.rollback(order.transactionId!, reason).then(
+    () => true,
+    (err: Error) => {
+      // The coordinator's timeout rolls the transaction back anyway; the branches follow it.
+      log.warn({ err }, 'rollback request failed; the transaction will time out');
+      return false;
+    },
+  );
+  if (decided) await finishOwnBranch(deps, order.transactionId!, 'rollback', log);
   const rejected: OrderRecord = { ...order, status: 'REJECTED', reason };
   await deps.orders.recordRejected(rejected);
   return { outcome: 'failed', order: rejected, error };
+}
+
+/** Best effort: the decision consumer finishes the branch anyway, moments later. */
+async function finishOwnBranch(deps: PlaceOrderDeps, transactionId: string, decision: Decision, log: Logger) {
+  await deps.orders.finishOwnBranch(transactionId, decision).catch((err: Error) => {
+    log.warn({ err, decision }, 'own branch not finished now; the decision consumer will finish it');
+  });
 }
 
 function injectFault(fault: FaultPoint | undefined, point: FaultPoint): void {

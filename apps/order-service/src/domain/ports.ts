@@ -1,4 +1,4 @@
-import type { TransactionView } from '@trx/protocol';
+import type { Decision, TransactionView } from '@trx/protocol';
 import type { Account, OrderRecord, Reservation } from './order-types';
 
 /**
@@ -26,8 +26,8 @@ export interface TransactionGateway {
 export interface OrderStore {
   /** Inserts the CONFIRMED order and its order.confirmed outbox row as this service's branch (prepared, voted yes). */
   recordInBranch(transactionId: string, order: OrderRecord): Promise<void>;
-  /** Applies the commit decision to the order's own branch now (best effort: the decision consumer does it anyway). */
-  finishCommitted(transactionId: string): Promise<void>;
+  /** Applies a decision the coordinator answered to the order's own branch now (the decision consumer would, later). */
+  finishOwnBranch(transactionId: string, decision: Decision): Promise<void>;
   /** A plain local insert of the REJECTED order. */
   recordRejected(order: OrderRecord): Promise<void>;
 }
