@@ -33,7 +33,9 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
     const input = parseOrderRequest(req, o.faultInjection);
     const done = o.metrics.startOrder();
     try {
-      const answer = await placeIdempotently(o, input);
+      // Queued before the key is claimed, so an in-progress key's age is the attempt's own.
+      const keys = [`product:${input.productId}`, `customer:${input.customerId}`];
+      const answer = await o.limiter.run(keys, () => placeIdempotently(o, input));
       if (answer.replayed) o.metrics.replayed();
       done(outcomeOf(answer));
       if (answer.status === 503) res.set('Retry-After', '1');
@@ -67,8 +69,7 @@ async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput) 
       return order ? { status: 201, body: confirmedBody(order) } : undefined;
     },
     run: async () => {
-      const keys = [`product:${input.productId}`, `customer:${input.customerId}`];
-      const result = await o.limiter.run(keys, () => placeOrder(o.deps, input));
+      const result = await placeOrder(o.deps, input);
       if (result.outcome === 'confirmed') {
         o.onConfirmed();
         return { status: 201, body: confirmedBody(result.order), keep: true };
