@@ -66,6 +66,7 @@ export async function start(
     cleanup.push(() => caller.close());
     const coordinator = createCoordinatorClient({ caller, service: config.coordinatorService });
 
+    const registry = createRegistry(SERVICE_NAME);
     const participant = await Participant.start({
       service: SERVICE_NAME,
       instance: config.instanceId,
@@ -76,6 +77,7 @@ export async function start(
       recoveryIntervalMs: config.recoveryIntervalMs,
       prefetch: config.prefetch,
       clock: options.clock,
+      metricsRegistry: registry,
     });
     cleanup.push(() => participant.stop());
 
@@ -85,7 +87,7 @@ export async function start(
       port: config.port,
       logger,
       routes: accountRoutes(dataSource, participant),
-      registry: createRegistry(SERVICE_NAME),
+      registry,
       checks: {
         database: async () => void (await dataSource.query('SELECT 1')),
         broker: async () => {

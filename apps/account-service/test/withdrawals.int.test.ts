@@ -123,7 +123,10 @@ describe('health', () => {
       body: { status: 'up', checks: { database: 'up', broker: 'up', coordinator: 'up' } },
     });
     const metrics = await fetch(`${url}/metrics`);
-    expect(await metrics.text()).toContain('http_requests_total');
+    const text = await metrics.text();
+    expect(text).toContain('http_requests_total');
+    expect(text).toMatch(/trx_participant_branches_total\{result="prepared"[^}]*\} [1-9]/);
+    expect(text).toMatch(/trx_participant_decisions_total\{decision="commit",outcome="committed"[^}]*\} [1-9]/);
   });
 
   it('says which dependency fails', async () => {

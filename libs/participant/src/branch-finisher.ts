@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { Decision } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
@@ -64,4 +64,22 @@ export async function rollbackPrepared(dataSource: DataSource, gid: string): Pro
   } catch (err) {
     if (pgCode(err) !== PgCodes.undefinedObject) throw err;
   }
+}
+
+/**
+ * A small pool of its own for COMMIT/ROLLBACK PREPARED. Requests that wait for a row lock
+ * held by a prepared branch can fill the service's pool; if decisions queued behind them,
+ * the commit that releases the lock could never run.
+ */
+export async function openFinisher(dataSource: DataSource, poolSize: number): Promise<DataSource> {
+  const options = {
+    ...dataSource.options,
+    poolSize,
+    entities: [],
+    migrations: [],
+    subscribers: [],
+    synchronize: false,
+    migrationsRun: false,
+  } as DataSourceOptions;
+  return new DataSource(options).initialize();
 }

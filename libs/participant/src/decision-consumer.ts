@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import { gidPrefix, type CoordinatorApi, type DecisionEvent } from '@trx/protocol';
 import { isConnectionError } from '@trx/db';
-import { finishBranch } from './branch-finisher';
+import { finishBranch, type FinishResult } from './branch-finisher';
 import { messageOf } from './errors';
 import { pause, type ConsumeResult, type DecisionMessage } from './ports';
 
@@ -15,6 +15,7 @@ export interface DecisionConsumerOptions {
   retryDelayMs: number;
   /** Aborted on stop, so a waiting retry does not hold the shutdown. */
   signal: AbortSignal;
+  onFinished?: (decision: DecisionEvent['decision'], result: FinishResult) => void;
 }
 
 /**
@@ -35,16 +36,21 @@ export function decisionHandler(o: DecisionConsumerOptions): (m: DecisionMessage
     for (const branch of event.branches) {
       const ids = { transactionId: event.transactionId, branchId: branch.branchId, gid: branch.gid };
       const log = o.logger.child(ids);
-      let outcome;
+      let result: FinishResult;
       try {
-        ({ outcome } = await finishBranch(o.dataSource, o.logger, ids, event.decision));
+        result = await finishBranch(o.dataSource, o.logger, ids, event.decision);
       } catch (err) {
         const level = isConnectionError(err) || (err as Error).name === 'BranchBusyError' ? 'warn' : 'error';
         log[level]({ err: messageOf(err), decision: event.decision }, 'could not finish branch; will retry');
         await pause(o.retryDelayMs, o.signal);
         return 'requeue';
       }
-      log.info({ decision: event.decision, outcome, redelivered: message.redelivered }, 'branch finished');
+      const { outcome, changed } = result;
+      o.onFinished?.(event.decision, result);
+      log.info(
+        { decision: event.decision, outcome, changed, redelivered: message.redelivered },
+        'branch finished',
+      );
       await recordOutcome(o.coordinator, ids, outcome, log);
     }
     return 'ack';

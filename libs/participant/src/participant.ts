@@ -1,13 +1,16 @@
-import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import { assertCanPrepare } from '@trx/db';
 import { runBranch, runLocal, type BranchRunnerOptions } from './branch-runner';
 import { createBranchTable } from './branch-sql';
 import { decisionHandler } from './decision-consumer';
+import { openFinisher } from './branch-finisher';
 import { recoverOnce, type RecoveryReport } from './recovery';
 import { ParticipantStoppedError, messageOf } from './errors';
 import type { ConsumerHandle, ParticipantBroker } from './ports';
+import { ParticipantMetrics } from './participant-metrics';
+import type { Registry } from 'prom-client';
 
 export interface ParticipantOptions {
   /** e.g. 'account-service'; gids are makeGid(service, transactionId, randomKey). */
@@ -30,6 +33,8 @@ export interface ParticipantOptions {
   decisionRetryDelayMs?: number;
   /** Connections of the runtime's own pool that applies decisions; default 2. */
   finisherPoolSize?: number;
+  /** prom-client registry of the service; the runtime's `trx_participant_*` metrics go there. */
+  metricsRegistry?: Registry;
 }
 
 /** A service's part in distributed transactions: runs branches, applies decisions, recovers. */
@@ -41,6 +46,7 @@ export class Participant {
   private recovering: Promise<unknown> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
+  private readonly metrics: ParticipantMetrics;
   private stopped = false;
 
   private constructor(
@@ -50,6 +56,7 @@ export class Participant {
     decisionQueue: string,
   ) {
     this.decisionQueue = decisionQueue;
+    this.metrics = new ParticipantMetrics(options.metricsRegistry);
     this.recovery = { runOnce: () => this.recoverSerialized() };
   }
 
@@ -80,7 +87,9 @@ export class Participant {
 
   /** Runs `work` as a branch of `transactionId`; resolves with work's result after the yes-vote is recorded by the coordinator. */
   runBranch<T>(transactionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.track(() => runBranch(this.runnerOptions(), transactionId, work));
+    return this.track(() =>
+      this.metrics.timeBranch(() => runBranch(this.runnerOptions(), transactionId, work)),
+    );
   }
 
   /** No transaction id: plain local transaction, committed at once (the baseline path). */
@@ -115,6 +124,8 @@ export class Participant {
       logger,
       retryDelayMs: this.options.decisionRetryDelayMs ?? 1000,
       signal: this.abort.signal,
+      onFinished: (decision, result) =>
+        this.metrics.decisionApplied(decision, result.outcome, result.changed),
     });
     this.consumer = await broker.consume(this.decisionQueue, handler, {
       prefetch: this.options.prefetch ?? 32,
@@ -150,6 +161,9 @@ export class Participant {
         logger,
         clock: this.options.clock ?? (() => new Date()),
         minAgeMs: this.options.recoveryMinAgeMs ?? 5000,
+      }).then((report) => {
+        this.metrics.recoveryRound(report);
+        return report;
       });
     const next = (this.recovering ?? Promise.resolve()).then(round, round);
     this.recovering = next.catch(() => undefined);
@@ -167,22 +181,4 @@ export class Participant {
     }, interval);
     this.timer.unref();
   }
-}
-
-/**
- * A small pool of its own for COMMIT/ROLLBACK PREPARED. Requests that wait for a row lock
- * held by a prepared branch can fill the service's pool; if decisions queued behind them,
- * the commit that releases the lock could never run.
- */
-async function openFinisher(dataSource: DataSource, poolSize: number): Promise<DataSource> {
-  const options = {
-    ...dataSource.options,
-    poolSize,
-    entities: [],
-    migrations: [],
-    subscribers: [],
-    synchronize: false,
-    migrationsRun: false,
-  } as DataSourceOptions;
-  return new DataSource(options).initialize();
 }

@@ -1,0 +1,82 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { Decision } from '@trx/protocol';
+import type { RecoveryReport } from './recovery';
+
+/**
+ * Prometheus metrics of the runtime, registered on the service's registry (so they show
+ * on its /metrics); without one they are kept on a private registry nobody scrapes.
+ */
+export class ParticipantMetrics {
+  private readonly branches: Counter<'result'>;
+  private readonly branchSeconds: Histogram<'result'>;
+  private readonly decisions: Counter<'decision' | 'outcome' | 'already_finished'>;
+  private readonly recovered: Counter<'result'>;
+
+  constructor(registry: Registry = new Registry()) {
+    const registers = [registry];
+    this.branches = new Counter({
+      name: 'trx_participant_branches_total',
+      help: 'Branches run, by result (prepared, failed, refused, unconfirmed, too-many-prepared)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.branchSeconds = new Histogram({
+      name: 'trx_participant_branch_duration_seconds',
+      help: 'runBranch from BEGIN until the yes-vote is recorded (or the failure)',
+      labelNames: ['result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.decisions = new Counter({
+      name: 'trx_participant_decisions_total',
+      help: 'Decisions applied to branches, by decision, outcome and whether the branch was already finished',
+      labelNames: ['decision', 'outcome', 'already_finished'],
+      registers,
+    });
+    this.recovered = new Counter({
+      name: 'trx_participant_recovery_branches_total',
+      help: 'Prepared branches seen by recovery rounds, by result (committed, rolled-back, pending)',
+      labelNames: ['result'],
+      registers,
+    });
+  }
+
+  /** Times a runBranch and counts it by how it ended. */
+  async timeBranch<T>(run: () => Promise<T>): Promise<T> {
+    const end = this.branchSeconds.startTimer();
+    let result = 'prepared';
+    try {
+      return await run();
+    } catch (err) {
+      result = branchResultOf(err);
+      throw err;
+    } finally {
+      end({ result });
+      this.branches.inc({ result });
+    }
+  }
+
+  decisionApplied(decision: Decision, outcome: string, changed: boolean): void {
+    this.decisions.inc({ decision, outcome, already_finished: String(!changed) });
+  }
+
+  recoveryRound(report: RecoveryReport): void {
+    this.recovered.inc({ result: 'committed' }, report.committed);
+    this.recovered.inc({ result: 'rolled-back' }, report.rolledBack);
+    this.recovered.inc({ result: 'pending' }, report.pending);
+  }
+}
+
+function branchResultOf(err: unknown): string {
+  switch ((err as Error | null)?.name) {
+    case 'BranchRefusedError':
+    case 'UnknownTransactionError':
+      return 'refused';
+    case 'CoordinatorUnavailableError':
+      return 'unconfirmed';
+    case 'TooManyPreparedError':
+      return 'too-many-prepared';
+    default:
+      return 'failed';
+  }
+}
