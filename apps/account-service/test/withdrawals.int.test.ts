@@ -126,7 +126,9 @@ describe('health', () => {
     const text = await metrics.text();
     expect(text).toContain('http_requests_total');
     expect(text).toMatch(/trx_participant_branches_total\{result="prepared"[^}]*\} [1-9]/);
-    expect(text).toMatch(/trx_participant_decisions_total\{decision="commit",outcome="committed"[^}]*\} [1-9]/);
+    expect(text).toMatch(
+      /trx_participant_decisions_total\{decision="commit",outcome="committed"[^}]*\} [1-9]/,
+    );
   });
 
   it('says which dependency fails', async () => {
