@@ -73,4 +73,5 @@ it('when the service is killed after it prepared, then after a restart its branc
     [committed.id, rolledBack.id],
   ]);
   expect(rows).toEqual([{ transaction_id: committed.id }]);
+  expect(await service.terminate()).toBe(0); // and SIGTERM stops it cleanly
 }, 120_000);

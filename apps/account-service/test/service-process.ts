@@ -55,6 +55,13 @@ export class ServiceProcess {
     return this.child.pid!;
   }
 
+  /** SIGTERM: a graceful stop; resolves with the exit code. */
+  async terminate(): Promise<number | null> {
+    const code = new Promise<number | null>((resolve) => this.child.once('exit', (c) => resolve(c)));
+    this.child.kill('SIGTERM');
+    return code;
+  }
+
   /** SIGKILL: no shutdown hook runs, whatever was prepared stays prepared. */
   async kill(): Promise<void> {
     if (this.exited) return;
