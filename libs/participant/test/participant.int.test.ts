@@ -114,6 +114,13 @@ describe('a branch', () => {
     expect(h.tap.lines.filter((l) => String(l.msg).startsWith('ATOMICITY ALARM'))).toEqual([]);
   });
 
+  it('when a decision message is unusable, then it is dropped, not retried forever', async () => {
+    const messageId = randomUUID();
+    const body = { type: 'decision', service: SERVICE, decision: 'maybe', branches: 'all' };
+    await h.broker.publish([{ routingKey: routingKeys.decision(SERVICE), messageId, body }]);
+    await waitFor(() => h.tap.matching('unusable decision message', { messageId }).length === 1);
+  });
+
   it('when it arrives after its transaction was decided, then it is refused and rolled back', async () => {
     const tx = await h.coordinator.begin({ initiator: 'test' });
     await h.coordinator.rollback(tx.id, 'decided before the branch came');
