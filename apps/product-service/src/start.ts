@@ -1,12 +1,15 @@
+import type { DataSource } from 'typeorm';
 import { ensureDatabase, redactUrl, runMigrationsLocked } from '@trx/db';
 import { createLogger, type Logger } from '@trx/logging';
 import { Broker } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
-import { createDirectory, createServiceCaller, registerService } from '@trx/discovery';
+import { createDirectory, createServiceCaller, registerService, type ServiceCaller } from '@trx/discovery';
 import { Participant } from '@trx/participant';
+import type { CoordinatorApi } from '@trx/protocol';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { createProductDataSource } from './data-access/data-source';
 import { productRoutes } from './entry-points/product-routes';
+import type { ReadinessCheck } from './entry-points/health-routes';
 import { createRegistry, startHttpServer } from './entry-points/http-server';
 
 export interface RunningApp {
@@ -20,6 +23,9 @@ export interface StartOptions {
   logger?: Logger;
 }
 
+/** What stop() undoes, last started first. */
+type Cleanup = (() => Promise<unknown>)[];
+
 /**
  * Starts the product-service: database (created and migrated), broker, coordinator client,
  * participant runtime (decision consumer + recovery), HTTP API, discovery registration.
@@ -32,47 +38,21 @@ export async function start(
   const logger =
     options.logger ??
     createLogger({ service: SERVICE_NAME, level: config.logLevel, base: { instance: config.instanceId } });
-  const cleanup: (() => Promise<unknown>)[] = [];
+  const cleanup: Cleanup = [];
   const stop = async () => {
     for (const step of cleanup.reverse().splice(0)) {
       await step().catch((err) => logger.warn({ err }, 'error while stopping'));
     }
   };
   try {
-    logger.info({ database: redactUrl(config.databaseUrl) }, 'starting');
-    await ensureDatabase(config.databaseUrl);
-    const dataSource = createProductDataSource(config.databaseUrl, config.dbPoolSize, config.instanceId);
-    await dataSource.initialize();
-    cleanup.push(() => dataSource.destroy());
-    await runMigrationsLocked(dataSource);
-
-    const broker = await Broker.connect({
-      url: config.amqpUrl,
-      exchange: config.exchange,
-      logger,
-      connectionName: config.instanceId,
-    });
-    cleanup.push(() => broker.close());
-    await broker.declareExchange();
-
-    const directory = createDirectory({
-      consulUrl: config.consulUrl,
-      consulToken: config.consulToken,
-      staticServices: config.serviceUrls,
-      logger,
-    });
-    cleanup.push(() => directory.close());
-    const caller = createServiceCaller({ directory, timeoutMs: config.callTimeoutMs });
-    cleanup.push(() => caller.close());
-    const coordinator = createCoordinatorClient({ caller, service: config.coordinatorService });
-
+    const infra = await connect(config, logger, cleanup);
     const registry = createRegistry(SERVICE_NAME);
     const participant = await Participant.start({
       service: SERVICE_NAME,
       instance: config.instanceId,
-      dataSource,
-      coordinator,
-      broker,
+      dataSource: infra.dataSource,
+      coordinator: infra.coordinator,
+      broker: infra.broker,
       logger,
       recoveryIntervalMs: config.recoveryIntervalMs,
       prefetch: config.prefetch,
@@ -80,27 +60,16 @@ export async function start(
       metricsRegistry: registry,
     });
     cleanup.push(() => participant.stop());
-
     const http = await startHttpServer({
       service: SERVICE_NAME,
       host: config.host,
       port: config.port,
       logger,
-      routes: productRoutes(dataSource, participant),
+      routes: productRoutes(infra.dataSource, participant),
       registry,
-      checks: {
-        database: async () => void (await dataSource.query('SELECT 1')),
-        broker: async () => {
-          if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
-        },
-        coordinator: async () => {
-          const res = await caller.request(config.coordinatorService, { method: 'GET', url: '/health/live' });
-          if (res.status !== 200) throw new Error(`answered ${res.status}`);
-        },
-      },
+      checks: readinessChecks(config, infra),
     });
     cleanup.push(() => http.close(config.shutdownTimeoutMs));
-
     const registration = await registerService({
       consulUrl: config.consulUrl,
       consulToken: config.consulToken,
@@ -112,11 +81,59 @@ export async function start(
       logger,
     });
     cleanup.push(() => registration.deregister());
-    logger.info({ port: http.port }, 'product-service started');
-    return { port: http.port, url: `http://127.0.0.1:${http.port}`, participant, stop };
+    logger.info({ port: http.port }, `${SERVICE_NAME} started`);
+    // A wildcard listen address is reachable on loopback.
+    const urlHost = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
+    return { port: http.port, url: `http://${urlHost}:${http.port}`, participant, stop };
   } catch (err) {
     logger.error({ err }, 'start failed');
     await stop();
     throw err;
   }
+}
+
+interface Infrastructure {
+  dataSource: DataSource;
+  broker: Broker;
+  caller: ServiceCaller;
+  coordinator: CoordinatorApi;
+}
+
+/** The database (created on first start, migrated under a lock), the broker and the coordinator client. */
+async function connect(config: AppConfig, logger: Logger, cleanup: Cleanup): Promise<Infrastructure> {
+  logger.info({ database: redactUrl(config.databaseUrl) }, 'starting');
+  await ensureDatabase(config.databaseUrl);
+  const dataSource = createProductDataSource(config.databaseUrl, config.dbPoolSize, config.instanceId);
+  await dataSource.initialize();
+  cleanup.push(() => dataSource.destroy());
+  await runMigrationsLocked(dataSource);
+
+  const { amqpUrl: url, exchange, instanceId: connectionName } = config;
+  const broker = await Broker.connect({ url, exchange, logger, connectionName });
+  cleanup.push(() => broker.close());
+  await broker.declareExchange();
+
+  const { consulUrl, consulToken, serviceUrls: staticServices } = config;
+  const directory = createDirectory({ consulUrl, consulToken, staticServices, logger });
+  cleanup.push(() => directory.close());
+  const caller = createServiceCaller({ directory, timeoutMs: config.callTimeoutMs });
+  cleanup.push(() => caller.close());
+  const coordinator = createCoordinatorClient({ caller, service: config.coordinatorService });
+  return { dataSource, broker, caller, coordinator };
+}
+
+function readinessChecks(config: AppConfig, infra: Infrastructure): Record<string, ReadinessCheck> {
+  return {
+    database: async () => void (await infra.dataSource.query('SELECT 1')),
+    broker: async () => {
+      if (!infra.broker.isConnected()) throw new Error('not connected to RabbitMQ');
+    },
+    coordinator: async () => {
+      const res = await infra.caller.request(config.coordinatorService, {
+        method: 'GET',
+        url: '/health/live',
+      });
+      if (res.status !== 200) throw new Error(`answered ${res.status}`);
+    },
+  };
 }
