@@ -1,7 +1,9 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { createServiceCaller, staticDirectory } from '@trx/discovery';
-import { waitFor } from '@trx/test-support';
+import { testInfra, waitFor } from '@trx/test-support';
+import { databaseName } from '@trx/db';
 import type { EntityManager } from 'typeorm';
 import { ParticipantHarness } from './participant-harness';
 
@@ -91,5 +93,45 @@ describe('when the coordinator cannot be reached at the vote', () => {
     }
     expect(await h.prepared()).toEqual([]);
     expect(await h.sql("SELECT 1 FROM items WHERE name = 'unconfirmed'")).toEqual([]);
+  });
+});
+
+describe('when the database refuses connections as a decision arrives', () => {
+  /** Runs SQL on the maintenance database (the test database itself is closed meanwhile). */
+  async function admin(sql: string): Promise<void> {
+    const client = new Client({ connectionString: testInfra().pgUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('then the decision is retried with a pause until it is applied', async () => {
+    const participant = await h.startParticipant({ decisionRetryDelayMs: 200 });
+    const tx = await h.coordinator.begin({ initiator: 'test', timeoutMs: 60_000 });
+    await participant.runBranch(tx.id, insert('after the outage'));
+    const db = databaseName(h.dbUrl);
+    await admin(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS false`);
+    let reopened = false;
+    try {
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}'`);
+      await h.coordinator.commit(tx.id);
+      const retries = () =>
+        h.tap.lines.filter(
+          (l) => l.transactionId === tx.id && l.msg === 'could not finish branch; will retry',
+        );
+      await waitFor(() => retries().length >= 3, { description: 'three retries' });
+      const [first, third] = [retries()[0]!, retries()[2]!];
+      expect(Number(third.time) - Number(first.time)).toBeGreaterThanOrEqual(300); // not a hot loop
+      await admin(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS true`);
+      reopened = true;
+    } finally {
+      if (!reopened) await admin(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS true`);
+    }
+    await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed', { timeoutMs: 15_000 });
+    expect(await h.sql("SELECT name FROM items WHERE name = 'after the outage'")).toHaveLength(1);
+    await participant.stop();
   });
 });
