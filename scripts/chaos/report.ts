@@ -59,9 +59,7 @@ function orderLines(attempts: readonly Attempt[]): string[] {
   const byKind = new Map<string, Map<string, number>>();
   for (const a of attempts) {
     const answers = byKind.get(a.request.kind) ?? new Map<string, number>();
-    const answer =
-      a.status !== undefined ? String(a.status) : a.error === 'timeout' ? 'timeout' : 'no-answer';
-    answers.set(answer, (answers.get(answer) ?? 0) + 1);
+    answers.set(answerOf(a), (answers.get(answerOf(a)) ?? 0) + 1);
     byKind.set(a.request.kind, answers);
   }
   return [
@@ -72,6 +70,12 @@ function orderLines(attempts: readonly Attempt[]): string[] {
       ([kind, answers]) => `  ${kind}: ${[...answers].map(([k, v]) => `${k}×${v}`).join(' ')}`,
     ),
   ];
+}
+
+/** `409:insufficient-stock`, `500:injected-fault`, `timeout`, `no-answer:ECONNREFUSED`. */
+function answerOf(a: Attempt): string {
+  if (a.status === undefined) return a.error === 'timeout' ? 'timeout' : `no-answer:${a.error}`;
+  return typeof a.body?.error === 'string' ? `${a.status}:${a.body.error}` : String(a.status);
 }
 
 function faultLines(report: ChaosReport): string[] {
