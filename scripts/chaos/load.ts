@@ -29,12 +29,15 @@ export interface LoadOptions {
   targets: () => string[];
   catalogue: Catalogue;
   requestTimeoutMs: number;
+  /** When an in-progress Idempotency-Key is taken over by a retry (the order-service's stale bound, plus a margin). */
+  staleRetryAfterMs: number;
 }
 
 export class Load {
   readonly attempts: Attempt[] = [];
   private stopping = false;
   private workers: Promise<void>[] = [];
+  private readonly lateRetries: Promise<void>[] = [];
 
   constructor(private readonly options: LoadOptions) {}
 
@@ -48,10 +51,25 @@ export class Load {
     );
   }
 
-  /** Lets in-flight requests finish (each is bounded by the request timeout). */
+  /** Lets in-flight requests finish (each is bounded by the request timeout), late retries included. */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.workers);
+    await Promise.all(this.lateRetries);
+  }
+
+  /**
+   * A 425 means the key's first attempt is still "in progress" — or crashed with its
+   * outcome unknown. Once the key is stale the order-service takes it over and must find
+   * the order if it committed: retrying then is how a duplicate would show. Off the worker's
+   * loop, so the load keeps its pace.
+   */
+  private retryWhenStale(worker: number, request: OrderRequest, target: string): void {
+    this.lateRetries.push(
+      sleep(this.options.staleRetryAfterMs).then(() =>
+        this.send(worker, request, target, true).then(() => undefined),
+      ),
+    );
   }
 
   private async work(worker: number, mix: OrderMix): Promise<void> {
@@ -61,7 +79,9 @@ export class Load {
       const first = await this.send(worker, request, targets[(worker + n) % targets.length]!, false);
       if (request.idempotencyKey && failed(first)) {
         await sleep(300);
-        await this.send(worker, request, targets[(worker + n + 1) % targets.length]!, true);
+        const retry = await this.send(worker, request, targets[(worker + n + 1) % targets.length]!, true);
+        if (retry.status === 425)
+          this.retryWhenStale(worker, request, targets[(worker + n) % targets.length]!);
       }
       // A refused connection answers at once: don't spin on a replica that is down.
       if (first.error) await sleep(100);

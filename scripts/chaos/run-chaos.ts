@@ -50,6 +50,9 @@ export interface ChaosReport {
 
 export type Log = (line: string) => void;
 
+/** The order-service takes over an in-progress Idempotency-Key after ORDER_TRANSACTION_TIMEOUT_MS + 4 × CALL_TIMEOUT_MS (8 + 12 s here). */
+const STALE_RETRY_AFTER_MS = 21_000;
+
 export async function runChaos(options: ChaosOptions, log: Log = defaultLog): Promise<ChaosReport> {
   fs.mkdirSync(options.outDir, { recursive: true });
   for (const f of fs.readdirSync(options.outDir))
@@ -142,6 +145,7 @@ async function drive(
     targets: () => platform.ofApp('order-service').map((p) => p.url),
     catalogue,
     requestTimeoutMs: options.requestTimeoutMs,
+    staleRetryAfterMs: STALE_RETRY_AFTER_MS,
   });
   report.attempts = load.attempts;
   report.loadStart = Date.now();
