@@ -14,6 +14,8 @@ export const PgCodes = {
   tooManyConnections: '53300',
   adminShutdown: '57P01',
   cannotConnectNow: '57P03',
+  /** e.g. "the database system is shutting down" / "not currently accepting connections" */
+  objectNotInPrerequisiteState: '55000',
 } as const;
 
 export function pgCode(err: unknown): string | undefined {
