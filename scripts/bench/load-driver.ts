@@ -6,6 +6,8 @@ import { LatencyRecorder, type StepSummary } from './stats';
  */
 export type Operation = () => Promise<string | undefined>;
 
+const ERROR_PAUSE_MS = 10;
+
 export interface LoadStep {
   /** Shown at the start of every progress line, e.g. `trx c=16`. */
   label: string;
@@ -54,8 +56,13 @@ export async function runClosedLoop(step: LoadStep): Promise<StepSummary> {
         failure = `exception:${(err as Error).name ?? 'Error'}:${(err as Error).message?.slice(0, 80)}`;
       }
       const t1 = performance.now();
-      if (failure === undefined) recorder.ok(t1 - t0, t1 <= end);
-      else recorder.error(failure);
+      if (failure === undefined) {
+        recorder.ok(t1 - t0, t1 <= end);
+      } else {
+        recorder.error(failure);
+        // A service that is down fails at once: don't spin on it.
+        await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
+      }
     }
   };
   try {
