@@ -78,6 +78,12 @@ export const configSpec = {
     false,
     'honour the X-Fault-Inject header (after-reservation, after-withdrawal, before-commit)',
   ),
+  baselineMode: key(
+    bool as z.ZodType<boolean>,
+    'ORDER_BASELINE_MODE',
+    false,
+    'honour X-Trx-Mode: baseline — the same calls and writes with no coordinator and no prepared transactions (NOT atomic; for the benchmark only)',
+  ),
 };
 
 export type AppConfig = ConfigOf<typeof configSpec>;

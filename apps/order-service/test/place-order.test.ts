@@ -37,6 +37,7 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
       recordInBranch: async (_tx, order) => void calls.push(`branch ${order.status} ${order.total}`),
       finishOwnBranch: async (_tx, decision) => void calls.push(`finish own branch ${decision}`),
       recordRejected: async (order) => void stored.push(order),
+      recordLocal: async (order) => void calls.push(`local ${order.status} ${order.total}`),
     },
     logger: silentLogger(),
     transactionTimeoutMs: 1000,

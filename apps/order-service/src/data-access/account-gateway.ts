@@ -26,12 +26,12 @@ export class HttpAccountGateway implements AccountGateway {
     return (response.data as AccountReply[]).map((a) => ({ id: a.id, balance: Number(a.balance) }));
   }
 
-  async withdraw(transactionId: string, accountId: number, amount: number): Promise<boolean> {
+  async withdraw(transactionId: string | undefined, accountId: number, amount: number): Promise<boolean> {
     const response = await callParticipant(this.caller, ACCOUNT_SERVICE, {
       method: 'POST',
       url: `/accounts/${accountId}/withdrawals`,
       data: { amount },
-      headers: { [TRANSACTION_HEADER]: transactionId },
+      headers: transactionId ? { [TRANSACTION_HEADER]: transactionId } : {},
     });
     if (isSuccess(response)) return true;
     if ((response.data as ErrorReply | undefined)?.error === 'insufficient-funds') return false;

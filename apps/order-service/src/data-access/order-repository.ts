@@ -11,9 +11,10 @@ import type { OrderRecord, OrderStatus } from '../domain/order-types';
 import { OrderEntity } from './order-entities';
 import type { OwnBranchFinisher } from './own-branch-finisher';
 
-/** What the repository needs of the participant runtime: run work as this service's branch. */
+/** What the repository needs of the participant runtime: run work as this service's branch, or locally. */
 export interface BranchRunner {
   runBranch<T>(transactionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  runLocal<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
 }
 
 /** Orders and their outbox rows. The confirmed order and its event share one prepared branch. */
@@ -29,15 +30,11 @@ export class OrderRepository implements OrderStore {
   }
 
   async recordInBranch(transactionId: string, order: OrderRecord): Promise<void> {
-    const event = confirmedEvent(order);
-    await runAsBranch(this.branches, transactionId, async (manager) => {
-      await manager.getRepository(OrderEntity).insert(toEntity(order));
-      // The outbox row id is the event's message id, so a re-published event dedupes downstream.
-      await manager.query(
-        'INSERT INTO outbox (id, routing_key, body, transaction_id) VALUES ($1, $2, $3, $4)',
-        [event.messageId, routingKeys.orderConfirmed, JSON.stringify(event), transactionId],
-      );
-    });
+    await runAsBranch(this.branches, transactionId, (manager) => insertConfirmed(manager, order));
+  }
+
+  async recordLocal(order: OrderRecord): Promise<void> {
+    await this.branches.runLocal((manager) => insertConfirmed(manager, order));
   }
 
   async recordRejected(order: OrderRecord): Promise<void> {
@@ -63,6 +60,19 @@ export class OrderRepository implements OrderStore {
       .findOneBy({ idempotencyKey, status: 'CONFIRMED' });
     return row ? toRecord(row) : undefined;
   }
+}
+
+/** The order row and its order.confirmed outbox row: one branch, so the event exists iff the order commits. */
+async function insertConfirmed(manager: EntityManager, order: OrderRecord): Promise<void> {
+  const event = confirmedEvent(order);
+  await manager.getRepository(OrderEntity).insert(toEntity(order));
+  // The outbox row id is the event's message id, so a re-published event dedupes downstream.
+  await manager.query('INSERT INTO outbox (id, routing_key, body, transaction_id) VALUES ($1, $2, $3, $4)', [
+    event.messageId,
+    routingKeys.orderConfirmed,
+    JSON.stringify(event),
+    order.transactionId,
+  ]);
 }
 
 /** Runs the order's branch, translating the participant runtime's refusals into domain errors. */

@@ -17,12 +17,16 @@ interface ReservationReply {
 export class HttpProductGateway implements ProductGateway {
   constructor(private readonly caller: ServiceCaller) {}
 
-  async reserve(transactionId: string, productId: number, quantity: number): Promise<Reservation> {
+  async reserve(
+    transactionId: string | undefined,
+    productId: number,
+    quantity: number,
+  ): Promise<Reservation> {
     const response = await callParticipant<ReservationReply>(this.caller, PRODUCT_SERVICE, {
       method: 'POST',
       url: `/products/${productId}/reservations`,
       data: { quantity },
-      headers: { [TRANSACTION_HEADER]: transactionId },
+      headers: transactionId ? { [TRANSACTION_HEADER]: transactionId } : {},
     });
     if (!isSuccess(response)) failFromReply(PRODUCT_SERVICE, response);
     const reply = response.data as ReservationReply;

@@ -78,7 +78,12 @@ async function prepareBranches(
 }
 
 /** Withdraws from the customer's first account that can pay. */
-async function pay(accounts: AccountGateway, transactionId: string, customerId: number, amount: number) {
+export async function pay(
+  accounts: AccountGateway,
+  transactionId: string | undefined,
+  customerId: number,
+  amount: number,
+) {
   const candidates = await accounts.accountsOf(customerId);
   if (candidates.length === 0) {
     throw new OrderRefusedError('unknown-customer', `customer ${customerId} has no account`);
@@ -126,7 +131,7 @@ function injectFault(fault: FaultPoint | undefined, point: FaultPoint): void {
   if (fault === point) throw new InjectedFaultError(point);
 }
 
-function newOrder(input: PlaceOrderInput, transactionId: string, now: Date): OrderRecord {
+export function newOrder(input: PlaceOrderInput, transactionId: string | null, now: Date): OrderRecord {
   return {
     id: randomUUID(),
     status: 'REJECTED',

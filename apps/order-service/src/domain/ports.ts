@@ -7,13 +7,14 @@ import type { Account, OrderRecord, Reservation } from './order-types';
  * Gateways throw the errors of ./order-errors.
  */
 export interface ProductGateway {
-  reserve(transactionId: string, productId: number, quantity: number): Promise<Reservation>;
+  /** Without a transaction id the reservation commits locally at once (baseline mode). */
+  reserve(transactionId: string | undefined, productId: number, quantity: number): Promise<Reservation>;
 }
 
 export interface AccountGateway {
   accountsOf(customerId: number): Promise<Account[]>;
   /** Resolves true when withdrawn, false when the account can't pay (insufficient funds). */
-  withdraw(transactionId: string, accountId: number, amount: number): Promise<boolean>;
+  withdraw(transactionId: string | undefined, accountId: number, amount: number): Promise<boolean>;
 }
 
 /** The coordinator as the initiator uses it. */
@@ -28,6 +29,8 @@ export interface OrderStore {
   recordInBranch(transactionId: string, order: OrderRecord): Promise<void>;
   /** Applies a decision the coordinator answered to the order's own branch now (the decision consumer would, later). */
   finishOwnBranch(transactionId: string, decision: Decision): Promise<void>;
+  /** The CONFIRMED order and its outbox row in a plain local transaction (baseline mode). */
+  recordLocal(order: OrderRecord): Promise<void>;
   /** A plain local insert of the REJECTED order. */
   recordRejected(order: OrderRecord): Promise<void>;
 }

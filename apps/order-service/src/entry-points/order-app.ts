@@ -60,6 +60,7 @@ export function createOrderApp(options: OrderAppOptions): Express {
     metrics,
     logger,
     faultInjection: config.faultInjection,
+    baselineMode: config.baselineMode,
     // Past the transaction's timeout plus the calls' bound, an in-progress attempt is dead.
     idempotencyStaleMs: config.orderTransactionTimeoutMs + 4 * config.callTimeoutMs,
     onConfirmed,

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from '@trx/logging';
 import { placeOrder, type PlaceOrderDeps } from '../domain/place-order';
+import { placeOrderBaseline } from '../domain/place-order-baseline';
 import { runIdempotent, type IdempotencyStore } from '../domain/idempotent-request';
 import type { PlaceOrderInput } from '../domain/order-types';
 import type { KeyedLimiter } from '../domain/keyed-limiter';
@@ -17,6 +18,8 @@ export interface OrderRoutesOptions {
   metrics: OrderMetrics;
   logger: Logger;
   faultInjection: boolean;
+  /** Honour `X-Trx-Mode: baseline` (the benchmark's uncoordinated flow). */
+  baselineMode: boolean;
   /** An in-progress Idempotency-Key older than this belongs to a crashed attempt. */
   idempotencyStaleMs: number;
   /** Bounds concurrent orders per product and per customer (see KeyedLimiter). */
@@ -31,11 +34,12 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
   const router = Router();
   router.post('/orders', async (req: Request, res: Response) => {
     const input = parseOrderRequest(req, o.faultInjection);
+    const baseline = o.baselineMode && req.header('x-trx-mode') === 'baseline';
     const done = o.metrics.startOrder();
     try {
       // Queued before the key is claimed, so an in-progress key's age is the attempt's own.
       const keys = [`product:${input.productId}`, `customer:${input.customerId}`];
-      const answer = await o.limiter.run(keys, () => placeIdempotently(o, input));
+      const answer = await o.limiter.run(keys, () => placeIdempotently(o, input, baseline));
       if (answer.replayed) o.metrics.replayed();
       done(outcomeOf(answer));
       if (answer.status === 503) res.set('Retry-After', '1');
@@ -58,7 +62,7 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
   return router;
 }
 
-async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput) {
+async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput, baseline: boolean) {
   return runIdempotent({
     store: o.idempotency,
     key: input.idempotencyKey,
@@ -69,7 +73,7 @@ async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput) 
       return order ? { status: 201, body: confirmedBody(order) } : undefined;
     },
     run: async () => {
-      const result = await placeOrder(o.deps, input);
+      const result = baseline ? await placeOrderBaseline(o.deps, input) : await placeOrder(o.deps, input);
       if (result.outcome === 'confirmed') {
         o.onConfirmed();
         return { status: 201, body: confirmedBody(result.order), keep: true };
