@@ -48,7 +48,7 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
 
 const input = { customerId: 1, productId: 2, quantity: 3 };
 
-test('totals are computed in cents and the next account pays when the first cannot', async () => {
+test('totals are computed in cents and the first account whose balance covers the total pays', async () => {
   const { deps, calls } = fakes();
   const result = await placeOrder(deps, input);
   expect(result.outcome).toBe('confirmed');
@@ -60,7 +60,6 @@ test('totals are computed in cents and the next account pays when the first cann
   });
   expect(calls).toEqual([
     'reserve 2x3',
-    'withdraw 7 59.97',
     'withdraw 8 59.97',
     'branch CONFIRMED 59.97',
     'commit',

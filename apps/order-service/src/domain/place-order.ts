@@ -77,7 +77,12 @@ async function prepareBranches(
   return confirmed;
 }
 
-/** Withdraws from the customer's first account that can pay. */
+/**
+ * Withdraws from the customer's first account whose balance covers the amount. Only one
+ * withdrawal is attempted: a withdrawal that fails is a no-vote of its branch, which dooms
+ * the transaction, so trying a second account after it could never commit. A balance that
+ * changed since it was read is an insufficient-funds refusal like any other.
+ */
 export async function pay(
   accounts: AccountGateway,
   transactionId: string | undefined,
@@ -88,9 +93,8 @@ export async function pay(
   if (candidates.length === 0) {
     throw new OrderRefusedError('unknown-customer', `customer ${customerId} has no account`);
   }
-  for (const account of candidates) {
-    if (await accounts.withdraw(transactionId, account.id, amount)) return account.id;
-  }
+  const payer = candidates.find((account) => toCents(account.balance) >= toCents(amount));
+  if (payer && (await accounts.withdraw(transactionId, payer.id, amount))) return payer.id;
   throw new OrderRefusedError(
     'insufficient-funds',
     `no account of customer ${customerId} can pay ${amount.toFixed(2)}`,
