@@ -24,6 +24,9 @@ export interface LocalInfraOptions {
   postgresReachable: () => Promise<boolean>;
   /** Resolves true when RabbitMQ accepts AMQP connections. */
   rabbitReachable: () => Promise<boolean>;
+  /** Only a server on this machine is ever started by ensureUp. */
+  postgresLocal: boolean;
+  rabbitLocal: boolean;
   log: (line: string) => void;
 }
 
@@ -59,13 +62,13 @@ export function localInfra(options: LocalInfraOptions): InfraControl {
     },
     async ensureUp() {
       let postgres = await options.postgresReachable();
-      if (!postgres) {
+      if (!postgres && options.postgresLocal) {
         options.log('PostgreSQL is down: starting it');
         await pgctl('start').catch((err: Error) => options.log(`pg_ctlcluster start: ${err.message}`));
         postgres = await pollUntil(options.postgresReachable, 60_000, 500);
       }
       let rabbitmq = await options.rabbitReachable();
-      if (!rabbitmq) {
+      if (!rabbitmq && options.rabbitLocal) {
         options.log('RabbitMQ is down: rabbitmqctl start_app');
         await rabbitmqctl('start_app').catch((err: Error) =>
           options.log(`rabbitmqctl start_app: ${err.message}`),

@@ -64,6 +64,13 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
   const quick = flags.has('quick');
   const durationMs = seconds(flags.get('duration'), quick ? 75 : 180);
   const faults = parseFaults(flags.get('faults') ?? 'all');
+  const pgAdminUrl = env.TRX_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const amqpUrl = env.TRX_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+  // Restarts run pg_ctlcluster / rabbitmqctl on this machine: never aim them at a remote server.
+  if (faults.includes('postgres') && !isLoopback(pgAdminUrl))
+    throw new Error('--faults postgres needs a local PostgreSQL');
+  if (faults.includes('rabbitmq') && !isLoopback(amqpUrl))
+    throw new Error('--faults rabbitmq needs a local RabbitMQ');
   return {
     seed: integer(flags.get('seed'), randomSeed(), 'seed'),
     durationMs,
@@ -79,8 +86,8 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     build: !flags.has('no-build'),
     keep: flags.has('keep'),
     logLevel: flags.get('log-level') ?? 'info',
-    pgAdminUrl: env.TRX_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-    amqpUrl: env.TRX_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+    pgAdminUrl,
+    amqpUrl,
     namespace: 'trx_chaos',
     outDir: '.trx/chaos',
     quick,
@@ -129,4 +136,9 @@ function seconds(raw: string | undefined, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`a duration must be a positive number of seconds`);
   return Math.round(value * 1000);
+}
+
+export function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }

@@ -4,7 +4,7 @@
  */
 import type { FaultRecord } from './faults';
 import type { Attempt } from './load';
-import type { ChaosReport } from './run-chaos';
+import { replayCommand, type ChaosReport } from './run-chaos';
 
 export function violations(report: ChaosReport): number {
   return (
@@ -19,6 +19,7 @@ export function formatReport(report: ChaosReport): string[] {
   const lines = [
     '==== trx chaos report ====',
     `seed ${options.seed} · load ${seconds(report.loadEnd - report.loadStart)} · ${options.concurrency} clients · faults ${options.faults.join(',') || 'none'} · exchange ${report.exchange} · databases ${report.databases.join(', ')}`,
+    `replay: ${replayCommand(options)}`,
     ...orderLines(report.attempts),
     ...faultLines(report),
     ...exitLines(report),

@@ -24,7 +24,7 @@ import {
 } from './ledger';
 import type { ExitRecord } from './launcher';
 import { Load, type Attempt } from './load';
-import type { ChaosOptions } from './options';
+import { isLoopback, type ChaosOptions } from './options';
 import { APPS, Platform, exchangeOf } from './platform';
 import { Prng } from './prng';
 import { waitForRecovery, type RecoveryState } from './recovery';
@@ -61,11 +61,13 @@ export async function runChaos(options: ChaosOptions, log: Log = defaultLog): Pr
   const infra = localInfra({
     postgresReachable: () => dbs.reachable(),
     rabbitReachable: () => rabbitReachable(options.amqpUrl),
+    postgresLocal: isLoopback(options.pgAdminUrl),
+    rabbitLocal: isLoopback(options.amqpUrl),
     log,
   });
   const report: ChaosReport = emptyReport(options, dbs);
   log(
-    `seed ${options.seed}: ${options.durationMs / 1000} s of load, ${options.concurrency} clients, faults ${options.faults.join(',') || 'none'} (replay: npm run chaos -- --seed ${options.seed}${options.quick ? ' --quick' : ''} --faults ${options.faults.join(',') || 'none'})`,
+    `seed ${options.seed}: ${options.durationMs / 1000} s of load, ${options.concurrency} clients, faults ${options.faults.join(',') || 'none'} (replay: ${replayCommand(options)})`,
   );
   await infra.ensureUp();
   if (options.build) await build(log);
@@ -251,6 +253,12 @@ function emptyReport(options: ChaosOptions, dbs: RunDatabases): ChaosReport {
     invariants: [],
     start: { balanceCents: 0, stock: new Map() },
   };
+}
+
+/** The command that replays this run: same seed, so the same plan and order mix. */
+export function replayCommand(o: ChaosOptions): string {
+  const faults = o.faults.join(',') || 'none';
+  return `npm run chaos -- --seed ${o.seed} --duration ${o.durationMs / 1000} --faults ${faults} --max-faults ${o.maxFaults} --concurrency ${o.concurrency}`;
 }
 
 function defaultLog(line: string): void {
