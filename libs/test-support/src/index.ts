@@ -11,4 +11,5 @@
 export * from './infra';
 export * from './wait-for';
 export * from './event-capture';
+export * from './database-queries';
 export { listPrepared } from '@trx/db';
