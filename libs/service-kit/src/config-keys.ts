@@ -1,0 +1,99 @@
+import { hostname } from 'node:os';
+import { key, serviceMapSchema, z, type ConfigOf } from '@trx/config';
+
+/** Every app on its default port on one machine: the static discovery map when nothing else is set. */
+export const DEFAULT_SERVICE_URLS =
+  'transaction-server=http://127.0.0.1:8888,order-service=http://127.0.0.1:8080,' +
+  'account-service=http://127.0.0.1:8081,product-service=http://127.0.0.1:8082';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+export interface CommonKeysOptions {
+  /** The app's discovery name; the default INSTANCE_ID starts with it. */
+  service: string;
+  /** Default of PORT. */
+  port: number;
+  /** Default database name, e.g. `trx_account`. */
+  database: string;
+  /** Whose database and pool, in the descriptions (default "the service's"). */
+  owner?: string;
+  /** What CONSUL_URL enables, in its description (default "Consul discovery"). */
+  consulEnables?: string;
+}
+
+/**
+ * The keys every app has (docs/architecture.md, "Common to every app"): PORT, HOST,
+ * DATABASE_URL, DB_POOL_SIZE, AMQP_URL, TRX_EXCHANGE, LOG_LEVEL, INSTANCE_ID, SERVICE_URLS,
+ * CONSUL_URL, CONSUL_TOKEN, ADVERTISE_ADDRESS, SHUTDOWN_TIMEOUT_MS.
+ */
+export function commonConfigKeys(o: CommonKeysOptions) {
+  const owner = o.owner ?? "the service's";
+  return {
+    port: key(int(0).max(65535), 'PORT', o.port, 'HTTP port (0 = any free port)'),
+    host: key(z.string().min(1), 'HOST', '0.0.0.0', 'listen address'),
+    databaseUrl: key(
+      z.string().url(),
+      'DATABASE_URL',
+      `postgres://postgres@127.0.0.1:5432/${o.database}`,
+      `${owner} own database; created on first start`,
+      { secret: true },
+    ),
+    dbPoolSize: key(int(1), 'DB_POOL_SIZE', 10, `connections in ${owner} pool`),
+    amqpUrl: key(z.string().min(1), 'AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', 'RabbitMQ', {
+      secret: true,
+    }),
+    exchange: key(z.string().min(1), 'TRX_EXCHANGE', 'trx-events', 'the topic exchange'),
+    logLevel: key(z.string().min(1), 'LOG_LEVEL', 'info', 'pino level'),
+    instanceId: key(
+      z.string().min(1),
+      'INSTANCE_ID',
+      `${o.service}-${hostname()}-${process.pid}`,
+      'unique per replica',
+    ),
+    serviceUrls: key(
+      serviceMapSchema,
+      'SERVICE_URLS',
+      serviceMapSchema.parse(DEFAULT_SERVICE_URLS),
+      'static discovery map name=url,... (used when CONSUL_URL is empty); repeat a name for replicas',
+    ),
+    consulUrl: key(
+      z.string(),
+      'CONSUL_URL',
+      '',
+      `Consul agent HTTP address; enables ${o.consulEnables ?? 'Consul discovery'}`,
+    ),
+    consulToken: key(z.string(), 'CONSUL_TOKEN', '', 'Consul ACL token', { secret: true }),
+    advertiseAddress: key(
+      z.string().min(1),
+      'ADVERTISE_ADDRESS',
+      '127.0.0.1',
+      'address registered in Consul',
+    ),
+    shutdownTimeoutMs: key(int(0), 'SHUTDOWN_TIMEOUT_MS', 10_000, 'graceful shutdown bound'),
+  };
+}
+
+/** The keys of a participant (account-, product-, order-service): recovery, prefetch, the coordinator. */
+export function participantConfigKeys() {
+  return {
+    recoveryIntervalMs: key(
+      int(0),
+      'TRX_RECOVERY_INTERVAL_MS',
+      10_000,
+      "period of recovery of this service's prepared transactions",
+    ),
+    prefetch: key(int(1), 'TRX_PREFETCH', 32, 'unacknowledged decisions per consumer'),
+    coordinatorService: key(
+      z.string().min(1),
+      'COORDINATOR_SERVICE',
+      'transaction-server',
+      'discovery name of the coordinator',
+    ),
+    callTimeoutMs: key(int(1), 'CALL_TIMEOUT_MS', 5000, 'timeout of one HTTP call to another service'),
+  };
+}
+
+/** The values of the common keys. */
+export type CommonConfig = ConfigOf<ReturnType<typeof commonConfigKeys>>;
+/** The values of the participant keys. */
+export type ParticipantConfig = ConfigOf<ReturnType<typeof participantConfigKeys>>;

@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+
+/** A dependency probe: resolves when reachable, rejects with the reason otherwise. */
+export type ReadinessCheck = () => Promise<void>;
+
+const CHECK_TIMEOUT_MS = 2000;
+
+/** `/health/live`, `/health/ready` (which dependency fails, 503) and `/metrics`. */
+export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: Registry): Router {
+  const router = Router();
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: 'up' });
+  });
+  router.get('/health/ready', async (_req, res) => {
+    const names = Object.keys(checks);
+    const results = await Promise.all(names.map((name) => probe(checks[name]!)));
+    const report: Record<string, string> = {};
+    names.forEach((name, i) => (report[name] = results[i]!));
+    const ready = results.every((r) => r === 'up');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'up' : 'down', checks: report });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}
+
+async function probe(check: ReadinessCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return 'up';
+  } catch (err) {
+    return `down: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}

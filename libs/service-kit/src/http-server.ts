@@ -1,0 +1,101 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Router } from 'express';
+import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
+import type { Logger } from '@trx/logging';
+import { errorHandler, type ErrorMapper } from './error-handler';
+import { healthRoutes, type ReadinessCheck } from './health-routes';
+
+export interface HttpServerOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  logger: Logger;
+  /** The app's routers, mounted after the health routes. */
+  routes: Router | Router[];
+  /** Named readiness checks behind /health/ready. */
+  checks: Record<string, ReadinessCheck>;
+  /** Served on /metrics; also gets the request counter and histogram. */
+  registry: Registry;
+  /** The app's own error answers, tried before the defaults (see answerFor). */
+  errorMappers?: ErrorMapper[];
+  /** Largest JSON body (default 64kb). */
+  jsonLimit?: string;
+}
+
+export interface HttpServer {
+  port: number;
+  /** `http://<host>:<port>`; a wildcard listen address is shown as 127.0.0.1. */
+  url: string;
+  /** Stops accepting, lets requests in flight finish, and cuts what is left after `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** A registry of this app instance (two instances in one test process must not share one). */
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Express with JSON bodies, health routes, /metrics, the app's routes, 404 and the error handler. */
+export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestMetrics(o.registry));
+  app.use(express.json({ limit: o.jsonLimit ?? '64kb' }));
+  app.use(healthRoutes(o.checks, o.registry));
+  for (const routes of [o.routes].flat()) app.use(routes);
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not-found', message: 'no such route' });
+  });
+  app.use(errorHandler(o.logger, o.errorMappers));
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(o.port, o.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const port = (server.address() as AddressInfo).port;
+  o.logger.info({ port, host: o.host }, 'http server listening');
+  // A wildcard listen address is reachable on loopback.
+  const urlHost = ['0.0.0.0', '::'].includes(o.host) ? '127.0.0.1' : o.host;
+  return { port, url: `http://${urlHost}:${port}`, close: (timeoutMs) => closeServer(server, timeoutMs) };
+}
+
+function requestMetrics(registry: Registry): express.RequestHandler {
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      // The route pattern, not the path, keeps the label set small.
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      const labels = { method: req.method, route: `${req.baseUrl}${route}`, status: String(res.statusCode) };
+      end(labels);
+      requests.inc(labels);
+    });
+    next();
+  };
+}
+
+async function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * @trx/service-kit — the plumbing every trx service shares, in one copy: the common and
+ * participant configuration keys, the HTTP server (JSON bodies, /health/live,
+ * /health/ready, /metrics, graceful close), typed errors as `{ error, message, details? }`
+ * answers, the process entry point, money in integer cents, and `startParticipantService`,
+ * which starts a whole participant app around its routes. Options in, never `process.env`.
+ *
+ * @example
+ *   // config.ts
+ *   export const configSpec = {
+ *     ...commonConfigKeys({ service: 'account-service', port: 8081, database: 'trx_account' }),
+ *     ...participantConfigKeys(),
+ *   };
+ *   // start.ts
+ *   export const start = (config: AppConfig, options: StartOptions = {}) =>
+ *     startParticipantService({
+ *       ...options, service: 'account-service', config,
+ *       entities: accountEntities, migrations: [InitialSchema1732300000000],
+ *       routes: ({ dataSource, participant }) => accountRoutes(dataSource, participant),
+ *     });
+ *   // main.ts
+ *   runMain({
+ *     service: 'account-service',
+ *     loadConfig: () => loadAppConfig(process.env),
+ *     start: (config, logger) => start(config, { logger }),
+ *   });
+ */
+export {
+  commonConfigKeys,
+  participantConfigKeys,
+  DEFAULT_SERVICE_URLS,
+  type CommonKeysOptions,
+  type CommonConfig,
+  type ParticipantConfig,
+} from './config-keys';
+export { createRegistry, startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
+export { healthRoutes, type ReadinessCheck } from './health-routes';
+export {
+  answerFor,
+  errorHandler,
+  participantErrors,
+  type ErrorMapper,
+  type HttpAnswer,
+} from './error-handler';
+export { ServiceError, InvalidRequestError } from './service-errors';
+export { parseRequest, transactionIdOf } from './request-parsing';
+export { runMain, type MainConfig, type MainOptions } from './main-runner';
+export { StopSteps, type StopStep } from './stop-steps';
+export {
+  createServiceDataSource,
+  connectInfrastructure,
+  participantReadinessChecks,
+  type Infrastructure,
+  type ServiceDatabase,
+} from './participant-infrastructure';
+export {
+  startParticipantService,
+  type ParticipantServiceConfig,
+  type ParticipantServiceOptions,
+  type RunningApp,
+  type RunningParticipantService,
+  type ServiceContext,
+  type StartOptions,
+} from './participant-service';
+export { MAX_CENTS, amountOf, centsFromDecimal, centsOf, decimalOf } from './money';

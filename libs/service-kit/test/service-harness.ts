@@ -1,0 +1,146 @@
+import { createCoordinatorClient } from '@trx/coordinator-client';
+import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
+import { silentLogger, type Logger } from '@trx/logging';
+import { decisionQueue, type CoordinatorApi } from '@trx/protocol';
+import {
+  createTestDatabase,
+  deleteAmqpObjects,
+  dropTestDatabase,
+  preparedIn,
+  queryDatabase,
+  testInfra,
+  uniqueName,
+} from '@trx/test-support';
+import { loadAppConfig as loadServerConfig } from '../../../apps/transaction-server/src/config';
+import { start as startServer } from '../../../apps/transaction-server/src/start';
+import type { ParticipantServiceConfig } from '../src';
+
+/** The app under test, as its config.ts and start.ts export it. */
+export interface HarnessedApp<C, A> {
+  service: string;
+  loadAppConfig(env: Record<string, string | undefined>, overrides?: Partial<C>): C;
+  start(config: C, options: { logger: Logger }): Promise<A>;
+}
+
+/** A coordinator (the real transaction-server, in-process) and the databases and exchange of one test file. */
+export interface TestCoordinator {
+  dbUrl: string;
+  coordinatorDbUrl: string;
+  exchange: string;
+  serverUrl: string;
+  coordinator: CoordinatorApi;
+  caller: ServiceCaller;
+  server: { stop(): Promise<void> };
+}
+
+/** Starts a transaction-server on port 0 against a database `<prefix>_coord_*`; the service's is `<prefix>_*`. */
+export async function startTestCoordinator(databasePrefix: string): Promise<TestCoordinator> {
+  const { amqpUrl } = testInfra();
+  const dbUrl = await createTestDatabase(databasePrefix);
+  const coordinatorDbUrl = await createTestDatabase(`${databasePrefix}_coord`);
+  const exchange = uniqueName('trx-test');
+  const server = await startServer(
+    loadServerConfig(
+      {},
+      { port: 0, host: '127.0.0.1', databaseUrl: coordinatorDbUrl, amqpUrl, exchange, auditQueue: '' },
+    ),
+    { logger: silentLogger() },
+  );
+  const caller = createServiceCaller({
+    directory: staticDirectory({ 'transaction-server': [server.url] }),
+  });
+  const coordinator = createCoordinatorClient({ caller });
+  return { dbUrl, coordinatorDbUrl, exchange, serverUrl: server.url, coordinator, caller, server };
+}
+
+/**
+ * A participant service against databases and an exchange of this test file only, with the
+ * real transaction-server in-process as its coordinator. Subclass it per app.
+ *
+ * @example
+ *   class AccountHarness extends ServiceHarness<AppConfig, App> {
+ *     static async start() {
+ *       return new AccountHarness(accountApp, await startTestCoordinator('trx_account'));
+ *     }
+ *   }
+ */
+export class ServiceHarness<C extends ParticipantServiceConfig, A extends { stop(): Promise<void> }> {
+  readonly apps: A[] = [];
+  readonly dbUrl: string;
+  readonly coordinatorDbUrl: string;
+  readonly exchange: string;
+  readonly serverUrl: string;
+  readonly coordinator: CoordinatorApi;
+
+  constructor(
+    private readonly app: HarnessedApp<C, A>,
+    private readonly env: TestCoordinator,
+  ) {
+    ({
+      dbUrl: this.dbUrl,
+      coordinatorDbUrl: this.coordinatorDbUrl,
+      exchange: this.exchange,
+      serverUrl: this.serverUrl,
+      coordinator: this.coordinator,
+    } = env);
+  }
+
+  /** The app's configuration on port 0 against this file's database, exchange and coordinator. */
+  config(overrides: Partial<C> = {}): C {
+    const forTest: Partial<ParticipantServiceConfig> = {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: this.dbUrl,
+      amqpUrl: testInfra().amqpUrl,
+      exchange: this.exchange,
+      instanceId: uniqueName(this.app.service),
+      serviceUrls: { 'transaction-server': [this.serverUrl] },
+    };
+    return this.app.loadAppConfig({}, { ...(forTest as Partial<C>), ...overrides });
+  }
+
+  async startApp(overrides: Partial<C> = {}): Promise<A> {
+    const app = await this.app.start(this.config(overrides), { logger: silentLogger() });
+    this.apps.push(app);
+    return app;
+  }
+
+  /** Runs SQL on a connection of its own (not the app's pool). */
+  sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    return queryDatabase<T>(this.dbUrl, text, params);
+  }
+
+  prepared(): Promise<string[]> {
+    return preparedIn(this.dbUrl);
+  }
+
+  async stop(): Promise<void> {
+    for (const app of this.apps) await app.stop();
+    await this.env.server.stop();
+    await this.env.caller.close();
+    await deleteAmqpObjects(testInfra().amqpUrl, {
+      queues: [decisionQueue(this.app.service, this.exchange), `${this.exchange}.unroutable`],
+      exchanges: [this.exchange, `${this.exchange}.unroutable`],
+    }).catch(() => undefined);
+    await dropTestDatabase(this.dbUrl);
+    await dropTestDatabase(this.coordinatorDbUrl);
+  }
+}
+
+/** A JSON HTTP call to an app; the status and the parsed body. */
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
