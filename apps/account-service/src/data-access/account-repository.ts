@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { AccountRecord, AccountStore } from '../domain/withdraw-money';
-import { centsFromDecimal, decimalOf } from '../domain/money';
+import { centsFromDecimal, decimalOf } from '@trx/service-kit';
 import { AccountEntity, WithdrawalEntity } from './account-entities';
 
 /** An AccountStore on one EntityManager: inside a branch, every statement is part of it. */

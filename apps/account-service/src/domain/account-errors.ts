@@ -1,12 +1,10 @@
+import { ServiceError } from '@trx/service-kit';
+
 /**
  * The account-service's business refusals, each with its stable HTTP answer. Thrown inside
  * a branch they also roll the branch back and vote no. Check them by `name`.
  */
-export abstract class AccountError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-  readonly retryable = false;
-}
+export abstract class AccountError extends ServiceError {}
 
 export class UnknownAccountError extends AccountError {
   override readonly name = 'UnknownAccountError';
@@ -31,18 +29,5 @@ export class InsufficientFundsError extends AccountError {
 
   get details() {
     return { accountId: this.accountId, requested: this.requested, balance: this.balance };
-  }
-}
-
-/** A request that does not match the API; `details` lists what is wrong. */
-export class InvalidRequestError extends AccountError {
-  override readonly name = 'InvalidRequestError';
-  readonly code = 'invalid-request';
-  readonly httpStatus = 400;
-  constructor(
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
   }
 }

@@ -1,5 +1,5 @@
 import { InsufficientFundsError, UnknownAccountError } from './account-errors';
-import { amountOf } from './money';
+import { amountOf } from '@trx/service-kit';
 
 export interface AccountRecord {
   id: number;

@@ -1,11 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { TRANSACTION_HEADER } from '@trx/protocol';
 import type { Participant } from '@trx/participant';
+import { centsOf, parseRequest as parse, transactionIdOf } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
-import { InvalidRequestError } from '../domain/account-errors';
-import { centsOf } from '../domain/money';
 import { accountStore } from '../data-access/account-repository';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
@@ -48,16 +46,4 @@ export function accountRoutes(dataSource: DataSource, participant: Participant):
   });
 
   return router;
-}
-
-function transactionIdOf(req: Request): string | undefined {
-  const value = req.get(TRANSACTION_HEADER)?.trim();
-  return value ? value : undefined;
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, message: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const details = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new InvalidRequestError(message, details);
 }

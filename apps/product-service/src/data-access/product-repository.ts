@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ProductRecord, ProductStore } from '../domain/reserve-stock';
-import { centsFromDecimal, decimalOf } from '../domain/money';
+import { centsFromDecimal, decimalOf } from '@trx/service-kit';
 import { ProductEntity, ReservationEntity } from './product-entities';
 
 /** A ProductStore on one EntityManager: inside a branch, every statement is part of it. */

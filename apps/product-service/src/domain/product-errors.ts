@@ -1,12 +1,10 @@
+import { ServiceError } from '@trx/service-kit';
+
 /**
  * The product-service's business refusals, each with its stable HTTP answer. Thrown inside
  * a branch they also roll the branch back and vote no. Check them by `name`.
  */
-export abstract class ProductError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-  readonly retryable = false;
-}
+export abstract class ProductError extends ServiceError {}
 
 export class UnknownProductError extends ProductError {
   override readonly name = 'UnknownProductError';
@@ -31,18 +29,5 @@ export class InsufficientStockError extends ProductError {
 
   get details() {
     return { productId: this.productId, requested: this.requested, available: this.available };
-  }
-}
-
-/** A request that does not match the API; `details` lists what is wrong. */
-export class InvalidRequestError extends ProductError {
-  override readonly name = 'InvalidRequestError';
-  readonly code = 'invalid-request';
-  readonly httpStatus = 400;
-  constructor(
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
   }
 }

@@ -1,5 +1,5 @@
 import { InsufficientStockError, UnknownProductError } from './product-errors';
-import { amountOf } from './money';
+import { amountOf } from '@trx/service-kit';
 
 export interface ProductRecord {
   id: number;
