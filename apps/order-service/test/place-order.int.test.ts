@@ -99,7 +99,8 @@ describe('POST /orders', () => {
       'the account has too little money',
       { customerId: 1, productId: 2, quantity: 50 },
       'insufficient-funds',
-      ['product-service', 'account-service'],
+      // The balances are read first: no account covers the total, so none is debited.
+      ['product-service'],
     ],
     [
       'the product does not exist',
