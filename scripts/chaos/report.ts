@@ -43,7 +43,7 @@ export function summaryLine(report: ChaosReport): string {
     'SUMMARY',
     `seed=${report.options.seed}`,
     `duration=${Math.round((report.loadEnd - report.loadStart) / 1000)}s`,
-    `faults=${done.length}(${kindCounts(done)})`,
+    `faults=${done.length}${done.length ? `(${kindCounts(done)})` : ''}`,
     `orders=${a.length}`,
     `confirmed=${a.filter((x) => x.status === 201).length}`,
     `refused=${a.filter((x) => x.status === 409).length}`,
