@@ -92,9 +92,14 @@ describe('the chaos invariants', () => {
     );
   });
 
-  it('when a 201 names an order that is not CONFIRMED, or a refusal was confirmed, then they fail', () => {
+  it('when a 201 names an order that is not CONFIRMED, a 409 one that is, or a refusal was confirmed, then they fail', () => {
     const e = consistent();
     e.attempts.push(created('o2'));
+    e.attempts.push({
+      ...created('x'),
+      status: 409,
+      body: { id: 'o1', status: 'REJECTED', error: 'insufficient-funds' },
+    });
     e.attempts.push({
       ...created('o1'),
       request: { kind: 'unknown-product', body: { customerId: 2, productId: 999999, quantity: 1 } },

@@ -179,6 +179,41 @@ const answeredCreatedIsConfirmed: Check = (e) => {
   );
 };
 
+/**
+ * A caller told "no" must not have paid: every failed answer that names its order (409,
+ * the injected 500, 503 participant-unavailable) names one that is not CONFIRMED. Only
+ * `coordinator-unavailable` (the commit went unanswered) leaves the outcome open.
+ */
+const answeredRefusalIsNotConfirmed: Check = (e) => {
+  const byId = new Map(e.orders.map((o) => [o.id, o]));
+  const refused = e.attempts.filter(
+    (a) =>
+      a.status !== undefined &&
+      a.status !== 201 &&
+      a.body?.error !== 'coordinator-unavailable' &&
+      orderIdOf(a),
+  );
+  const bad: string[] = [];
+  for (const a of refused) {
+    const order = byId.get(orderIdOf(a)!);
+    if (order?.status === 'CONFIRMED')
+      bad.push(`${order.id} answered ${a.status} ${String(a.body?.error)} but CONFIRMED`);
+    else if (a.body?.status === 'REJECTED' && order?.status !== 'REJECTED')
+      bad.push(`${orderIdOf(a)} answered REJECTED, no such row`);
+  }
+  return result(
+    'every failed answer names an order that is not CONFIRMED',
+    bad,
+    `${refused.length} failed answers name their order, ${bad.length} wrong`,
+  );
+};
+
+function orderIdOf(a: Attempt): string | undefined {
+  const details = a.body?.details as { orderId?: unknown } | undefined;
+  const id = a.body?.id ?? details?.orderId;
+  return typeof id === 'string' ? id : undefined;
+}
+
 const ordersAgreeWithTransactions: Check = (e) => {
   const status = new Map(e.transactions.map((t) => [t.id, t.status]));
   const bad: string[] = [];
@@ -304,6 +339,7 @@ const CHECKS: Check[] = [
   decisionsAcknowledged,
   decidedInTime,
   answeredCreatedIsConfirmed,
+  answeredRefusalIsNotConfirmed,
   ordersAgreeWithTransactions,
   noPrepared,
   refusalsHold,
