@@ -9,7 +9,11 @@ export type CpuSample = { at: number; ticks: Record<string, number>; busy: numbe
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-export function sampleCpu(): CpuSample {
+/**
+ * `services` (pid → name), when known, names the platform under test; any other process
+ * running an app's main.js (another copy of trx, a test) is counted as `other-trx`.
+ */
+export function sampleCpu(services?: ReadonlyMap<number, string>): CpuSample {
   const ticks: Record<string, number> = {};
   let pids: string[] = [];
   try {
@@ -20,7 +24,7 @@ export function sampleCpu(): CpuSample {
   for (const pid of pids) {
     const used = processTicks(pid);
     if (used === undefined) continue;
-    const component = classify(pid, used.comm);
+    const component = classify(pid, used.comm, services);
     ticks[component] = (ticks[component] ?? 0) + used.ticks;
   }
   return { at: performance.now(), ticks, ...machineTicks() };
@@ -49,15 +53,17 @@ function processTicks(pid: string): { comm: string; ticks: number } | undefined 
   }
 }
 
-function classify(pid: string, comm: string): string {
+function classify(pid: string, comm: string, services?: ReadonlyMap<number, string>): string {
   if (Number(pid) === process.pid) return 'bench';
+  const service = services?.get(Number(pid));
+  if (service) return service;
   if (comm === 'postgres' || comm.startsWith('postgres')) return 'postgres';
   if (comm === 'beam.smp' || comm === 'epmd' || comm === 'erl_child_setup' || comm === 'inet_gethost')
     return 'rabbitmq';
   if (comm === 'node' || comm.startsWith('node')) {
     const cmdline = readCmdline(pid);
     const app = /apps\/([a-z-]+)\/dist\/main\.js/.exec(cmdline)?.[1];
-    if (app) return app;
+    if (app) return services ? 'other-trx' : app;
   }
   return 'other';
 }

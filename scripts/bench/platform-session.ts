@@ -2,7 +2,7 @@ import path from 'node:path';
 import { CallTracer } from './call-tracer';
 import { summarizeProfiles, type ProfileSummary } from './cpu-profile';
 import type { BenchOptions } from './options';
-import { startPlatform, stopPlatform } from './platform';
+import { servicePids, startPlatform, stopPlatform } from './platform';
 import { log } from './log';
 
 /** The platform for the run: started by the bench (then stopped by it) or given by --url. */
@@ -16,6 +16,8 @@ export class PlatformSession {
     readonly services: Record<string, string>,
     readonly tracer: CallTracer | undefined,
     private readonly profileDir: string | undefined,
+    /** pid → service, known when scripts/up.sh started them. */
+    readonly pids?: ReadonlyMap<number, string>,
   ) {}
 
   static async open(o: BenchOptions, repoRoot: string): Promise<PlatformSession> {
@@ -38,7 +40,8 @@ export class PlatformSession {
       await tracer?.stop();
       throw err;
     }
-    return new PlatformSession(o, repoRoot, true, services, tracer, profileDir);
+    const pids = o.upScript === 'scripts/up.sh' ? servicePids(repoRoot) : undefined;
+    return new PlatformSession(o, repoRoot, true, services, tracer, profileDir, pids);
   }
 
   /** Stops what the bench started (once; not with --keep-up). */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OrderClient } from './order-client';
 
@@ -27,6 +28,17 @@ export async function startPlatform(repoRoot: string, o: StartOptions): Promise<
     env.TRX_BENCH_PROFILE_DIR = o.profileDir;
   }
   await runScript(repoRoot, o.upScript, env);
+}
+
+/** The pids scripts/up.sh wrote to .trx/run/<app>.pid (pid → app). */
+export function servicePids(repoRoot: string): Map<number, string> {
+  const dir = path.join(repoRoot, '.trx', 'run');
+  const pids = new Map<number, string>();
+  if (!existsSync(dir)) return pids;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
+    pids.set(Number(readFileSync(path.join(dir, file), 'utf8').trim()), file.slice(0, -'.pid'.length));
+  }
+  return pids;
 }
 
 export async function stopPlatform(repoRoot: string, downScript: string): Promise<void> {

@@ -47,6 +47,7 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       rabbitApi: DEFAULT_RABBIT_API,
       settleMs: o.quick ? 0 : 11_000,
       tracer: session.tracer,
+      servicePids: session.pids,
     };
     await measureAll(o, modes, ctx, (mode, c) => driverFor(o, results, session, localUrl, mode, c), results);
     results.ratios = ratios(results.steps, o.concurrency);

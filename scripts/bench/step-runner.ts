@@ -22,6 +22,8 @@ export interface StepContext {
    */
   settleMs: number;
   tracer?: CallTracer;
+  /** The services' pids (pid → name) when the bench started them with scripts/up.sh. */
+  servicePids?: ReadonlyMap<number, string>;
 }
 
 const DRAIN_DEADLINE_MS = 30_000;
@@ -47,7 +49,7 @@ export async function measureStep(
     await ctx.pg.sample(),
   ];
   ctx.tracer?.reset();
-  const cpuBefore = sampleCpu();
+  const cpuBefore = sampleCpu(ctx.servicePids);
   const summary = await runClosedLoop({
     label: `${mode} c=${concurrency}`,
     concurrency,
@@ -55,7 +57,7 @@ export async function measureStep(
     operationFor: (i) => driver.operationFor(i),
     progressExtra: watcher ? () => `prepared=${watcher.last}` : undefined,
   }).finally(() => driver.close());
-  const cpuAfter = sampleCpu();
+  const cpuAfter = sampleCpu(ctx.servicePids);
   const prepared = watcher ? await watcher.drain(DRAIN_DEADLINE_MS) : null;
   const calls = ctx.tracer?.rows(summary.committed) ?? [];
   const metricsAfter = await sampleMetrics(ctx.services);
