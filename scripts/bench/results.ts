@@ -30,6 +30,8 @@ export interface StepResult {
   concurrency: number;
   durationS: number;
   summary: StepSummary;
+  /** The 1-minute load average when the step began (others' work distorts the numbers). */
+  loadAverage: number;
   /** CPU ms per committed order, per component; busyCores = how many cores were busy on average. */
   cpu: { msPerOrder: Record<string, number>; totalMsPerOrder: number; busyCores: number };
   /** Postgres work per committed order (cluster-wide: includes whatever else ran meanwhile). */

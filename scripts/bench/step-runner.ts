@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { CallTracer } from './call-tracer';
 import { cpuBetween, sampleCpu } from './cpu-probe';
 import { runClosedLoop, type Operation } from './load-driver';
@@ -49,6 +50,7 @@ export async function measureStep(
     await ctx.pg.sample(),
   ];
   ctx.tracer?.reset();
+  const loadAverage = Math.round(os.loadavg()[0]! * 100) / 100;
   const cpuBefore = sampleCpu(ctx.servicePids);
   const summary = await runClosedLoop({
     label: `${mode} c=${concurrency}`,
@@ -75,6 +77,7 @@ export async function measureStep(
     concurrency,
     durationS,
     summary,
+    loadAverage,
     cpu: {
       msPerOrder,
       totalMsPerOrder: per(Object.values(cpu.ms).reduce((s, v) => s + v, 0)),
