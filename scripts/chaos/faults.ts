@@ -34,6 +34,7 @@ export const KILL_TARGETS: Record<string, readonly AppName[]> = {
   'kill-coordinator': ['transaction-server'],
   'kill-participant': ['account-service', 'product-service'],
   'kill-order': ['order-service'],
+  pause: ['transaction-server', 'account-service', 'product-service', 'order-service'],
 };
 
 export interface PlanOptions {
@@ -60,7 +61,12 @@ export function planFaults(prng: Prng, options: PlanOptions): PlannedFault[] {
     const atMs = Math.round(windowStart + i * slot + prng.next() * slot * 0.5);
     const apps = KILL_TARGETS[kind];
     const target = apps ? prng.pick(apps.flatMap(options.processesOf)) : undefined;
-    const downMs = kind === 'postgres' ? 0 : prng.int(kind === 'rabbitmq' ? 1_000 : 200, 3_000);
+    const downMs =
+      kind === 'postgres'
+        ? 0
+        : kind === 'pause'
+          ? prng.int(2_000, 8_000)
+          : prng.int(kind === 'rabbitmq' ? 1_000 : 200, 3_000);
     return { kind, atMs, target, downMs };
   });
 }
@@ -119,6 +125,9 @@ async function inject(fault: PlannedFault, deps: InjectorDeps): Promise<void> {
     case 'postgres':
       await deps.infra.restartPostgres();
       return;
+    case 'pause':
+      await pauseAndResume(processNamed(deps.platform, fault.target!), fault.downMs);
+      return;
     default:
       await killAndRestart(processNamed(deps.platform, fault.target!), fault.downMs);
   }
@@ -131,6 +140,16 @@ async function killAndRestart(victim: ManagedProcess, downMs: number): Promise<v
   await victim.waitReady(60_000);
 }
 
+/** SIGSTOP: the process keeps its sockets but answers nothing — a hang, not a crash. */
+async function pauseAndResume(victim: ManagedProcess, downMs: number): Promise<void> {
+  victim.pause();
+  try {
+    await sleep(downMs);
+  } finally {
+    victim.resume();
+  }
+}
+
 function processNamed(platform: Platform, name: string): ManagedProcess {
   const found = platform.processes.find((p) => p.name === name);
   if (!found) throw new Error(`no process named ${name}`);
@@ -141,5 +160,6 @@ export function describe(fault: PlannedFault): string {
   const when = `at +${(fault.atMs / 1000).toFixed(1)} s`;
   if (fault.kind === 'postgres') return `${when} restart PostgreSQL (-m immediate)`;
   if (fault.kind === 'rabbitmq') return `${when} RabbitMQ stop_app, ${fault.downMs} ms down, start_app`;
+  if (fault.kind === 'pause') return `${when} SIGSTOP ${fault.target} for ${fault.downMs} ms, then SIGCONT`;
   return `${when} SIGKILL ${fault.target}, ${fault.downMs} ms down, start again`;
 }

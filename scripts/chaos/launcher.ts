@@ -87,6 +87,17 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
+  /** SIGSTOP / SIGCONT: a stalled process, not a dead one. */
+  pause(): void {
+    this.note('SIGSTOP');
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.note('SIGCONT');
+    this.child?.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     if (this.child) await this.kill();
     this.start();

@@ -10,12 +10,16 @@ export const FAULT_KINDS = [
   'kill-order',
   'rabbitmq',
   'postgres',
+  'pause',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** The issue's fault model; `pause` (SIGSTOP/SIGCONT, a stalled process) is opt-in. */
+const DEFAULT_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'pause');
+
 /** Short names accepted by --faults besides the kinds themselves. */
 const FAULT_ALIASES: Record<string, readonly FaultKind[]> = {
-  all: FAULT_KINDS,
+  all: DEFAULT_FAULTS,
   kill: ['kill-coordinator', 'kill-participant', 'kill-order'],
   broker: ['rabbitmq'],
   db: ['postgres'],
@@ -49,7 +53,7 @@ export const USAGE = `usage: npm run chaos -- [options]
   --duration <s>       load duration in seconds (default 180; --quick: 75)
   --seed <n>           PRNG seed; a run is repeatable by it (default: random, printed)
   --faults <list>      comma list of ${FAULT_KINDS.join(', ')}
-                       or kill, broker, db, all (default all)
+                       or kill, broker, db, all (default all = every kind but pause)
   --max-faults <n>     at most this many faults (default: one per 12 s of load)
   --concurrency <n>    concurrent order clients (default 4)
   --recovery <s>       bound on the wait for recovery after the load (default 90)

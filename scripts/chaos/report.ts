@@ -92,6 +92,7 @@ function faultText(f: FaultRecord): string {
   const at = `+${seconds(f.atMs)}`;
   if (f.kind === 'postgres') return `${at} PostgreSQL restart -m immediate`;
   if (f.kind === 'rabbitmq') return `${at} RabbitMQ stop_app ${f.downMs} ms`;
+  if (f.kind === 'pause') return `${at} SIGSTOP ${f.target} ${f.downMs} ms`;
   return `${at} SIGKILL ${f.target}, down ${f.downMs} ms`;
 }
 
