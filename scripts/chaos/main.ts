@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Attempt } from './load';
 import { parseOptions } from './options';
 import { formatReport, violations } from './report';
 import { runChaos } from './run-chaos';
@@ -24,8 +25,22 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${text}\n`);
   const file = path.join(options.outDir, `report-${options.seed}.txt`);
   fs.writeFileSync(file, `${text}\n`);
-  process.stdout.write(`(report saved to ${file}; service logs in ${options.outDir}/)\n`);
+  // Every request and answer, one JSON line each, to line up with the service logs when diagnosing.
+  const attempts = path.join(options.outDir, `attempts-${options.seed}.jsonl`);
+  fs.writeFileSync(attempts, report.attempts.map((a) => JSON.stringify(attemptLine(a))).join('\n') + '\n');
+  process.stdout.write(
+    `(report saved to ${file}, requests to ${attempts}; service logs in ${options.outDir}/)\n`,
+  );
   return violations(report) === 0 ? 0 : 1;
+}
+
+function attemptLine(a: Attempt): Record<string, unknown> {
+  return {
+    ...a,
+    startedAt: new Date(a.startedAt).toISOString(),
+    ms: a.endedAt - a.startedAt,
+    endedAt: undefined,
+  };
 }
 
 main().then(
