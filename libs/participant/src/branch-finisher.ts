@@ -6,7 +6,7 @@ import { branchRowExists, gidLiteral } from './branch-sql';
 
 export type Outcome = 'committed' | 'rolled-back';
 
-/** Another session is finishing this gid right now (SQLSTATE 55006); try again shortly. */
+/** Another session is finishing this gid right now; try again shortly. */
 export class BranchBusyError extends Error {
   override readonly name = 'BranchBusyError';
   readonly retryable = true;
@@ -39,7 +39,7 @@ export async function finishBranch(
     return { outcome: decision === 'commit' ? 'committed' : 'rolled-back', changed: true };
   } catch (err) {
     const code = pgCode(err);
-    if (code === PgCodes.objectInUse) throw new BranchBusyError(ids.gid);
+    if (isBusy(err)) throw new BranchBusyError(ids.gid);
     if (code !== PgCodes.undefinedObject) throw err;
   }
   const committed = await branchRowExists(dataSource, ids.gid);
@@ -82,4 +82,16 @@ export async function openFinisher(dataSource: DataSource, poolSize: number): Pr
     migrationsRun: false,
   } as DataSourceOptions;
   return new DataSource(options).initialize();
+}
+
+/**
+ * "prepared transaction with identifier ... is busy": Postgres raises it with SQLSTATE 55000
+ * (object_not_in_prerequisite_state, twophase.c LockGXact), not 55006, so the code alone
+ * is not enough; the chaos run saw it whenever a decision met the order-service finishing
+ * its own branch.
+ */
+export function isBusy(err: unknown): boolean {
+  const code = pgCode(err);
+  if (code === PgCodes.objectInUse) return true;
+  return code === PgCodes.objectNotInPrerequisiteState && /is busy/.test(String((err as Error).message));
 }
