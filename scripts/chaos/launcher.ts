@@ -35,6 +35,7 @@ export class ManagedProcess {
   constructor(
     readonly spec: ProcessSpec,
     private readonly onExit: (record: ExitRecord) => void = () => undefined,
+    private readonly onStart: (pid: number) => void = () => undefined,
   ) {
     this.url = `http://127.0.0.1:${spec.port}`;
   }
@@ -60,6 +61,7 @@ export class ManagedProcess {
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
+    if (child.pid) this.onStart(child.pid);
     this.child = child;
     this.expectingExit = false;
     this.exited = new Promise((resolve) => {

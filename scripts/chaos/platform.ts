@@ -52,7 +52,11 @@ export class Platform {
       const env = appEnv(options, slot.app, name, slot.port, serviceUrls);
       const logFile = path.join(options.outDir, `${name}.log`);
       const spec = { name, app: slot.app, port: slot.port, env, logFile };
-      const managed: ManagedProcess = new ManagedProcess(spec, (exit) => platform.onExit(managed, exit));
+      const managed: ManagedProcess = new ManagedProcess(
+        spec,
+        (exit) => platform.onExit(managed, exit),
+        (pid) => platform.onStart(pid),
+      );
       platform.processes.push(managed);
     }
     return platform;
@@ -64,6 +68,8 @@ export class Platform {
    */
   restartOnCrash = false;
   onCrash: (exit: ExitRecord) => void = () => undefined;
+  /** Every pid started, so that a run killed without cleanup can be cleaned up by the next. */
+  onStart: (pid: number) => void = () => undefined;
 
   private onExit(process: ManagedProcess, exit: ExitRecord): void {
     this.exits.push(exit);

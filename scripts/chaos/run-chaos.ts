@@ -12,6 +12,7 @@ import { readCommittedGids, readTransactions } from './coordinator-state';
 import { RunDatabases } from './databases';
 import { describe, injectFaults, planFaults, type FaultRecord, type PlannedFault } from './faults';
 import { localInfra, type InfraControl } from './infra';
+import { PidRegistry } from './leftovers';
 import { checkInvariants, type InvariantResult } from './invariants';
 import {
   readCatalogue,
@@ -72,6 +73,10 @@ export async function runChaos(options: ChaosOptions, log: Log = defaultLog): Pr
   await infra.ensureUp();
   if (options.build) await build(log);
   const platform = await Platform.create(options);
+  const pids = new PidRegistry(options.outDir, `TRX_EXCHANGE=${exchangeOf(options)}`);
+  const leftovers = pids.killLeftovers();
+  if (leftovers > 0) log(`killed ${leftovers} replicas left running by an earlier run`);
+  platform.onStart = (pid) => pids.record(pid);
   const cleanup = onInterrupt(platform, infra, log);
   try {
     await prepare(options, dbs, platform, log);
