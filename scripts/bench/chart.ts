@@ -11,7 +11,7 @@ const COLORS: Record<Mode, string> = {
   local: '#2ca02c',
   coordinator: '#9467bd',
 };
-const PANEL = { width: 440, height: 300, left: 64, right: 16, top: 40, bottom: 44 };
+const PANEL = { width: 440, height: 310, left: 64, right: 16, top: 54, bottom: 44 };
 
 interface Series {
   mode: Mode;
