@@ -18,7 +18,11 @@ export class CoordinatorOnly {
   private readonly http: HttpJson;
   private readonly instance = `trx-bench-${process.pid}`;
 
-  constructor(url: string, concurrency: number) {
+  constructor(
+    url: string,
+    concurrency: number,
+    private readonly exchange: string,
+  ) {
     this.http = new HttpJson(url, concurrency);
   }
 
@@ -34,7 +38,7 @@ export class CoordinatorOnly {
 
   async close(): Promise<void> {
     this.http.close();
-    await deleteQueue(DEFAULT_RABBIT_API, `trx-events.decisions.${BENCH_SERVICE}`);
+    await deleteQueue(DEFAULT_RABBIT_API, `${this.exchange}.decisions.${BENCH_SERVICE}`);
   }
 
   private async oneTransaction(): Promise<string | undefined> {

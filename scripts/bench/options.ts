@@ -27,6 +27,8 @@ export interface BenchOptions {
   dbPrefix: string;
   /** The services' URLs (metrics, the coordinator mode); the order-service's is --url when given. */
   services: Record<string, string>;
+  /** The platform's TRX_EXCHANGE (the coordinator mode deletes the decision queue it caused). */
+  exchange: string;
   /** LOG_LEVEL given to the services started by the bench; empty: inherited. */
   logLevel: string;
   /** Measure commit vs prepare + commit prepared and the fsync rate. */
@@ -58,6 +60,7 @@ export const HELP = `npm run bench -- [options]
   --db-prefix <p>         databases <p>_coordinator, <p>_order, <p>_account, <p>_product, <p>_bench (trx)
   --services <map>        name=url,... of the services for /metrics and the coordinator mode
                           (transaction-server=http://127.0.0.1:8888,order-service=...:8080,...)
+  --exchange <name>       the platform's TRX_EXCHANGE (trx-events)
   --log-level <level>     LOG_LEVEL of the services the bench starts (inherited)
   --no-seed               do not write the bench's products and accounts into trx_product / trx_account
                           (a platform whose databases the bench cannot reach must already have them)
@@ -88,6 +91,7 @@ const VALUED = new Set([
   'pg-url',
   'log-level',
   'db-prefix',
+  'exchange',
   'services',
   'up-script',
   'down-script',
@@ -122,6 +126,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     pgUrl: (raw.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
     logLevel: raw.get('log-level') ?? '',
     dbPrefix: raw.get('db-prefix') ?? 'trx',
+    exchange: raw.get('exchange') ?? 'trx-events',
     services: { ...DEFAULT_SERVICES, ...parseServiceMap(raw.get('services') ?? '') },
     pgCost: !quick && !raw.has('no-pg-cost'),
     seed: !raw.has('no-seed'),

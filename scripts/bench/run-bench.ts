@@ -100,7 +100,7 @@ function driverFor(
   concurrency: number,
 ): Driver {
   if (mode === 'coordinator') {
-    const coordinator = new CoordinatorOnly(session.services['transaction-server']!, concurrency);
+    const coordinator = new CoordinatorOnly(session.services['transaction-server']!, concurrency, o.exchange);
     return { operationFor: () => coordinator.operation(), close: () => coordinator.close() };
   }
   if (mode === 'local') {
