@@ -11,7 +11,10 @@ export interface ServiceCallerOptions {
   maxSockets?: number;
 }
 
-/** Calls a service by name: round robin over its healthy instances, retrying once on another instance when a connection fails. */
+/**
+ * Calls a service by name: round robin over its healthy instances, retrying once — on another
+ * instance when there is one — when the request never reached an instance.
+ */
 export interface ServiceCaller {
   request<T = unknown>(service: string, config: AxiosRequestConfig): Promise<AxiosResponse<T>>;
   close(): Promise<void>;
@@ -57,7 +60,10 @@ export function createServiceCaller(options: ServiceCallerOptions): ServiceCalle
     async request<T>(service: string, config: AxiosRequestConfig) {
       const urls = await options.directory.instances(service);
       if (urls.length === 0) throw new NoInstancesError(service);
-      const candidates = order(service, urls).slice(0, 2);
+      const ordered = order(service, urls);
+      // One instance only: a retry goes to it again, on a fresh connection (what a reset of a
+      // reused keep-alive socket needs; a refused connect fails again at once).
+      const candidates = ordered.length > 1 ? ordered.slice(0, 2) : [ordered[0]!, ordered[0]!];
       let lastError: unknown;
       for (const baseURL of candidates) {
         try {
