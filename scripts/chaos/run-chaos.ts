@@ -13,6 +13,7 @@ import { RunDatabases } from './databases';
 import { describe, injectFaults, planFaults, type FaultRecord, type PlannedFault } from './faults';
 import { localInfra, type InfraControl } from './infra';
 import { PidRegistry } from './leftovers';
+import { acquireRunLock, type RunLock } from './run-lock';
 import { checkInvariants, type InvariantResult } from './invariants';
 import {
   readCatalogue,
@@ -56,6 +57,19 @@ const STALE_RETRY_AFTER_MS = 21_000;
 
 export async function runChaos(options: ChaosOptions, log: Log = defaultLog): Promise<ChaosReport> {
   fs.mkdirSync(options.outDir, { recursive: true });
+  log(
+    `seed ${options.seed}: ${options.durationMs / 1000} s of load, ${options.concurrency} clients, faults ${options.faults.join(',') || 'none'} (replay: ${replayCommand(options)})`,
+  );
+  // Before anything touches the databases, the exchange or the servers: another run may be mid-fault.
+  const lock = await acquireRunLock(options.namespace, log);
+  try {
+    return await runLocked(options, log, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(options: ChaosOptions, log: Log, lock: RunLock): Promise<ChaosReport> {
   for (const f of fs.readdirSync(options.outDir))
     if (f.endsWith('.log')) fs.rmSync(path.join(options.outDir, f));
   const dbs = new RunDatabases(options);
@@ -67,9 +81,6 @@ export async function runChaos(options: ChaosOptions, log: Log = defaultLog): Pr
     log,
   });
   const report: ChaosReport = emptyReport(options, dbs);
-  log(
-    `seed ${options.seed}: ${options.durationMs / 1000} s of load, ${options.concurrency} clients, faults ${options.faults.join(',') || 'none'} (replay: ${replayCommand(options)})`,
-  );
   await infra.ensureUp();
   if (options.build) await build(log);
   const platform = await Platform.create(options);
@@ -77,7 +88,7 @@ export async function runChaos(options: ChaosOptions, log: Log = defaultLog): Pr
   const leftovers = pids.killLeftovers();
   if (leftovers > 0) log(`killed ${leftovers} replicas left running by an earlier run`);
   platform.onStart = (pid) => pids.record(pid);
-  const cleanup = onInterrupt(platform, infra, log);
+  const cleanup = onInterrupt(platform, infra, lock, log);
   try {
     await prepare(options, dbs, platform, log);
     await drive(options, dbs, platform, infra, report, log);
@@ -228,12 +239,15 @@ async function keepRunning(platform: Platform, log: Log): Promise<void> {
 }
 
 /** Ctrl-C: nothing we started may outlive us, and the shared servers must be left running. */
-function onInterrupt(platform: Platform, infra: InfraControl, log: Log): () => void {
+function onInterrupt(platform: Platform, infra: InfraControl, lock: RunLock, log: Log): () => void {
   const handler = () => {
     log('interrupted: killing the replicas, making sure PostgreSQL and RabbitMQ run');
     platform.restartOnCrash = false;
     platform.killAllSync();
-    void infra.ensureUp().finally(() => process.exit(130));
+    void infra.ensureUp().finally(() => {
+      lock.release();
+      process.exit(130);
+    });
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
