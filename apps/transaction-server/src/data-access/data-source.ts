@@ -33,6 +33,11 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // pg-pool listens for errors only on idle clients: without this, a connection that dies
+  // while checked out (a Postgres restart) is an unhandled 'error' event and kills the
+  // process. The query in flight rejects with the same error; the client is discarded.
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     // Acknowledgement writes can be lost in a crash without harm: the decision is re-published until acked.
@@ -45,6 +50,7 @@ export async function inTransaction<T>(
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
