@@ -27,7 +27,7 @@ describe('a coordinator transaction whose connection dies', () => {
     process.on('uncaughtException', onUncaught);
     try {
       const work = inTransaction(pool, async (client) => {
-        const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows as { pid: number }[];
+        const { pid } = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number };
         await queryDatabase(url, 'SELECT pg_terminate_backend($1)', [pid]);
         await client.query('SELECT pg_sleep(1)');
       });
