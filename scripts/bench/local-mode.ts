@@ -73,6 +73,7 @@ export class LocalOrders {
     private readonly quantity: number,
   ) {
     this.pool = new Pool({ connectionString: databaseUrl, max: concurrency });
+    this.pool.on('error', () => undefined); // an idle connection reset (Postgres restart): dropped by the pool
   }
 
   operation(): Operation {

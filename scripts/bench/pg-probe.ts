@@ -25,6 +25,8 @@ export class PgProbe {
 
   static async connect(pgUrl: string, dbPrefix: string): Promise<PgProbe> {
     const db = new Client({ connectionString: `${pgUrl}/postgres`, application_name: 'trx-bench-probe' });
+    // A Postgres restart resets the connection: the next query fails the step, no crash.
+    db.on('error', () => undefined);
     await db.connect();
     return new PgProbe(db, databasesOf(dbPrefix));
   }

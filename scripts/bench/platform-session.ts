@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { CallTracer } from './call-tracer';
 import { summarizeProfiles, type ProfileSummary } from './cpu-profile';
@@ -41,7 +42,23 @@ export class PlatformSession {
       throw err;
     }
     const pids = o.upScript === 'scripts/up.sh' ? servicePids(repoRoot) : undefined;
-    return new PlatformSession(o, repoRoot, true, services, tracer, profileDir, pids);
+    const session = new PlatformSession(o, repoRoot, true, services, tracer, profileDir, pids);
+    session.stopOnCrash();
+    return session;
+  }
+
+  /** If the bench itself crashes, the services it started are stopped before it exits. */
+  private stopOnCrash(): void {
+    const onCrash = (err: unknown) => {
+      console.error(`[bench] FAILED (crash): ${(err as Error)?.stack ?? String(err)}`);
+      if (!this.stopped && !this.o.keepUp) {
+        this.stopped = true;
+        spawnSync('bash', [this.o.downScript], { cwd: this.repoRoot, stdio: 'inherit' });
+      }
+      process.exit(1);
+    };
+    process.once('uncaughtException', onCrash);
+    process.once('unhandledRejection', onCrash);
   }
 
   /** Stops what the bench started (once; not with --keep-up). */
