@@ -73,7 +73,9 @@ export class LocalOrders {
     private readonly quantity: number,
   ) {
     this.pool = new Pool({ connectionString: databaseUrl, max: concurrency });
-    this.pool.on('error', () => undefined); // an idle connection reset (Postgres restart): dropped by the pool
+    // A connection reset (Postgres restart) fails the query in flight; it must not crash the bench.
+    this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   operation(): Operation {

@@ -38,6 +38,7 @@ export async function measurePgCost(databaseUrl: string, concurrencies: number[]
     for (const kind of ['commit', 'prepare+commit-prepared'] as const) {
       const pool = new Pool({ connectionString: databaseUrl, max: concurrency });
       pool.on('error', () => undefined);
+      pool.on('connect', (client) => client.on('error', () => undefined));
       try {
         const summary = await runClosedLoop({
           label: `pg ${kind === 'commit' ? 'commit' : '2pc'} c=${concurrency}`,
