@@ -7,7 +7,9 @@ import { BrokerUnavailableError } from './errors';
 import { ConfirmPublisher } from './publisher';
 import type { BrokerOptions, ConsumeOptions, MessageHandler, OutgoingMessage, Subscription } from './types';
 
-const MAX_RECONNECT_DELAY_MS = 30_000;
+// Capped low: a broker restart takes seconds, and decisions wait in the outbox meanwhile, so a
+// service should notice the broker back within a few seconds (chaos runs: ~8 s with a 30 s cap).
+const MAX_RECONNECT_DELAY_MS = 3_000;
 type Declaration = (channel: Channel) => Promise<unknown>;
 
 /**
