@@ -5,6 +5,7 @@ import type {
   CoordinatorApi,
   ErrorBody,
   ListTransactionsResponse,
+  OutcomeBatchResponse,
   TransactionStatus,
   TransactionView,
 } from '@trx/protocol';
@@ -59,13 +60,19 @@ export function createCoordinatorClient(options: CoordinatorClientOptions): Coor
         url: `${branch(id, branchId)}/outcome`,
         data: request,
       }),
-    commit: (id) =>
-      call<TransactionView>('commit', id, { method: 'POST', url: `${tx(id)}/commit`, data: {} }),
-    rollback: (id, reason) =>
+    recordOutcomes: (request) =>
+      call<OutcomeBatchResponse>('record-outcomes', '', {
+        method: 'POST',
+        url: '/v1/outcomes',
+        data: request,
+      }),
+    commit: (id, request = {}) =>
+      call<TransactionView>('commit', id, { method: 'POST', url: `${tx(id)}/commit`, data: request }),
+    rollback: (id, reason, branches) =>
       call<TransactionView>('rollback', id, {
         method: 'POST',
         url: `${tx(id)}/rollback`,
-        data: reason ? { reason } : {},
+        data: { ...(reason ? { reason } : {}), ...(branches?.length ? { branches } : {}) },
       }),
   };
 }

@@ -3,6 +3,20 @@ import type { BranchStatus, Decision, TransactionStatus } from './statuses';
 /** HTTP header that carries the distributed transaction id to every participant call. */
 export const TRANSACTION_HEADER = 'x-transaction-id';
 
+/**
+ * Request header: the caller (the initiator) enlists the branch itself. The participant
+ * prepares as usual but does not register with the coordinator; it answers with the
+ * branch's gid in BRANCH_HEADER, and the initiator hands that gid to the coordinator with
+ * its commit or rollback. The vote travels inside the decision request, so the coordinator
+ * still can't decide commit without it — and a branch that never reaches the coordinator
+ * is rolled back by the participant's recovery (the transaction ends without it).
+ * The only value is `initiator`; without the header a participant registers itself.
+ */
+export const ENLIST_HEADER = 'x-transaction-enlist';
+export const ENLIST_BY_INITIATOR = 'initiator';
+/** Response header: the gid of the branch a participant prepared (with ENLIST_HEADER only). */
+export const BRANCH_HEADER = 'x-transaction-branch';
+
 /** Default transaction timeout when `POST /v1/transactions` does not give one. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -67,9 +81,46 @@ export interface OutcomeRequest {
   outcome: 'committed' | 'rolled-back';
 }
 
+/**
+ * A prepared branch the initiator enlists with its commit or rollback: its yes-vote.
+ * `finishedByCaller`: the initiator runs COMMIT/ROLLBACK PREPARED itself once answered
+ * and acknowledges with `POST /v1/outcomes`; no decision message is sent for it unless
+ * it has not acknowledged when the decision is re-published.
+ */
+export interface EnlistedBranch {
+  service: string;
+  gid: string;
+  instance?: string;
+  finishedByCaller?: boolean;
+}
+
+/** `POST /v1/transactions/{id}/commit` */
+export interface CommitRequest {
+  branches?: EnlistedBranch[];
+}
+
 /** `POST /v1/transactions/{id}/rollback` */
 export interface RollbackRequest {
   reason?: string;
+  branches?: EnlistedBranch[];
+}
+
+export type Outcome = 'committed' | 'rolled-back';
+
+/**
+ * `POST /v1/outcomes` — acknowledgements of finished branches in one call, by gid
+ * (a participant's decision consumer sends what it finished in the last few ms).
+ * Recorded with asynchronous commit: a lost acknowledgement only re-publishes a decision.
+ */
+export interface OutcomeBatchRequest {
+  outcomes: { transactionId: string; gid: string; outcome: Outcome }[];
+}
+
+export interface OutcomeBatchResponse {
+  /** Branches whose outcome was recorded now or earlier. */
+  recorded: number;
+  /** gids the coordinator does not know, or whose outcome contradicts the decision (logged there). */
+  rejected: { gid: string; error: string }[];
 }
 
 /**

@@ -1,6 +1,10 @@
 import type {
   BeginRequest,
   BranchView,
+  CommitRequest,
+  EnlistedBranch,
+  OutcomeBatchRequest,
+  OutcomeBatchResponse,
   ListTransactionsQuery,
   ListTransactionsResponse,
   OutcomeRequest,
@@ -22,7 +26,12 @@ export interface CoordinatorApi {
   registerBranch(transactionId: string, request: RegisterBranchRequest): Promise<BranchView>;
   vote(transactionId: string, branchId: string, request: VoteRequest): Promise<BranchView>;
   recordOutcome(transactionId: string, branchId: string, request: OutcomeRequest): Promise<BranchView>;
-  /** Resolves with the committed (committing) transaction; rejects with TransactionConflictError when it rolled back. */
-  commit(transactionId: string): Promise<TransactionView>;
-  rollback(transactionId: string, reason?: string): Promise<TransactionView>;
+  /** Acknowledges finished branches in one call (see OutcomeBatchRequest). */
+  recordOutcomes(request: OutcomeBatchRequest): Promise<OutcomeBatchResponse>;
+  /**
+   * Resolves with the committed (committing) transaction; rejects with TransactionConflictError
+   * when it rolled back. `request.branches`: prepared branches the initiator enlists with the commit.
+   */
+  commit(transactionId: string, request?: CommitRequest): Promise<TransactionView>;
+  rollback(transactionId: string, reason?: string, branches?: EnlistedBranch[]): Promise<TransactionView>;
 }
