@@ -30,14 +30,21 @@ interface SentRequest {
 
 /** True when the request never reached the instance, so it is safe to send it to another one. */
 export function isConnectFailure(err: unknown): boolean {
-  const failure = err as { code?: string; response?: unknown; request?: SentRequest } | null;
+  const failure = err as { code?: string; response?: unknown } | null;
   if (!failure || failure.response || typeof failure.code !== 'string') return false;
-  if (CONNECT_ERRORS.has(failure.code)) return true;
-  // A reset on a kept-alive socket is the instance closing an idle connection as we reused it
-  // (Node's documented keep-alive race), not a request it received. A reset on a fresh socket
-  // may come after the instance got the request, so it is not retried: calls aren't idempotent.
+  return CONNECT_ERRORS.has(failure.code) || isStaleSocketReset(err);
+}
+
+/**
+ * A reset on a kept-alive socket is the instance closing an idle connection as we reused it
+ * (Node's documented keep-alive race), not a request it received. A reset on a fresh socket
+ * may come after the instance got the request, so it is not retried: calls aren't idempotent.
+ */
+export function isStaleSocketReset(err: unknown): boolean {
+  const failure = err as { code?: string; response?: unknown; request?: SentRequest } | null;
+  if (!failure || failure.response || failure.code !== 'ECONNRESET') return false;
   const sent = failure.request?._currentRequest ?? failure.request;
-  return failure.code === 'ECONNRESET' && sent?.reusedSocket === true;
+  return sent?.reusedSocket === true;
 }
 
 export function createServiceCaller(options: ServiceCallerOptions): ServiceCaller {
@@ -61,19 +68,25 @@ export function createServiceCaller(options: ServiceCallerOptions): ServiceCalle
       const urls = await options.directory.instances(service);
       if (urls.length === 0) throw new NoInstancesError(service);
       const ordered = order(service, urls);
-      // One instance only: a retry goes to it again, on a fresh connection (what a reset of a
-      // reused keep-alive socket needs; a refused connect fails again at once).
-      const candidates = ordered.length > 1 ? ordered.slice(0, 2) : [ordered[0]!, ordered[0]!];
-      let lastError: unknown;
-      for (const baseURL of candidates) {
+      // A refused or unreachable instance: one retry, on the next instance when there is one.
+      let moveOn = 1;
+      let fresh = false;
+      for (let i = 0; ;) {
         try {
-          return await client.request<T>({ ...config, baseURL });
+          const baseURL = ordered[i % ordered.length];
+          // agent false: a connection of its own, never one from the pool.
+          return await client.request<T>({ ...config, baseURL, ...(fresh ? { httpAgent: false } : {}) });
         } catch (err) {
-          lastError = err;
-          if (!isConnectFailure(err)) throw err;
+          // After an idle spell several pooled sockets can be stale at once (seen at 64
+          // clients), so the retry of a stale reuse goes out on a new connection.
+          if (isStaleSocketReset(err) && !fresh) {
+            fresh = true;
+            continue;
+          }
+          if (!isConnectFailure(err) || moveOn-- <= 0) throw err;
+          i++;
         }
       }
-      throw lastError;
     },
     async close() {
       agent.destroy();

@@ -34,3 +34,32 @@ test('a reset of a reused keep-alive socket is retried on a fresh connection to 
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+/** After an idle spell every pooled socket can be stale at once: the retry must not take another one. */
+test('when every pooled socket is stale, the retry goes out on a new connection', async () => {
+  const stale = new WeakSet<Socket>();
+  const sockets = new Set<Socket>();
+  let handled = 0;
+  const server = http.createServer((req, res) => {
+    if (stale.has(req.socket)) return req.socket.destroy();
+    handled += 1;
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 20);
+  });
+  server.on('connection', (s: Socket) => sockets.add(s));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const caller = createServiceCaller({ directory: staticDirectory({ svc: [url] }) });
+  try {
+    // Four sockets in the pool, all of them then turned stale.
+    await Promise.all([1, 2, 3, 4].map(() => caller.request('svc', { method: 'GET', url: '/' })));
+    expect(sockets.size).toBe(4);
+    for (const s of sockets) stale.add(s);
+    const answer = await caller.request('svc', { method: 'GET', url: '/' });
+    expect(answer.status).toBe(200);
+    expect(handled).toBe(5);
+  } finally {
+    await caller.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
