@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
-import { gidLiteral, insertBranch, newGid, assertTransactionId } from './branch-sql';
+import { RESET_SESSION, newGid, assertTransactionId, prepareBranchSql } from './branch-sql';
 import { rollbackPrepared } from './branch-finisher';
 import {
   BranchRefusedError,
@@ -24,11 +24,29 @@ export interface BranchRunnerOptions {
   logger: Logger;
 }
 
+/** How a branch takes part; the default registers it with the coordinator, voting yes. */
+export interface BranchOptions {
+  /**
+   * The caller (the initiator) enlists the branch with its commit or rollback: it is
+   * prepared as usual but not registered, and a failure before PREPARE is not reported to
+   * the coordinator (the caller hears of it and rolls back).
+   */
+  enlistedByCaller?: boolean;
+  /** Called with the gid once the branch is prepared (and, unless enlisted, its vote recorded), before runBranch resolves. */
+  onPrepared?(gid: string): void;
+}
+
 /**
- * Runs work as a branch: BEGIN, the branch row, the work, PREPARE TRANSACTION (the durable
- * yes-vote), then the vote is recorded by the coordinator before the caller hears back.
+ * Runs work as a branch: BEGIN, the work, the branch row + PREPARE TRANSACTION (the durable
+ * yes-vote), then — unless the caller enlists it — the vote is recorded by the coordinator
+ * before the caller hears back.
  */
-export async function runBranch<T>(o: BranchRunnerOptions, transactionId: string, work: Work<T>): Promise<T> {
+export async function runBranch<T>(
+  o: BranchRunnerOptions,
+  transactionId: string,
+  work: Work<T>,
+  options: BranchOptions = {},
+): Promise<T> {
   const txId = assertTransactionId(transactionId);
   const gid = newGid(o.service, txId);
   const log = o.logger.child({ transactionId: txId, gid });
@@ -36,30 +54,38 @@ export async function runBranch<T>(o: BranchRunnerOptions, transactionId: string
   try {
     result = await prepareBranch(o.dataSource, txId, gid, work);
   } catch (err) {
-    await voteNo(o, txId, gid, err, log);
+    if (options.enlistedByCaller)
+      log.info({ reason: messageOf(err) }, 'branch failed before prepare: rolled back');
+    else await voteNo(o, txId, gid, err, log);
     if (pgCode(err) === PgCodes.outOfMemory) throw new TooManyPreparedError(txId, gid);
     throw err;
   }
-  const branch = await registerYesVote(o, txId, gid, log);
-  log.debug({ branchId: branch }, 'branch prepared and its vote recorded');
+  if (options.enlistedByCaller) {
+    log.debug('branch prepared; its caller enlists it');
+  } else {
+    const branch = await registerYesVote(o, txId, gid, log);
+    log.debug({ branchId: branch }, 'branch prepared and its vote recorded');
+  }
+  options.onPrepared?.(gid);
   return result;
 }
 
 /** A plain local transaction, committed at once (the path without a distributed transaction). */
 export async function runLocal<T>(dataSource: DataSource, work: Work<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
-  let ok = false;
+  let closed = false;
   try {
     await runner.startTransaction();
     const result = await work(runner.manager);
-    await runner.commitTransaction();
-    ok = true;
+    await runner.query(`COMMIT; ${RESET_SESSION}`);
+    closed = true;
     return result;
   } finally {
-    await releaseClean(runner, ok);
+    await release(runner, closed);
   }
 }
 
+/** BEGIN, the work, then one round trip for the branch row, PREPARE and the session reset. */
 async function prepareBranch<T>(
   dataSource: DataSource,
   txId: string,
@@ -67,29 +93,28 @@ async function prepareBranch<T>(
   work: Work<T>,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
-  let prepared = false;
+  let closed = false;
   try {
     await runner.startTransaction();
-    await insertBranch(runner, gid, txId);
     const result = await work(runner.manager);
-    // If PREPARE fails, Postgres has already rolled the transaction back.
-    await runner.query(`PREPARE TRANSACTION ${gidLiteral(gid)}`);
-    prepared = true;
+    // If this fails, Postgres has rolled back (PREPARE) or aborted (the row) the transaction.
+    await runner.query(prepareBranchSql(gid, txId));
+    closed = true;
     return result;
   } finally {
-    await releaseClean(runner, prepared);
+    await release(runner, closed);
   }
 }
 
 /**
  * Hands the connection back to the pool out of any transaction and with its session
- * settings reset (a SET inside the work outlives COMMIT and PREPARE). A connection that
- * can't be cleaned is destroyed instead of pooled.
+ * settings reset (a SET inside the work outlives COMMIT and PREPARE). `closed`: the
+ * closing statement already ended the transaction and reset the session. A connection
+ * that can't be cleaned is destroyed instead of pooled.
  */
-async function releaseClean(runner: QueryRunner, finished: boolean): Promise<void> {
+async function release(runner: QueryRunner, closed: boolean): Promise<void> {
   try {
-    if (!finished) await runner.query('ROLLBACK');
-    await runner.query('RESET ALL');
+    if (!closed) await runner.query(`ROLLBACK; ${RESET_SESSION}`);
     await runner.release();
   } catch (err) {
     const destroy = (runner as unknown as { releasePostgresConnection?: (e: unknown) => Promise<void> })

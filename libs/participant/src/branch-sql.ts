@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { makeGid, gidPrefix } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
-import { InvalidTransactionIdError } from './errors';
+import { ForeignBranchError, InvalidTransactionIdError } from './errors';
 
 /**
  * The SQL of the runtime. Its own table `trx_branch` holds one row per branch, written in
@@ -23,6 +23,15 @@ export function assertTransactionId(transactionId: string): string {
     throw new InvalidTransactionIdError(String(transactionId));
   }
   return transactionId.toLowerCase();
+}
+
+/** The ids of a branch of `service` in `transactionId`, or ForeignBranchError when the gid is another's. */
+export function assertBranchOf(service: string, transactionId: string, gid: string) {
+  const txId = assertTransactionId(transactionId);
+  if (typeof gid !== 'string' || !gid.startsWith(`${gidPrefix(service)}${txId}:`)) {
+    throw new ForeignBranchError(txId, String(gid), service);
+  }
+  return { transactionId: txId, gid };
 }
 
 /** A new gid for a branch of `transactionId`: service, transaction and a random branch key. */
@@ -53,9 +62,21 @@ export async function createBranchTable(db: Queryable): Promise<void> {
   }
 }
 
-export async function insertBranch(db: Queryable, gid: string, transactionId: string): Promise<void> {
-  await db.query(`INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES ($1, $2)`, [gid, transactionId]);
+/**
+ * A branch's closing round trip: its trx_branch row, PREPARE TRANSACTION and RESET ALL in one
+ * simple-protocol message. PREPARE takes no parameters, so neither can the message: the gid
+ * and the uuid are checked against the alphabets they are made of and quoted. The row goes
+ * last on purpose: in a transaction the work left aborted (a failed statement it caught),
+ * PREPARE alone would roll back silently and report no error; the INSERT fails instead.
+ * RESET ALL runs after the transaction ends, because a SET in the work outlives PREPARE.
+ */
+export function prepareBranchSql(gid: string, transactionId: string): string {
+  const row = `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES (${gidLiteral(gid)}, '${assertTransactionId(transactionId)}')`;
+  return `${row}; PREPARE TRANSACTION ${gidLiteral(gid)}; ${RESET_SESSION}`;
 }
+
+/** Session settings back to their defaults (they survive COMMIT, PREPARE and ROLLBACK). */
+export const RESET_SESSION = 'RESET ALL';
 
 export async function branchRowExists(db: Queryable, gid: string): Promise<boolean> {
   const rows = (await db.query(`SELECT 1 FROM ${BRANCH_TABLE} WHERE gid = $1`, [gid])) as unknown[];

@@ -1,15 +1,15 @@
-import type { DataSource } from 'typeorm';
 import type { Logger } from '@trx/logging';
-import { gidPrefix, type CoordinatorApi, type DecisionEvent } from '@trx/protocol';
+import { gidPrefix, type DecisionEvent } from '@trx/protocol';
 import { isConnectionError } from '@trx/db';
-import { finishBranch, type FinishResult } from './branch-finisher';
+import type { FinishResult } from './branch-finisher';
+import type { FinishingBranches } from './finishing-branches';
 import { messageOf } from './errors';
 import { pause, type ConsumeResult, type DecisionMessage } from './ports';
 
 export interface DecisionConsumerOptions {
   service: string;
-  dataSource: DataSource;
-  coordinator: CoordinatorApi;
+  /** Finishes on the runtime's own pool and queues the acknowledgement to the coordinator. */
+  branches: FinishingBranches;
   logger: Logger;
   /** Wait before handing a message back when the database can't take it (no hot loop). */
   retryDelayMs: number;
@@ -20,8 +20,9 @@ export interface DecisionConsumerOptions {
 
 /**
  * Handles one decision message: COMMIT/ROLLBACK PREPARED for each of this service's
- * branches, then the outcome to the coordinator, then (by the returned verdict) the
- * broker ack — in that order. Re-delivery is harmless, so anything unsure is retried.
+ * branches, then (by the returned verdict) the broker ack. The acknowledgement to the
+ * coordinator is queued, not awaited: if it is lost, the coordinator re-publishes the
+ * decision and finishing again is harmless. Anything unsure is retried.
  */
 export function decisionHandler(o: DecisionConsumerOptions): (m: DecisionMessage) => Promise<ConsumeResult> {
   return async (message) => {
@@ -35,41 +36,27 @@ export function decisionHandler(o: DecisionConsumerOptions): (m: DecisionMessage
     }
     for (const branch of event.branches) {
       const ids = { transactionId: event.transactionId, branchId: branch.branchId, gid: branch.gid };
-      const log = o.logger.child(ids);
       let result: FinishResult;
       try {
-        result = await finishBranch(o.dataSource, o.logger, ids, event.decision);
+        result = await o.branches.finish(ids, event.decision);
       } catch (err) {
         const level = isConnectionError(err) || (err as Error).name === 'BranchBusyError' ? 'warn' : 'error';
-        log[level]({ err: messageOf(err), decision: event.decision }, 'could not finish branch; will retry');
+        o.logger[level](
+          { ...ids, err: messageOf(err), decision: event.decision },
+          'could not finish branch; will retry',
+        );
         await pause(o.retryDelayMs, o.signal);
         return 'requeue';
       }
       const { outcome, changed } = result;
       o.onFinished?.(event.decision, result);
-      log.info(
-        { decision: event.decision, outcome, changed, redelivered: message.redelivered },
+      o.logger.info(
+        { ...ids, decision: event.decision, outcome, changed, redelivered: message.redelivered },
         'branch finished',
       );
-      await recordOutcome(o.coordinator, ids, outcome, log);
     }
     return 'ack';
   };
-}
-
-async function recordOutcome(
-  coordinator: CoordinatorApi,
-  ids: { transactionId: string; branchId: string },
-  outcome: 'committed' | 'rolled-back',
-  log: Logger,
-): Promise<void> {
-  try {
-    await coordinator.recordOutcome(ids.transactionId, ids.branchId, { outcome });
-  } catch (err) {
-    // The broker message is acked anyway: the coordinator re-publishes decisions whose
-    // outcome it has not heard, and finishing the branch again is harmless.
-    log.warn({ err: messageOf(err), outcome }, 'could not record the outcome with the coordinator');
-  }
 }
 
 function parseDecision(body: unknown): DecisionEvent | undefined {

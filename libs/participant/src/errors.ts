@@ -82,6 +82,21 @@ export class CoordinatorUnreachableError extends ParticipantError {
   }
 }
 
+/** finish() was given a gid that is not a branch of this service in that transaction. */
+export class ForeignBranchError extends ParticipantError {
+  override readonly name = 'ForeignBranchError';
+  readonly code = 'foreign-branch';
+  readonly httpStatus = 400;
+  readonly retryable = false;
+  constructor(
+    readonly transactionId: string,
+    readonly gid: string,
+    readonly service: string,
+  ) {
+    super(`${gid} is not a branch of ${service} in transaction ${transactionId}`);
+  }
+}
+
 /** The participant was stopped; no new branches are accepted. */
 export class ParticipantStoppedError extends ParticipantError {
   override readonly name = 'ParticipantStoppedError';
@@ -123,6 +138,7 @@ const PARTICIPANT_ERRORS = new Set([
   'InvalidTransactionIdError',
   'TooManyPreparedError',
   'ParticipantStoppedError',
+  'ForeignBranchError',
 ]);
 
 export function messageOf(err: unknown): string {

@@ -16,11 +16,17 @@
  *   const balance = await participant.run(req.header(TRANSACTION_HEADER), (manager) =>
  *     withdraw(manager, accountId, cents),
  *   );
+ *   // A branch the caller enlists with its commit: prepared, not registered; the gid goes back to it.
+ *   await participant.run(txId, work, { enlistedByCaller: true, onPrepared: (gid) => res.set(BRANCH_HEADER, gid) });
+ *   // The initiator's own branch, once the coordinator answered its commit (acknowledged in batches):
+ *   await participant.finish(txId, gid, 'commit');
  *   // Map runtime refusals and outages to HTTP in one place:
  *   const answer = participantErrorAnswer(err); // { httpStatus: 409, body: { error: 'transaction-decided', ... } }
  *   await participant.stop();
  */
 export { Participant, type ParticipantOptions } from './participant';
+export type { BranchOptions } from './branch-runner';
+export type { FinishResult } from './branch-finisher';
 export type { RecoveryReport } from './recovery';
 export type { ParticipantBroker, DecisionMessage, ConsumeResult, ConsumerHandle } from './ports';
 export {
@@ -31,6 +37,7 @@ export {
   TooManyPreparedError,
   CoordinatorUnreachableError,
   ParticipantStoppedError,
+  ForeignBranchError,
   participantErrorAnswer,
   type ErrorAnswer,
 } from './errors';

@@ -11,6 +11,8 @@ export class ParticipantMetrics {
   private readonly branchSeconds: Histogram<'result'>;
   private readonly decisions: Counter<'decision' | 'outcome' | 'already_finished'>;
   private readonly recovered: Counter<'result'>;
+  private readonly acks: Counter<'result'>;
+  private readonly ackCalls: Counter;
 
   constructor(registry: Registry = new Registry()) {
     const registers = [registry];
@@ -39,6 +41,17 @@ export class ParticipantMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.acks = new Counter({
+      name: 'trx_participant_outcome_acks_total',
+      help: 'Branch outcomes acknowledged to the coordinator, by result (recorded, rejected, failed)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.ackCalls = new Counter({
+      name: 'trx_participant_outcome_calls_total',
+      help: 'POST /v1/outcomes calls (acks_total / calls_total = the mean batch)',
+      registers,
+    });
   }
 
   /** Times a runBranch and counts it by how it ended. */
@@ -58,6 +71,13 @@ export class ParticipantMetrics {
 
   decisionApplied(decision: Decision, outcome: string, changed: boolean): void {
     this.decisions.inc({ decision, outcome, already_finished: String(!changed) });
+  }
+
+  outcomesSent(report: { sent: number; recorded: number; rejected: number; failed: number }): void {
+    this.ackCalls.inc();
+    this.acks.inc({ result: 'recorded' }, report.recorded);
+    this.acks.inc({ result: 'rejected' }, report.rejected);
+    this.acks.inc({ result: 'failed' }, report.failed);
   }
 
   recoveryRound(report: RecoveryReport): void {

@@ -1,16 +1,19 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Registry } from 'prom-client';
 import type { Logger } from '@trx/logging';
-import type { CoordinatorApi } from '@trx/protocol';
+import type { CoordinatorApi, Decision } from '@trx/protocol';
 import { assertCanPrepare } from '@trx/db';
-import { runBranch, runLocal, type BranchRunnerOptions } from './branch-runner';
-import { createBranchTable } from './branch-sql';
+import { runBranch, runLocal, type BranchOptions, type BranchRunnerOptions } from './branch-runner';
+import { assertBranchOf, createBranchTable } from './branch-sql';
 import { decisionHandler } from './decision-consumer';
-import { openFinisher } from './branch-finisher';
-import { recoverOnce, type RecoveryReport } from './recovery';
+import { openFinisher, type FinishResult } from './branch-finisher';
+import { FinishingBranches } from './finishing-branches';
+import { OutcomeBatcher } from './outcome-batcher';
+import { RecoveryLoop } from './recovery-loop';
+import type { RecoveryReport } from './recovery';
 import { ParticipantStoppedError, messageOf } from './errors';
 import type { ConsumerHandle, ParticipantBroker } from './ports';
 import { ParticipantMetrics } from './participant-metrics';
-import type { Registry } from 'prom-client';
 
 export interface ParticipantOptions {
   /** e.g. 'account-service'; gids are makeGid(service, transactionId, randomKey). */
@@ -33,6 +36,8 @@ export interface ParticipantOptions {
   decisionRetryDelayMs?: number;
   /** Connections of the runtime's own pool that applies decisions; default 2. */
   finisherPoolSize?: number;
+  /** Most acknowledgements in one `POST /v1/outcomes`; default 500. */
+  maxOutcomeBatch?: number;
   /** prom-client registry of the service; the runtime's `trx_participant_*` metrics go there. */
   metricsRegistry?: Registry;
 }
@@ -42,11 +47,12 @@ export class Participant {
   readonly recovery: { runOnce(): Promise<RecoveryReport> };
   readonly decisionQueue: string;
   private consumer: ConsumerHandle | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private recovering: Promise<unknown> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
   private readonly metrics: ParticipantMetrics;
+  private readonly batcher: OutcomeBatcher;
+  private readonly branches: FinishingBranches;
+  private readonly recoveryLoop: RecoveryLoop;
   private stopped = false;
 
   private constructor(
@@ -55,9 +61,24 @@ export class Participant {
     private readonly finisher: DataSource,
     decisionQueue: string,
   ) {
+    const { service, coordinator, logger } = options;
     this.decisionQueue = decisionQueue;
     this.metrics = new ParticipantMetrics(options.metricsRegistry);
-    this.recovery = { runOnce: () => this.recoverSerialized() };
+    this.batcher = new OutcomeBatcher({
+      coordinator,
+      logger,
+      maxBatch: options.maxOutcomeBatch,
+      onSent: (report) => this.metrics.outcomesSent(report),
+    });
+    this.branches = new FinishingBranches({ dataSource: finisher, logger, batcher: this.batcher });
+    const clock = options.clock ?? (() => new Date());
+    const minAgeMs = options.recoveryMinAgeMs ?? 5000;
+    this.recoveryLoop = new RecoveryLoop(
+      { service, dataSource: finisher, branches: this.branches, coordinator, logger, clock, minAgeMs },
+      logger,
+      (report) => this.metrics.recoveryRound(report),
+    );
+    this.recovery = { runOnce: () => this.recoveryLoop.runOnce() };
   }
 
   /** Checks the database can prepare, creates trx_branch, consumes decisions, recovers once. */
@@ -81,14 +102,21 @@ export class Participant {
     await participant.recovery.runOnce().catch((err) => {
       options.logger.warn({ err: messageOf(err) }, 'recovery at start failed; the next round retries');
     });
-    participant.schedule();
+    participant.recoveryLoop.schedule(options.recoveryIntervalMs ?? 10_000);
     return participant;
   }
 
-  /** Runs `work` as a branch of `transactionId`; resolves with work's result after the yes-vote is recorded by the coordinator. */
-  runBranch<T>(transactionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` as a branch of `transactionId`; resolves with its result once prepared and the
+   * yes-vote recorded — or, `enlistedByCaller`, once prepared (the caller enlists the gid from `onPrepared`).
+   */
+  runBranch<T>(
+    transactionId: string,
+    work: (manager: EntityManager) => Promise<T>,
+    options?: BranchOptions,
+  ): Promise<T> {
     return this.track(() =>
-      this.metrics.timeBranch(() => runBranch(this.runnerOptions(), transactionId, work)),
+      this.metrics.timeBranch(() => runBranch(this.runnerOptions(), transactionId, work, options)),
     );
   }
 
@@ -98,36 +126,55 @@ export class Participant {
   }
 
   /** runBranch when transactionId is given, runLocal otherwise. */
-  run<T>(transactionId: string | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return transactionId ? this.runBranch(transactionId, work) : this.runLocal(work);
+  run<T>(
+    transactionId: string | undefined,
+    work: (manager: EntityManager) => Promise<T>,
+    options?: BranchOptions,
+  ): Promise<T> {
+    return transactionId ? this.runBranch(transactionId, work, options) : this.runLocal(work);
   }
 
-  /** Stops consuming and recovering, and waits for branches in flight. Leaves the DataSource and broker open. */
+  /**
+   * Applies the decision the coordinator answered to a branch this service prepared and its
+   * caller enlisted as `finishedByCaller` (no decision message comes for it): COMMIT/ROLLBACK
+   * PREPARED on the runtime's pool, then the acknowledgement, batched. Idempotent: a branch
+   * already finished resolves with `changed: false`, and a decision message for the same
+   * gid meanwhile waits for this finish instead of racing it.
+   */
+  finish(transactionId: string, gid: string, decision: Decision): Promise<FinishResult> {
+    return this.track(async () => {
+      const ids = assertBranchOf(this.options.service, transactionId, gid);
+      const result = await this.branches.finish(ids, decision);
+      this.metrics.decisionApplied(decision, result.outcome, result.changed);
+      return result;
+    });
+  }
+
+  /** Stops consuming and recovering, waits for work in flight, sends queued acknowledgements; leaves DataSource and broker open. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
-    if (this.timer) clearTimeout(this.timer);
     await this.consumer?.cancel().catch((err) => {
       this.options.logger.warn({ err: messageOf(err) }, 'could not cancel the decision consumer');
     });
-    await Promise.allSettled([...this.inFlight, this.recovering]);
+    await Promise.allSettled([...this.inFlight, this.recoveryLoop.stop()]);
+    await this.batcher.flush();
     await this.finisher.destroy();
   }
 
   private async consumeDecisions(): Promise<void> {
-    const { service, coordinator, logger, broker } = this.options;
+    const { service, logger, broker } = this.options;
     const handler = decisionHandler({
       service,
-      dataSource: this.finisher,
-      coordinator,
+      branches: this.branches,
       logger,
       retryDelayMs: this.options.decisionRetryDelayMs ?? 1000,
       signal: this.abort.signal,
       onFinished: (decision, result) =>
         this.metrics.decisionApplied(decision, result.outcome, result.changed),
     });
-    this.consumer = await broker.consume(this.decisionQueue, handler, {
+    this.consumer = await broker.consume(this.decisionQueue, (message) => this.watch(handler(message)), {
       prefetch: this.options.prefetch ?? 32,
     });
   }
@@ -148,37 +195,5 @@ export class Participant {
   private runnerOptions(): BranchRunnerOptions {
     const { service, instance, dataSource, coordinator, logger } = this.options;
     return { service, instance, dataSource, finisher: this.finisher, coordinator, logger };
-  }
-
-  /** One recovery round at a time: a caller during a round gets a fresh round after it. */
-  private recoverSerialized(): Promise<RecoveryReport> {
-    const { service, coordinator, logger } = this.options;
-    const round = () =>
-      recoverOnce({
-        service,
-        dataSource: this.finisher,
-        coordinator,
-        logger,
-        clock: this.options.clock ?? (() => new Date()),
-        minAgeMs: this.options.recoveryMinAgeMs ?? 5000,
-      }).then((report) => {
-        this.metrics.recoveryRound(report);
-        return report;
-      });
-    const next = (this.recovering ?? Promise.resolve()).then(round, round);
-    this.recovering = next.catch(() => undefined);
-    return next;
-  }
-
-  private schedule(): void {
-    const interval = this.options.recoveryIntervalMs ?? 10_000;
-    if (this.stopped || interval <= 0) return;
-    this.timer = setTimeout(() => {
-      this.recovery
-        .runOnce()
-        .catch((err) => this.options.logger.warn({ err: messageOf(err) }, 'recovery round failed'))
-        .finally(() => this.schedule());
-    }, interval);
-    this.timer.unref();
   }
 }

@@ -7,8 +7,8 @@ import {
   type Decision,
   type TransactionView,
 } from '@trx/protocol';
-import { finishBranch } from './branch-finisher';
 import { listPreparedBefore } from './branch-sql';
+import type { FinishingBranches } from './finishing-branches';
 import { messageOf } from './errors';
 
 export interface RecoveryReport {
@@ -20,7 +20,10 @@ export interface RecoveryReport {
 
 export interface RecoveryOptions {
   service: string;
+  /** Where prepared transactions are listed (the runtime's finisher pool). */
   dataSource: DataSource;
+  /** Finishes beside the decision consumer and finish(), never racing them on a gid. */
+  branches: FinishingBranches;
   coordinator: CoordinatorApi;
   logger: Logger;
   clock: () => Date;
@@ -89,15 +92,9 @@ async function finish(
 ): Promise<'committed' | 'rolled-back' | 'failed'> {
   const log = o.logger.child(ids);
   try {
-    const { outcome } = await finishBranch(o.dataSource, o.logger, ids, decision);
+    // Acknowledged only to a coordinator that knows the branch; it would reject the others.
+    const { outcome } = await o.branches.finish(ids, decision, ids.branchId !== undefined);
     log.info({ decision, outcome }, 'recovery finished branch');
-    if (ids.branchId) {
-      await o.coordinator
-        .recordOutcome(ids.transactionId, ids.branchId, { outcome })
-        .catch((err) =>
-          log.warn({ err: messageOf(err) }, 'could not record the outcome with the coordinator'),
-        );
-    }
     return outcome;
   } catch (err) {
     log.warn({ err: messageOf(err), decision }, 'recovery could not finish branch; next round retries');

@@ -49,6 +49,25 @@ describe('the connection a branch used', () => {
     await participant.stop();
   });
 
+  it('when a local transaction or a failed branch changed session settings, then they do not reach the next user of the connection', async () => {
+    const participant = await h.startParticipant({ dataSource: oneConnection });
+    const timeout = () => participant.runLocal((m) => m.query('SHOW statement_timeout'));
+    await participant.runLocal((m) => m.query("SET statement_timeout = '2345ms'"));
+    expect(await timeout()).toEqual([{ statement_timeout: '0' }]);
+    await participant.runLocal((m) => m.query("SELECT set_config('statement_timeout', '3456ms', false)"));
+    expect(await timeout()).toEqual([{ statement_timeout: '0' }]);
+
+    const tx = await h.coordinator.begin({ initiator: 'test' });
+    const failing = participant.runBranch(tx.id, async (m) => {
+      await m.query("SET statement_timeout = '4567ms'");
+      throw new Error('fails after the SET');
+    });
+    await expect(failing).rejects.toThrow('fails after the SET');
+    expect(await timeout()).toEqual([{ statement_timeout: '0' }]);
+    await h.coordinator.rollback(tx.id);
+    await participant.stop();
+  });
+
   it('when the work failed mid-statement, then the connection is not left in a transaction', async () => {
     const participant = await h.startParticipant({ dataSource: oneConnection });
     const tx = await h.coordinator.begin({ initiator: 'test' });

@@ -41,6 +41,45 @@ export class LogTap {
   }
 }
 
+export interface CoordinatorCalls {
+  registerBranch: number;
+  recordOutcome: number;
+  /** The size of each POST /v1/outcomes, in order. */
+  recordOutcomes: number[];
+  /** Every gid acknowledged through POST /v1/outcomes. */
+  acknowledged: string[];
+}
+
+/** The real coordinator client, counting the participant's calls on the way through. */
+export function countingCoordinator(real: CoordinatorApi): {
+  coordinator: CoordinatorApi;
+  calls: CoordinatorCalls;
+} {
+  const calls: CoordinatorCalls = {
+    registerBranch: 0,
+    recordOutcome: 0,
+    recordOutcomes: [],
+    acknowledged: [],
+  };
+  const coordinator: CoordinatorApi = {
+    ...real,
+    registerBranch: (...args) => {
+      calls.registerBranch++;
+      return real.registerBranch(...args);
+    },
+    recordOutcome: (...args) => {
+      calls.recordOutcome++;
+      return real.recordOutcome(...args);
+    },
+    recordOutcomes: (request) => {
+      calls.recordOutcomes.push(request.outcomes.length);
+      calls.acknowledged.push(...request.outcomes.map((o) => o.gid));
+      return real.recordOutcomes(request);
+    },
+  };
+  return { coordinator, calls };
+}
+
 /**
  * A coordinator (the real transaction-server, in-process), a participant database with an
  * `items` table, a broker and an exchange of this test file only.

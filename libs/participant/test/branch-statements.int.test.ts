@@ -1,0 +1,75 @@
+import { DataSource, type EntityManager, type Logger as TypeOrmLogger } from 'typeorm';
+import { waitFor } from '@trx/test-support';
+import type { Participant } from '../src';
+import { ParticipantHarness, SERVICE } from './participant-harness';
+
+/** What a branch sends to Postgres: every round trip counts on the hot path. */
+let h: ParticipantHarness;
+let participant: Participant;
+let counted: DataSource;
+const sent: string[] = [];
+
+/** TypeORM calls logQuery once per query it sends, whatever the logging options. */
+const recorder: TypeOrmLogger = {
+  logQuery: (query) => void sent.push(query),
+  logQueryError: () => undefined,
+  logQuerySlow: () => undefined,
+  logSchemaBuild: () => undefined,
+  logMigration: () => undefined,
+  log: () => undefined,
+};
+
+beforeAll(async () => {
+  h = await ParticipantHarness.start();
+  counted = await new DataSource({
+    type: 'postgres',
+    url: h.dbUrl,
+    poolSize: 2,
+    logger: recorder,
+  }).initialize();
+  participant = await h.startParticipant({ dataSource: counted });
+});
+
+afterAll(async () => {
+  if (!h) return;
+  const left = await h.prepared();
+  await participant.stop();
+  await counted.destroy();
+  await h.stop();
+  expect(left).toEqual([]);
+});
+
+const insert = (m: EntityManager) => m.query("INSERT INTO items (name) VALUES ('one')");
+
+it('when a branch runs one statement of work, then it takes three round trips: begin, the work, and row + prepare + reset in one', async () => {
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  let gid = '';
+  sent.length = 0;
+  await participant.runBranch(tx.id, insert, { enlistedByCaller: true, onPrepared: (g) => (gid = g) });
+  expect(sent).toEqual([
+    'START TRANSACTION',
+    "INSERT INTO items (name) VALUES ('one')",
+    `INSERT INTO trx_branch (gid, transaction_id) VALUES ('${gid}', '${tx.id}'); PREPARE TRANSACTION '${gid}'; RESET ALL`,
+  ]);
+  await h.coordinator.rollback(tx.id, 'test', [{ service: SERVICE, gid }]);
+  await waitFor(async () => (await h.prepared()).length === 0);
+});
+
+it('when a local transaction runs one statement of work, then it takes three round trips: begin, the work, and commit + reset in one', async () => {
+  sent.length = 0;
+  await participant.runLocal(insert);
+  expect(sent).toEqual(['START TRANSACTION', "INSERT INTO items (name) VALUES ('one')", 'COMMIT; RESET ALL']);
+});
+
+it('when the work caught a failed statement and went on, then the branch is not prepared and votes no', async () => {
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  const swallowing = participant.runBranch(tx.id, async (m) => {
+    await m.query('SELECT * FROM no_such_table').catch(() => undefined);
+    await m.query("SELECT 'the transaction is aborted by now'").catch(() => undefined);
+  });
+  // PREPARE alone would have rolled the aborted transaction back without an error.
+  await expect(swallowing).rejects.toThrow(/current transaction is aborted/);
+  expect(await h.prepared()).toEqual([]);
+  expect((await h.coordinator.get(tx.id)).branches.map((b) => b.status)).toEqual(['failed']);
+  await h.coordinator.rollback(tx.id);
+});
