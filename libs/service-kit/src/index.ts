@@ -44,6 +44,7 @@ export {
 } from './error-handler';
 export { ServiceError, InvalidRequestError } from './service-errors';
 export { parseRequest, transactionIdOf } from './request-parsing';
+export { branchRequestOf, runForRequest, type BranchRequest, type BranchRunner } from './branch-request';
 export { runMain, type MainConfig, type MainOptions } from './main-runner';
 export { StopSteps, type StopStep } from './stop-steps';
 export {

@@ -136,11 +136,24 @@ export async function call(
   headers: Record<string, string> = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
 ): Promise<{ status: number; body: any }> {
+  const { status, body: answer } = await callWithHeaders(url, method, path, body, headers);
+  return { status, body: answer };
+}
+
+/** call(), with the response headers too. */
+export async function callWithHeaders(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Participant } from '@trx/participant';
-import { centsOf, parseRequest as parse, transactionIdOf } from '@trx/service-kit';
+import { centsOf, parseRequest as parse, runForRequest } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
 import { accountStore } from '../data-access/account-repository';
@@ -16,7 +16,9 @@ const withdrawalBody = z.object({
 
 /**
  * The account API. `POST /accounts/:id/withdrawals` is a branch of the transaction named
- * by `x-transaction-id` when the header is present, a plain local commit otherwise.
+ * by `x-transaction-id` when the header is present (enlisted by the caller, with the gid
+ * answered in `x-transaction-branch`, when it sends `x-transaction-enlist: initiator`),
+ * a plain local commit otherwise.
  */
 export function accountRoutes(dataSource: DataSource, participant: Participant): Router {
   const router = Router();
@@ -38,9 +40,8 @@ export function accountRoutes(dataSource: DataSource, participant: Participant):
       req.body,
       'body must be {"amount": positive number, ≤ 2 decimals}',
     );
-    const transactionId = transactionIdOf(req);
-    const result = await participant.run(transactionId, (manager) =>
-      withdraw(accountStore(manager), accountId, centsOf(amount)!, transactionId ?? null),
+    const result = await runForRequest(participant, req, res, (manager, transactionId) =>
+      withdraw(accountStore(manager), accountId, centsOf(amount)!, transactionId),
     );
     res.status(201).json(result);
   });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Participant } from '@trx/participant';
-import { parseRequest as parse, transactionIdOf } from '@trx/service-kit';
+import { parseRequest as parse, runForRequest } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { getProduct, listProducts, reserve } from '../domain/reserve-stock';
 import { productStore } from '../data-access/product-repository';
@@ -11,7 +11,9 @@ const reservationBody = z.object({ quantity: z.number().int().positive().max(1_0
 
 /**
  * The product API. `POST /products/:id/reservations` is a branch of the transaction named
- * by `x-transaction-id` when the header is present, a plain local commit otherwise.
+ * by `x-transaction-id` when the header is present (enlisted by the caller, with the gid
+ * answered in `x-transaction-branch`, when it sends `x-transaction-enlist: initiator`),
+ * a plain local commit otherwise.
  */
 export function productRoutes(dataSource: DataSource, participant: Participant): Router {
   const router = Router();
@@ -28,9 +30,8 @@ export function productRoutes(dataSource: DataSource, participant: Participant):
   router.post('/products/:id/reservations', async (req, res) => {
     const productId = parse(id, req.params.id, 'product id must be a positive integer');
     const { quantity } = parse(reservationBody, req.body, 'body must be {"quantity": positive integer}');
-    const transactionId = transactionIdOf(req);
-    const result = await participant.run(transactionId, (manager) =>
-      reserve(productStore(manager), productId, quantity, transactionId ?? null),
+    const result = await runForRequest(participant, req, res, (manager, transactionId) =>
+      reserve(productStore(manager), productId, quantity, transactionId),
     );
     res.status(201).json(result);
   });

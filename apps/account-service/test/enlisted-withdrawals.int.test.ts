@@ -1,0 +1,92 @@
+import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
+import { waitFor } from '@trx/test-support';
+import { callWithHeaders } from '../../../libs/service-kit/test/service-harness';
+import { SERVICE_NAME } from '../src/config';
+import { AccountHarness } from './account-harness';
+
+/** Withdrawals the initiator enlists with its commit or rollback (x-transaction-enlist: initiator). */
+let h: AccountHarness;
+let url: string;
+
+beforeAll(async () => {
+  h = await AccountHarness.start();
+  url = (await h.startApp()).url;
+});
+
+afterAll(async () => {
+  if (!h) return;
+  const left = await h.prepared();
+  await h.stop();
+  expect(left).toEqual([]);
+});
+
+const balanceOf = async (accountId: number) =>
+  Number(
+    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
+  );
+const withdrawalsOf = (txId: string) =>
+  h.sql('SELECT account_id, amount FROM withdrawals WHERE transaction_id = $1', [txId]);
+const enlisted = (txId: string) => ({ [TRANSACTION_HEADER]: txId, [ENLIST_HEADER]: ENLIST_BY_INITIATOR });
+const withdraw = (accountId: number, amount: number, headers: Record<string, string>) =>
+  callWithHeaders(url, 'POST', `/accounts/${accountId}/withdrawals`, { amount }, headers);
+
+it('when the initiator enlists the withdrawal, then it gets the gid, the coordinator has no branch until the commit, and the balance changes on the commit', async () => {
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  const res = await withdraw(2, 40, enlisted(tx.id));
+  expect(res).toMatchObject({ status: 201, body: { accountId: 2, amount: 40, balance: 1960 } });
+  const gid = res.headers.get(BRANCH_HEADER)!;
+  expect(gid.startsWith(`trx:${SERVICE_NAME}:${tx.id}:`)).toBe(true);
+  expect(await h.prepared()).toEqual([gid]);
+  expect((await h.coordinator.get(tx.id)).branches).toEqual([]);
+  expect(await balanceOf(2)).toBe(2000);
+
+  await h.coordinator.commit(tx.id, { branches: [{ service: SERVICE_NAME, gid }] });
+  await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed');
+  expect((await h.coordinator.get(tx.id)).branches.map((b) => [b.gid, b.status])).toEqual([
+    [gid, 'committed'],
+  ]);
+  expect(await balanceOf(2)).toBe(1960);
+  expect(await withdrawalsOf(tx.id)).toEqual([{ account_id: 2, amount: '40.00' }]);
+  expect(await h.prepared()).toEqual([]);
+});
+
+it('when the initiator rolls back with the withdrawal enlisted, then the balance is unchanged', async () => {
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  const res = await withdraw(3, 10, enlisted(tx.id));
+  expect(res.status).toBe(201);
+  const gid = res.headers.get(BRANCH_HEADER)!;
+  await h.coordinator.rollback(tx.id, 'the order failed later', [{ service: SERVICE_NAME, gid }]);
+  await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'rolled-back');
+  expect((await h.coordinator.get(tx.id)).branches.map((b) => b.status)).toEqual(['rolled-back']);
+  expect(await balanceOf(3)).toBe(5000);
+  expect(await withdrawalsOf(tx.id)).toEqual([]);
+  expect(await h.prepared()).toEqual([]);
+});
+
+it('when the account has too little money in an enlisted withdrawal, then it is refused and the coordinator hears nothing', async () => {
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  const res = await withdraw(1, 1_000_000, enlisted(tx.id));
+  expect(res).toMatchObject({ status: 409, body: { error: 'insufficient-funds' } });
+  expect(res.headers.get(BRANCH_HEADER)).toBeNull();
+  expect((await h.coordinator.get(tx.id)).branches).toEqual([]);
+  expect(await h.prepared()).toEqual([]);
+  await h.coordinator.rollback(tx.id, 'test');
+});
+
+it('when the enlist header has an unknown value, then the request is refused with 400 and nothing changes', async () => {
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  const rowsBefore = await h.sql('SELECT * FROM withdrawals');
+  for (const headers of <Record<string, string>[]>[
+    { [TRANSACTION_HEADER]: tx.id, [ENLIST_HEADER]: 'yes' },
+    { [ENLIST_HEADER]: ENLIST_BY_INITIATOR },
+  ]) {
+    const res = await withdraw(1, 5, headers);
+    expect(res).toMatchObject({ status: 400, body: { error: 'invalid-request' } });
+    expect(res.headers.get(BRANCH_HEADER)).toBeNull();
+  }
+  expect(await balanceOf(1)).toBe(1000);
+  expect(await h.sql('SELECT * FROM withdrawals')).toEqual(rowsBefore);
+  expect(await h.prepared()).toEqual([]);
+  expect((await h.coordinator.get(tx.id)).branches).toEqual([]);
+  await h.coordinator.rollback(tx.id, 'test');
+});

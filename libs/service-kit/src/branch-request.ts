@@ -1,0 +1,73 @@
+import type { Request, Response } from 'express';
+import type { EntityManager } from 'typeorm';
+import type { BranchOptions } from '@trx/participant';
+import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
+import { transactionIdOf } from './request-parsing';
+import { InvalidRequestError } from './service-errors';
+
+/** What a request asks of the participant runtime, read from its headers. */
+export interface BranchRequest {
+  /** `x-transaction-id`: the transaction the work is a branch of; undefined = a local commit. */
+  transactionId: string | undefined;
+  /** `x-transaction-enlist: initiator`: the caller enlists the branch with its commit or rollback. */
+  enlistedByCaller: boolean;
+}
+
+/** What runForRequest needs of the participant runtime (a Participant). */
+export interface BranchRunner {
+  run<T>(
+    transactionId: string | undefined,
+    work: (manager: EntityManager) => Promise<T>,
+    options?: BranchOptions,
+  ): Promise<T>;
+}
+
+/**
+ * Reads the transaction headers of a request; InvalidRequestError (400) for an enlist value
+ * other than `initiator`, or an enlist header without a transaction to enlist in.
+ */
+export function branchRequestOf(req: Request): BranchRequest {
+  const transactionId = transactionIdOf(req);
+  const enlist = req.get(ENLIST_HEADER)?.trim();
+  if (!enlist) return { transactionId, enlistedByCaller: false };
+  if (enlist !== ENLIST_BY_INITIATOR) {
+    throw new InvalidRequestError(`${ENLIST_HEADER} must be "${ENLIST_BY_INITIATOR}"`, {
+      header: ENLIST_HEADER,
+      value: enlist.slice(0, 80),
+    });
+  }
+  if (!transactionId) {
+    throw new InvalidRequestError(`${ENLIST_HEADER} needs the ${TRANSACTION_HEADER} header`, {
+      header: ENLIST_HEADER,
+    });
+  }
+  return { transactionId, enlistedByCaller: true };
+}
+
+/**
+ * Runs a route's work as its request asks: a branch of the transaction in `x-transaction-id`
+ * (registered by the participant, or — with `x-transaction-enlist: initiator` — handed back
+ * to the caller as the gid in `x-transaction-branch`), or a local commit without it. The
+ * headers are checked before anything runs; the branch header is set before the route
+ * sends its body.
+ *
+ * @example
+ *   router.post('/accounts/:id/withdrawals', async (req, res) => {
+ *     const result = await runForRequest(participant, req, res, (manager, transactionId) =>
+ *       withdraw(accountStore(manager), accountId, cents, transactionId),
+ *     );
+ *     res.status(201).json(result);
+ *   });
+ */
+export async function runForRequest<T>(
+  participant: BranchRunner,
+  req: Request,
+  res: Response,
+  work: (manager: EntityManager, transactionId: string | null) => Promise<T>,
+): Promise<T> {
+  const { transactionId, enlistedByCaller } = branchRequestOf(req);
+  const options: BranchOptions | undefined = enlistedByCaller
+    ? { enlistedByCaller, onPrepared: (gid) => res.setHeader(BRANCH_HEADER, gid) }
+    : undefined;
+  return participant.run(transactionId, (manager) => work(manager, transactionId ?? null), options);
+}
