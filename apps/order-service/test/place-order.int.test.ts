@@ -46,6 +46,19 @@ describe('POST /orders', () => {
       ['order-service', 'committed'],
       ['product-service', 'committed'],
     ]);
+    // Every branch was enlisted with the commit; order-service finished its own branch itself,
+    // so the decision went out to the two other services only.
+    const decisionsFor = (service: string) =>
+      platform.events
+        .withKey(routingKeys.decision(service))
+        .filter((m) => m.body.transactionId === body.transactionId);
+    await waitFor(
+      () => decisionsFor('product-service').length > 0 && decisionsFor('account-service').length > 0,
+      {
+        description: 'decisions for product-service and account-service',
+      },
+    );
+    expect(decisionsFor('order-service')).toEqual([]);
     const after = await platform.snapshot();
     expect(after.stock[1]).toBe(before.stock[1]! - 3);
     expect(after.balances[1]).toBe(before.balances[1]! - 60);
@@ -93,7 +106,8 @@ describe('POST /orders', () => {
       'the stock is too small',
       { customerId: 1, productId: 4, quantity: 11 },
       'insufficient-stock',
-      ['product-service'],
+      // product-service refused before preparing: nothing was prepared, nothing to enlist.
+      [],
     ],
     [
       'the account has too little money',
@@ -106,7 +120,8 @@ describe('POST /orders', () => {
       'the product does not exist',
       { customerId: 1, productId: 99, quantity: 1 },
       'unknown-product',
-      ['product-service'],
+      // product-service refused before preparing: nothing was prepared, nothing to enlist.
+      [],
     ],
     [
       'the customer does not exist',

@@ -12,7 +12,11 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
     products: {
       reserve: async (_tx, productId, quantity) => {
         calls.push(`reserve ${productId}x${quantity}`);
-        return { unitPrice: 19.99, total: 19.99 * quantity };
+        return {
+          unitPrice: 19.99,
+          total: 19.99 * quantity,
+          branch: { service: 'product-service', gid: 'g-p' },
+        };
       },
     },
     accounts: {
@@ -22,20 +26,24 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
       ],
       withdraw: async (_tx, accountId, amount) => {
         calls.push(`withdraw ${accountId} ${amount}`);
-        return accountId === 8;
+        return accountId === 8 ? { branch: { service: 'account-service', gid: 'g-a' } } : undefined;
       },
     },
     transactions: {
       begin: async () => ({ id: 'tx-1' }) as TransactionView,
-      commit: async () => {
-        calls.push('commit');
+      commit: async (_tx, branches) => {
+        calls.push(`commit ${branches.map((b) => b.gid).join(',')}`);
         return { id: 'tx-1' } as TransactionView;
       },
-      rollback: async (_tx, reason) => void calls.push(`rollback ${reason}`),
+      rollback: async (_tx, reason, branches) =>
+        void calls.push(`rollback ${reason} ${branches.map((b) => b.gid).join(',')}`),
     },
     orders: {
-      recordInBranch: async (_tx, order) => void calls.push(`branch ${order.status} ${order.total}`),
-      finishOwnBranch: async (_tx, decision) => void calls.push(`finish own branch ${decision}`),
+      recordInBranch: async (_tx, order) => {
+        calls.push(`branch ${order.status} ${order.total}`);
+        return { service: 'order-service', gid: 'g-o', finishedByCaller: true };
+      },
+      finishOwnBranch: async (_tx, gid, decision) => void calls.push(`finish own branch ${gid} ${decision}`),
       recordRejected: async (order) => void stored.push(order),
       recordLocal: async (order) => void calls.push(`local ${order.status} ${order.total}`),
     },
@@ -62,21 +70,22 @@ test('totals are computed in cents and the first account whose balance covers th
     'reserve 2x3',
     'withdraw 8 59.97',
     'branch CONFIRMED 59.97',
-    'commit',
-    'finish own branch commit',
+    'commit g-p,g-a,g-o',
+    'finish own branch g-o commit',
   ]);
 });
 
 test('a refusal rolls back with the reason and keeps the order REJECTED', async () => {
   const { deps, calls, stored } = fakes({
-    accounts: { accountsOf: async () => [], withdraw: async () => true },
+    accounts: { accountsOf: async () => [], withdraw: async () => ({}) },
   });
   const result = await placeOrder(deps, input);
   expect(result).toMatchObject({
     outcome: 'failed',
     order: { status: 'REJECTED', reason: 'unknown-customer' },
   });
-  expect(calls).toEqual(['reserve 2x3', 'rollback unknown-customer', 'finish own branch rollback']);
+  // The reservation was prepared: it is enlisted with the rollback; no own branch existed yet.
+  expect(calls).toEqual(['reserve 2x3', 'rollback unknown-customer g-p']);
   expect(stored).toHaveLength(1);
 });
 
@@ -90,7 +99,7 @@ test('a participant outage is rolled back as participant-unavailable', async () 
   });
   const result = await placeOrder(deps, input);
   expect(result).toMatchObject({ outcome: 'failed', order: { reason: 'participant-unavailable' } });
-  expect(calls).toEqual(['rollback participant-unavailable', 'finish own branch rollback']);
+  expect(calls).toEqual(['rollback participant-unavailable ']);
 });
 
 test.each(['after-reservation', 'after-withdrawal', 'before-commit'] as const)(
@@ -99,10 +108,34 @@ test.each(['after-reservation', 'after-withdrawal', 'before-commit'] as const)(
     const { deps, calls } = fakes();
     const result = await placeOrder(deps, { ...input, fault });
     expect(result).toMatchObject({ outcome: 'failed', order: { reason: 'injected-fault' } });
-    expect(calls).not.toContain('commit');
-    expect(calls.slice(-2)).toEqual(['rollback injected-fault', 'finish own branch rollback']);
+    expect(calls.some((c) => c.startsWith('commit'))).toBe(false);
+    const rollback = calls.find((c) => c.startsWith('rollback'));
+    expect(rollback).toBe(
+      {
+        'after-reservation': 'rollback injected-fault g-p',
+        'after-withdrawal': 'rollback injected-fault g-p,g-a',
+        'before-commit': 'rollback injected-fault g-p,g-a,g-o',
+      }[fault],
+    );
+    // Only a prepared own branch is finished by the caller.
+    expect(calls.includes('finish own branch g-o rollback')).toBe(fault === 'before-commit');
   },
 );
+
+test('a commit answered with a rollback finishes the own branch without asking again', async () => {
+  const { deps, calls, stored } = fakes();
+  deps.transactions.commit = async () => {
+    throw Object.assign(new Error('no'), {
+      name: 'TransactionRolledBackError',
+      code: 'transaction-rolled-back',
+    });
+  };
+  const result = await placeOrder(deps, input);
+  expect(result).toMatchObject({ outcome: 'failed', order: { status: 'REJECTED' } });
+  expect(calls.some((c) => c.startsWith('rollback'))).toBe(false);
+  expect(calls.at(-1)).toBe('finish own branch g-o rollback');
+  expect(stored).toHaveLength(1);
+});
 
 test('a commit that goes unanswered is not turned into a REJECTED order', async () => {
   const { deps, stored } = fakes();

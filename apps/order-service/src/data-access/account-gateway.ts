@@ -1,8 +1,14 @@
 import type { ServiceCaller } from '@trx/discovery';
-import { TRANSACTION_HEADER } from '@trx/protocol';
 import type { AccountGateway } from '../domain/ports';
-import type { Account } from '../domain/order-types';
-import { callParticipant, failFromReply, isSuccess, type ErrorReply } from './participant-call';
+import type { Account, Withdrawal } from '../domain/order-types';
+import {
+  branchHeaders,
+  callParticipant,
+  enlistedBranch,
+  failFromReply,
+  isSuccess,
+  type ErrorReply,
+} from './participant-call';
 
 export const ACCOUNT_SERVICE = 'account-service';
 
@@ -26,15 +32,19 @@ export class HttpAccountGateway implements AccountGateway {
     return (response.data as AccountReply[]).map((a) => ({ id: a.id, balance: Number(a.balance) }));
   }
 
-  async withdraw(transactionId: string | undefined, accountId: number, amount: number): Promise<boolean> {
+  async withdraw(
+    transactionId: string | undefined,
+    accountId: number,
+    amount: number,
+  ): Promise<Withdrawal | undefined> {
     const response = await callParticipant(this.caller, ACCOUNT_SERVICE, {
       method: 'POST',
       url: `/accounts/${accountId}/withdrawals`,
       data: { amount },
-      headers: transactionId ? { [TRANSACTION_HEADER]: transactionId } : {},
+      headers: branchHeaders(transactionId),
     });
-    if (isSuccess(response)) return true;
-    if ((response.data as ErrorReply | undefined)?.error === 'insufficient-funds') return false;
+    if (isSuccess(response)) return { branch: enlistedBranch(ACCOUNT_SERVICE, response) };
+    if ((response.data as ErrorReply | undefined)?.error === 'insufficient-funds') return undefined;
     return failFromReply(ACCOUNT_SERVICE, response);
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { routingKeys, type Decision, type OrderConfirmedEvent } from '@trx/protocol';
+import { routingKeys, type Decision, type EnlistedBranch, type OrderConfirmedEvent } from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
 import {
   CoordinatorUnreachableError,
@@ -8,13 +8,19 @@ import {
   TransactionRolledBackError,
 } from '../domain/order-errors';
 import type { OrderRecord, OrderStatus } from '../domain/order-types';
+import { SERVICE_NAME } from '../config';
 import { OrderEntity } from './order-entities';
-import type { OwnBranchFinisher } from './own-branch-finisher';
 
 /** What the repository needs of the participant runtime: run work as this service's branch, or locally. */
 export interface BranchRunner {
-  runBranch<T>(transactionId: string, work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  runBranch<T>(
+    transactionId: string,
+    work: (manager: EntityManager) => Promise<T>,
+    options: { enlistedByCaller: boolean; onPrepared(gid: string): void },
+  ): Promise<T>;
   runLocal<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /** COMMIT/ROLLBACK PREPARED of a branch this process prepared, then its acknowledgement. */
+  finish(transactionId: string, gid: string, decision: Decision): Promise<unknown>;
 }
 
 /** Orders and their outbox rows. The confirmed order and its event share one prepared branch. */
@@ -22,15 +28,19 @@ export class OrderRepository implements OrderStore {
   constructor(
     private readonly dataSource: DataSource,
     private readonly branches: BranchRunner,
-    private readonly finisher: OwnBranchFinisher,
   ) {}
 
-  async finishOwnBranch(transactionId: string, decision: Decision): Promise<void> {
-    await this.finisher.finishDecided(transactionId, decision);
+  /**
+   * On commit, the order row and its order.confirmed outbox row become visible before the
+   * 201, so a client can read its order at once; on rollback, the REJECTED row (same id)
+   * need not wait for the branch's lock.
+   */
+  async finishOwnBranch(transactionId: string, gid: string, decision: Decision): Promise<void> {
+    await this.branches.finish(transactionId, gid, decision);
   }
 
-  async recordInBranch(transactionId: string, order: OrderRecord): Promise<void> {
-    await runAsBranch(this.branches, transactionId, (manager) => insertConfirmed(manager, order));
+  async recordInBranch(transactionId: string, order: OrderRecord): Promise<EnlistedBranch> {
+    return runAsBranch(this.branches, transactionId, (manager) => insertConfirmed(manager, order));
   }
 
   async recordLocal(order: OrderRecord): Promise<void> {
@@ -75,14 +85,19 @@ async function insertConfirmed(manager: EntityManager, order: OrderRecord): Prom
   ]);
 }
 
-/** Runs the order's branch, translating the participant runtime's refusals into domain errors. */
+/**
+ * Runs the order's branch, enlisted by this service itself (it is the initiator) and
+ * finished by it; translates the participant runtime's refusals into domain errors.
+ */
 async function runAsBranch(
   branches: BranchRunner,
   transactionId: string,
   work: (manager: EntityManager) => Promise<void>,
-): Promise<void> {
+): Promise<EnlistedBranch> {
+  let gid: string | undefined;
   try {
-    await branches.runBranch(transactionId, work);
+    await branches.runBranch(transactionId, work, { enlistedByCaller: true, onPrepared: (g) => (gid = g) });
+    return { service: SERVICE_NAME, gid: gid!, finishedByCaller: true };
   } catch (err) {
     const e = err as Error & { retryable?: boolean };
     if (e.name === 'BranchRefusedError') throw new TransactionRolledBackError(e.message);

@@ -40,6 +40,9 @@ export class OutboxRepository {
           transactionId: r.transaction_id,
         })),
       );
+      // No fsync for the mark: if it is lost in a crash the rows are sent again, and
+      // consumers deduplicate by message id.
+      await manager.query('SET LOCAL synchronous_commit = off');
       await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [
         rows.map((r) => r.id),
       ]);

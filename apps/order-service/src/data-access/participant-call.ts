@@ -1,6 +1,13 @@
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { ServiceCaller } from '@trx/discovery';
 import {
+  BRANCH_HEADER,
+  ENLIST_BY_INITIATOR,
+  ENLIST_HEADER,
+  TRANSACTION_HEADER,
+  type EnlistedBranch,
+} from '@trx/protocol';
+import {
   OrderRefusedError,
   ParticipantUnavailableError,
   REFUSAL_CODES,
@@ -54,6 +61,27 @@ export function failFromReply(service: string, response: AxiosResponse<unknown>)
     );
   }
   throw new UnexpectedAnswerError(service, response.status, response.data);
+}
+
+/**
+ * Headers of a participant call: with a transaction, the id and the request to hand the
+ * prepared branch back for enlisting (order-service enlists it with its commit); without,
+ * none (the participant commits locally).
+ */
+export function branchHeaders(transactionId: string | undefined): Record<string, string> {
+  return transactionId ? { [TRANSACTION_HEADER]: transactionId, [ENLIST_HEADER]: ENLIST_BY_INITIATOR } : {};
+}
+
+/**
+ * The branch a participant prepared, from its answer. A participant that ignored the
+ * enlist request registered itself and sends no gid: nothing to enlist then.
+ */
+export function enlistedBranch(
+  service: string,
+  response: AxiosResponse<unknown>,
+): EnlistedBranch | undefined {
+  const gid = response.headers[BRANCH_HEADER];
+  return typeof gid === 'string' && gid.length > 0 ? { service, gid } : undefined;
 }
 
 export function isSuccess(response: AxiosResponse<unknown>): boolean {

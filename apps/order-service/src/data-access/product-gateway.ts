@@ -1,8 +1,7 @@
 import type { ServiceCaller } from '@trx/discovery';
-import { TRANSACTION_HEADER } from '@trx/protocol';
 import type { ProductGateway } from '../domain/ports';
 import type { Reservation } from '../domain/order-types';
-import { callParticipant, failFromReply, isSuccess } from './participant-call';
+import { branchHeaders, callParticipant, enlistedBranch, failFromReply, isSuccess } from './participant-call';
 
 export const PRODUCT_SERVICE = 'product-service';
 
@@ -26,10 +25,14 @@ export class HttpProductGateway implements ProductGateway {
       method: 'POST',
       url: `/products/${productId}/reservations`,
       data: { quantity },
-      headers: transactionId ? { [TRANSACTION_HEADER]: transactionId } : {},
+      headers: branchHeaders(transactionId),
     });
     if (!isSuccess(response)) failFromReply(PRODUCT_SERVICE, response);
     const reply = response.data as ReservationReply;
-    return { unitPrice: Number(reply.unitPrice), total: Number(reply.total) };
+    return {
+      unitPrice: Number(reply.unitPrice),
+      total: Number(reply.total),
+      branch: enlistedBranch(PRODUCT_SERVICE, response),
+    };
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '@trx/logging';
-import type { CoordinatorApi, TransactionView } from '@trx/protocol';
+import type { CoordinatorApi, EnlistedBranch, TransactionView } from '@trx/protocol';
 import type { TransactionGateway } from '../domain/ports';
 import { CoordinatorUnreachableError, TransactionRolledBackError } from '../domain/order-errors';
 
@@ -22,10 +22,10 @@ export class CoordinatorTransactionGateway implements TransactionGateway {
     }
   }
 
-  async commit(transactionId: string): Promise<TransactionView> {
+  async commit(transactionId: string, branches: EnlistedBranch[]): Promise<TransactionView> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.coordinator.commit(transactionId);
+        return await this.coordinator.commit(transactionId, { branches });
       } catch (err) {
         const delay = COMMIT_RETRY_DELAYS_MS[attempt];
         if (!UNREACHABLE.has((err as Error).name) || delay === undefined) throw translate(err);
@@ -35,9 +35,9 @@ export class CoordinatorTransactionGateway implements TransactionGateway {
     }
   }
 
-  async rollback(transactionId: string, reason: string): Promise<void> {
+  async rollback(transactionId: string, reason: string, branches: EnlistedBranch[]): Promise<void> {
     try {
-      await this.coordinator.rollback(transactionId, reason);
+      await this.coordinator.rollback(transactionId, reason, branches);
     } catch (err) {
       // Already rolled back (a participant's no-vote or the timeout got there first): fine.
       if ((err as Error).name === 'TransactionConflictError' && codeOf(err) === 'transaction-rolled-back')

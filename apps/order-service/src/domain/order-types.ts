@@ -1,3 +1,4 @@
+import type { EnlistedBranch } from '@trx/protocol';
 /** The order as the domain sees it: plain records, money as JSON numbers (computed in cents). */
 export type OrderStatus = 'CONFIRMED' | 'REJECTED';
 
@@ -40,6 +41,13 @@ export function fromCents(cents: number): number {
 export interface Reservation {
   unitPrice: number;
   total: number;
+  /** The prepared branch to enlist with the commit (absent without a transaction, or when the participant registered itself). */
+  branch?: EnlistedBranch;
+}
+
+/** A withdrawal that went through, with its prepared branch like Reservation's. */
+export interface Withdrawal {
+  branch?: EnlistedBranch;
 }
 
 export interface Account {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@trx/logging';
-import type { Decision } from '@trx/protocol';
+import type { Decision, EnlistedBranch } from '@trx/protocol';
 import {
   CoordinatorUnreachableError,
   InjectedFaultError,
@@ -27,8 +27,11 @@ export type PlaceOrderResult =
 /**
  * The place-order use case: begin a distributed transaction, reserve the stock, withdraw
  * the price, record the order (and its order.confirmed outbox row) as this service's own
- * branch, then ask the coordinator to commit. Any failure before the commit rolls the
- * transaction back and keeps the order as REJECTED with the reason.
+ * branch, then ask the coordinator to commit — enlisting every prepared branch the
+ * participants handed back, so no participant has to register with the coordinator on
+ * the way. Any failure before the commit rolls the transaction back (enlisting what was
+ * prepared, so those branches hear the rollback at once) and keeps the order as REJECTED
+ * with the reason.
  *
  * Throws CoordinatorUnreachableError when the coordinator can't be reached at begin
  * (nothing stored) or at commit (the order's fate is the coordinator's, so no REJECTED row).
@@ -37,42 +40,53 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   const transaction = await deps.transactions.begin(deps.transactionTimeoutMs);
   const draft = newOrder(input, transaction.id, (deps.clock ?? (() => new Date()))());
   const log = deps.logger.child({ transactionId: transaction.id, orderId: draft.id });
+  const enlisted: EnlistedBranch[] = [];
   let order = draft;
   try {
-    order = await prepareBranches(deps, input, draft);
+    order = await prepareBranches(deps, input, draft, enlisted);
   } catch (err) {
-    return reject(deps, order, err as Error, log);
+    return reject(deps, order, enlisted, err as Error, log);
   }
   try {
-    await deps.transactions.commit(transaction.id);
+    await deps.transactions.commit(transaction.id, enlisted);
   } catch (err) {
-    if ((err as Error).name !== 'CoordinatorUnreachableError') return reject(deps, order, err as Error, log);
+    const name = (err as Error).name;
+    // Answered with a rollback: decided already. Any other refusal: ask for the rollback.
+    if (name !== 'CoordinatorUnreachableError')
+      return reject(deps, order, enlisted, err as Error, log, name !== 'TransactionRolledBackError');
     log.warn({ err }, 'commit went unanswered; the order is decided by the coordinator');
     throw new CoordinatorUnreachableError((err as Error).message, {
       orderId: order.id,
       transactionId: transaction.id,
     });
   }
-  await finishOwnBranch(deps, transaction.id, 'commit', log);
+  await finishOwnBranch(deps, transaction.id, enlisted, 'commit', log);
   log.info({ outcome: 'confirmed', total: order.total }, 'order confirmed');
   return { outcome: 'confirmed', order };
 }
 
-/** Every step up to the yes-vote of the order's own branch; resolves with the order to commit. */
+/**
+ * Every step up to the yes-vote of the order's own branch; resolves with the order to
+ * commit. Each prepared branch is pushed to `enlisted` as soon as it exists, so a failure
+ * later on still rolls it back by name.
+ */
 async function prepareBranches(
   deps: PlaceOrderDeps,
   input: PlaceOrderInput,
   draft: OrderRecord,
+  enlisted: EnlistedBranch[],
 ): Promise<OrderRecord> {
   const transactionId = draft.transactionId!;
+  const enlist = (branch: EnlistedBranch | undefined) => branch && enlisted.push(branch);
   const reservation = await deps.products.reserve(transactionId, input.productId, input.quantity);
+  enlist(reservation.branch);
   const totalCents = toCents(reservation.unitPrice) * input.quantity;
   const priced = { ...draft, unitPrice: reservation.unitPrice, total: fromCents(totalCents) };
   injectFault(input.fault, 'after-reservation');
-  await pay(deps.accounts, transactionId, input.customerId, priced.total);
+  enlist((await pay(deps.accounts, transactionId, input.customerId, priced.total)).branch);
   injectFault(input.fault, 'after-withdrawal');
   const confirmed: OrderRecord = { ...priced, status: 'CONFIRMED' };
-  await deps.orders.recordInBranch(transactionId, confirmed);
+  enlist(await deps.orders.recordInBranch(transactionId, confirmed));
   injectFault(input.fault, 'before-commit');
   return confirmed;
 }
@@ -94,40 +108,61 @@ export async function pay(
     throw new OrderRefusedError('unknown-customer', `customer ${customerId} has no account`);
   }
   const payer = candidates.find((account) => toCents(account.balance) >= toCents(amount));
-  if (payer && (await accounts.withdraw(transactionId, payer.id, amount))) return payer.id;
+  const withdrawal = payer && (await accounts.withdraw(transactionId, payer.id, amount));
+  if (payer && withdrawal) return { accountId: payer.id, branch: withdrawal.branch };
   throw new OrderRefusedError(
     'insufficient-funds',
     `no account of customer ${customerId} can pay ${amount.toFixed(2)}`,
   );
 }
 
+/**
+ * Rolls the transaction back and stores the REJECTED order. `askRollback` is false when the
+ * coordinator already answered the commit with a rollback.
+ */
 async function reject(
   deps: PlaceOrderDeps,
   order: OrderRecord,
+  enlisted: EnlistedBranch[],
   error: Error,
   log: Logger,
+  askRollback = true,
 ): Promise<PlaceOrderResult> {
   const reason = failureCode(error);
   const level = reason === 'internal-error' ? 'error' : 'info';
   log[level]({ outcome: 'rejected', reason, err: error }, 'order rejected');
-  const decided = await deps.transactions.rollback(order.transactionId!, reason).then(
-    () => true,
-    (err: Error) => {
-      // The coordinator's timeout rolls the transaction back anyway; the branches follow it.
-      log.warn({ err }, 'rollback request failed; the transaction will time out');
-      return false;
-    },
-  );
-  if (decided) await finishOwnBranch(deps, order.transactionId!, 'rollback', log);
+  const decided =
+    !askRollback ||
+    (await deps.transactions.rollback(order.transactionId!, reason, enlisted).then(
+      () => true,
+      (err: Error) => {
+        // The coordinator's timeout rolls the transaction back anyway; the branches follow it.
+        log.warn({ err }, 'rollback request failed; the transaction will time out');
+        return false;
+      },
+    ));
+  if (decided) await finishOwnBranch(deps, order.transactionId!, enlisted, 'rollback', log);
   const rejected: OrderRecord = { ...order, status: 'REJECTED', reason };
   await deps.orders.recordRejected(rejected);
   return { outcome: 'failed', order: rejected, error };
 }
 
-/** Best effort: the decision consumer finishes the branch anyway, moments later. */
-async function finishOwnBranch(deps: PlaceOrderDeps, transactionId: string, decision: Decision, log: Logger) {
-  await deps.orders.finishOwnBranch(transactionId, decision).catch((err: Error) => {
-    log.warn({ err, decision }, 'own branch not finished now; the decision consumer will finish it');
+/**
+ * The own branch is enlisted as finished by the caller: no decision message comes for it
+ * unless it is still unacknowledged when the coordinator re-publishes (and recovery
+ * asks about it too), so a failure here is only logged.
+ */
+async function finishOwnBranch(
+  deps: PlaceOrderDeps,
+  transactionId: string,
+  enlisted: EnlistedBranch[],
+  decision: Decision,
+  log: Logger,
+) {
+  const own = enlisted.find((b) => b.finishedByCaller);
+  if (!own) return;
+  await deps.orders.finishOwnBranch(transactionId, own.gid, decision).catch((err: Error) => {
+    log.warn({ err, decision }, 'own branch not finished now; the re-published decision or recovery will');
   });
 }
 

@@ -1,5 +1,5 @@
-import type { Decision, TransactionView } from '@trx/protocol';
-import type { Account, OrderRecord, Reservation } from './order-types';
+import type { Decision, EnlistedBranch, TransactionView } from '@trx/protocol';
+import type { Account, OrderRecord, Reservation, Withdrawal } from './order-types';
 
 /**
  * What the place-order use case needs from the outside world. Implementations live in
@@ -13,22 +13,30 @@ export interface ProductGateway {
 
 export interface AccountGateway {
   accountsOf(customerId: number): Promise<Account[]>;
-  /** Resolves true when withdrawn, false when the account can't pay (insufficient funds). */
-  withdraw(transactionId: string | undefined, accountId: number, amount: number): Promise<boolean>;
+  /** Resolves with the withdrawal, or undefined when the account can't pay (insufficient funds). */
+  withdraw(
+    transactionId: string | undefined,
+    accountId: number,
+    amount: number,
+  ): Promise<Withdrawal | undefined>;
 }
 
 /** The coordinator as the initiator uses it. */
 export interface TransactionGateway {
   begin(timeoutMs: number): Promise<TransactionView>;
-  commit(transactionId: string): Promise<TransactionView>;
-  rollback(transactionId: string, reason: string): Promise<void>;
+  /** Commit, enlisting the prepared branches the participants handed back (their yes-votes). */
+  commit(transactionId: string, branches: EnlistedBranch[]): Promise<TransactionView>;
+  rollback(transactionId: string, reason: string, branches: EnlistedBranch[]): Promise<void>;
 }
 
 export interface OrderStore {
-  /** Inserts the CONFIRMED order and its order.confirmed outbox row as this service's branch (prepared, voted yes). */
-  recordInBranch(transactionId: string, order: OrderRecord): Promise<void>;
-  /** Applies a decision the coordinator answered to the order's own branch now (the decision consumer would, later). */
-  finishOwnBranch(transactionId: string, decision: Decision): Promise<void>;
+  /**
+   * Inserts the CONFIRMED order and its order.confirmed outbox row as this service's own
+   * prepared branch; resolves with it, to be enlisted as finished by the caller.
+   */
+  recordInBranch(transactionId: string, order: OrderRecord): Promise<EnlistedBranch>;
+  /** Applies the decision the coordinator answered to the order's own branch, and acknowledges it. */
+  finishOwnBranch(transactionId: string, gid: string, decision: Decision): Promise<void>;
   /** The CONFIRMED order and its outbox row in a plain local transaction (baseline mode). */
   recordLocal(order: OrderRecord): Promise<void>;
   /** A plain local insert of the REJECTED order. */

@@ -4,10 +4,9 @@ import type { ServiceCaller } from '@trx/discovery';
 import type { Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import type { Participant } from '@trx/participant';
-import { SERVICE_NAME, type AppConfig } from '../config';
+import type { AppConfig } from '../config';
 import { OrderRepository } from '../data-access/order-repository';
 import { IdempotencyRepository } from '../data-access/idempotency-repository';
-import { OwnBranchFinisher } from '../data-access/own-branch-finisher';
 import { HttpProductGateway } from '../data-access/product-gateway';
 import { HttpAccountGateway } from '../data-access/account-gateway';
 import { CoordinatorTransactionGateway } from '../data-access/transaction-gateway';
@@ -41,8 +40,7 @@ export interface OrderAppOptions {
 /** Wires the use case to its gateways and repositories and serves it over HTTP. */
 export function createOrderApp(options: OrderAppOptions): Express {
   const { config, infra, logger, clock, onConfirmed, maxOrdersPerKey = 8 } = options;
-  const finisher = new OwnBranchFinisher(infra.dataSource, SERVICE_NAME);
-  const orders = new OrderRepository(infra.dataSource, infra.participant, finisher);
+  const orders = new OrderRepository(infra.dataSource, infra.participant);
   const metrics = new OrderMetrics();
   const deps = {
     products: new HttpProductGateway(infra.caller),
