@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
+// The source, not the package: the bench starts (and builds the platform) before any dist/ exists.
+import { makeGid, type OutcomeBatchRequest } from '../../libs/protocol/src';
 import { failureOf, HttpJson, networkFailure } from './http-json';
 import type { Operation } from './load-driver';
 import { DEFAULT_RABBIT_API, deleteQueue } from './rabbit-probe';
 
 /**
  * The coordinator alone (diagnostic mode `coordinator`): the calls one order makes of the
- * transaction-server, with no participant behind them — begin, three branches registered
- * with a yes-vote, commit, and the three outcome acknowledgements a participant sends
- * after COMMIT PREPARED. The branches belong to a service of the bench's own
+ * transaction-server, with no participant behind them — begin, commit with the three
+ * prepared branches enlisted (their yes-votes), and one batch of the three outcome
+ * acknowledgements sent after COMMIT PREPARED. The branches belong to a service of the bench's own
  * (`trx-bench`), which no participant consumes decisions for, so nothing else is touched.
  * It measures what the coordinator can decide per second and what it costs per order.
  */
@@ -48,26 +50,19 @@ export class CoordinatorOnly {
     });
     if (begun.status !== 201 && begun.status !== 200) return `begin:${failureOf(begun)}`;
     const txId = (begun.body as { id: string }).id;
-    const branchIds: string[] = [];
-    for (let i = 0; i < BRANCHES; i++) {
-      const gid = `trx:${BENCH_SERVICE}:${txId}:${randomBytes(6).toString('hex')}`;
-      const branch = await this.http.request('POST', `/v1/transactions/${txId}/branches`, {
-        service: BENCH_SERVICE,
-        instance: this.instance,
-        gid,
-        vote: 'yes',
-      });
-      if (branch.status !== 201 && branch.status !== 200) return `register:${failureOf(branch)}`;
-      branchIds.push((branch.body as { id: string }).id);
-    }
-    const commit = await this.http.request('POST', `/v1/transactions/${txId}/commit`);
+    const branches = Array.from({ length: BRANCHES }, () => ({
+      service: BENCH_SERVICE,
+      instance: this.instance,
+      gid: makeGid(BENCH_SERVICE, txId, randomBytes(6).toString('hex')),
+    }));
+    const commit = await this.http.request('POST', `/v1/transactions/${txId}/commit`, { branches });
     if (commit.status !== 200) return `commit:${failureOf(commit)}`;
-    const acks = await Promise.all(
-      branchIds.map((b) =>
-        this.http.request('PUT', `/v1/transactions/${txId}/branches/${b}/outcome`, { outcome: 'committed' }),
-      ),
-    );
-    const bad = acks.find((a) => a.status >= 300);
-    return bad ? `outcome:${failureOf(bad)}` : undefined;
+    const acks: OutcomeBatchRequest = {
+      outcomes: branches.map((b) => ({ transactionId: txId, gid: b.gid, outcome: 'committed' })),
+    };
+    const recorded = await this.http.request('POST', '/v1/outcomes', acks);
+    if (recorded.status !== 200) return `outcome:${failureOf(recorded)}`;
+    const { rejected } = recorded.body as { rejected: { error: string }[] };
+    return rejected.length > 0 ? `outcome:${rejected[0]!.error}` : undefined;
   }
 }

@@ -5,7 +5,7 @@ import { ensureDatabase, runMigrationsLocked } from '@trx/db';
 import { registerService } from '@trx/discovery';
 import { Broker } from '@trx/messaging';
 import { SERVICE_NAME, type AppConfig } from './config';
-import { createDataSource, poolOf } from './data-access';
+import { createAsyncPool, createDataSource, poolOf } from './data-access';
 import type { CoordinatorContext } from './domain/context';
 import { sweepOnce, type SweepResult } from './domain/sweeper';
 import { createHttpApp } from './entry-points/http/http-app';
@@ -55,10 +55,16 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     throw err;
   }
   const pool = poolOf(dataSource);
-  const relay = new OutboxRelay(pool, broker, clock, logger, options.flushAfterCommit ?? true);
+  const asyncPool = createAsyncPool(
+    config.databaseUrl,
+    Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+    (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
+  );
+  const relay = new OutboxRelay(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
   const { registry, metrics } = createMetrics(pool);
   const ctx: CoordinatorContext = {
     pool,
+    asyncPool,
     clock,
     logger,
     metrics,
@@ -92,6 +98,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
       .runOnce()
       .catch((err: unknown) => logger.warn({ err }, 'final outbox flush failed; the next start sends it'));
     await broker.close();
+    await asyncPool.end();
     await dataSource.destroy();
     logger.info('transaction-server stopped');
   };

@@ -133,6 +133,7 @@ test('health, readiness, metrics and the OpenAPI document are served', async () 
       '/v1/transactions/{id}/branches/{branchId}/outcome',
       '/v1/transactions/{id}/commit',
       '/v1/transactions/{id}/rollback',
+      '/v1/outcomes',
       '/transactions',
       '/transactions/{id}',
       '/transactions/{id}/participants',

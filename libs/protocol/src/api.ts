@@ -30,6 +30,8 @@ export interface BranchView {
   reason: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Present (true) on a branch enlisted with `finishedByCaller`. */
+  finishedByCaller?: boolean;
 }
 
 export interface TransactionView {

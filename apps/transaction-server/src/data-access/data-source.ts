@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { InitialSchema1732390000000 } from './migrations/1732390000000-initial-schema';
+import { BranchFinishedByCaller1732400000000 } from './migrations/1732400000000-branch-finished-by-caller';
 
 /** The coordinator's schema history, in order. */
-export const migrations = [InitialSchema1732390000000];
+export const migrations = [InitialSchema1732390000000, BranchFinishedByCaller1732400000000];
 
 export function createDataSource(url: string, poolSize: number): DataSource {
   return new DataSource({
@@ -25,12 +26,26 @@ export function poolOf(dataSource: DataSource): Pool {
   return (dataSource.driver as unknown as { master: Pool }).master;
 }
 
+/**
+ * A second, small pool whose sessions commit asynchronously (`synchronous_commit=off`):
+ * COMMIT answers before its WAL reaches the disk, so it costs no fsync wait. Only for
+ * writes whose loss in a crash is harmless:
+ * - begin: a lost transaction makes the later register or commit answer 404, so the
+ *   initiator rolls back; and the WAL is flushed in order, so any later synchronous commit
+ *   (a registration, the decision) makes the begin durable before it is relied on;
+ * - acknowledgements: an unacknowledged decision is re-published and acknowledged again;
+ * - the relay's "published" mark: a lost mark only re-sends; consumers deduplicate by message_id.
+ * Votes and decisions stay on the synchronous pool.
+ */
+export function createAsyncPool(url: string, max: number, onError: (err: Error) => void): Pool {
+  const pool = new Pool({ connectionString: url, max, options: '-c synchronous_commit=off' });
+  // An idle connection that dies (a Postgres restart) emits 'error' on the pool; unhandled it would end the process.
+  pool.on('error', onError);
+  return pool;
+}
+
 /** Runs `work` in one local transaction; rolls back when it throws. */
-export async function inTransaction<T>(
-  pool: Pool,
-  work: (client: PoolClient) => Promise<T>,
-  options: { synchronousCommit?: boolean } = {},
-): Promise<T> {
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   // pg-pool listens for errors only on idle clients: without this, a connection that dies
@@ -40,8 +55,6 @@ export async function inTransaction<T>(
   client.on('error', onError);
   try {
     await client.query('BEGIN');
-    // Acknowledgement writes can be lost in a crash without harm: the decision is re-published until acked.
-    if (options.synchronousCommit === false) await client.query('SET LOCAL synchronous_commit = off');
     const result = await work(client);
     await client.query('COMMIT');
     return result;

@@ -6,29 +6,34 @@ export interface NewOutboxMessage {
   body: unknown;
 }
 
+/** The rows as three parallel arrays, for `unnest($n::uuid[], $n+1::text[], $n+2::jsonb[])`. */
+export function outboxColumns(messages: NewOutboxMessage[]): [string[], string[], string[]] {
+  return [
+    messages.map((m) => m.id),
+    messages.map((m) => m.routingKey),
+    messages.map((m) => JSON.stringify(m.body)),
+  ];
+}
+
 export async function insertOutbox(db: Db, messages: NewOutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   await db.query(
     `INSERT INTO trx_outbox (id, routing_key, body)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
-    [
-      messages.map((m) => m.id),
-      messages.map((m) => m.routingKey),
-      messages.map((m) => JSON.stringify(m.body)),
-    ],
+    outboxColumns(messages),
   );
 }
 
 /**
- * Unpublished rows, locked until the caller's transaction ends; rows another replica is
- * publishing are skipped. With `ids`, only those (the in-process flush after a decision).
+ * The oldest unpublished rows, locked until the caller's transaction ends; rows another
+ * replica is publishing are skipped.
  */
-export async function claimUnpublished(db: Db, limit: number, ids?: string[]): Promise<OutboxRecord[]> {
+export async function claimUnpublished(db: Db, limit: number): Promise<OutboxRecord[]> {
   const { rows } = await db.query(
     `SELECT id, routing_key, body, attempts FROM trx_outbox
-      WHERE published_at IS NULL AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+      WHERE published_at IS NULL
       ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit, ids ?? null],
+    [limit],
   );
   return rows.map((r) => ({
     id: r.id as string,

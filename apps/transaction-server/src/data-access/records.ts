@@ -25,6 +25,8 @@ export interface BranchRecord {
   gid: string;
   status: BranchStatus;
   reason: string | null;
+  /** Enlisted by an initiator that runs COMMIT/ROLLBACK PREPARED itself: no decision message at decision time. */
+  finishedByCaller: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -71,6 +73,7 @@ export function toBranch(r: Record<string, unknown>): BranchRecord {
     gid: r.gid as string,
     status: r.status as BranchStatus,
     reason: (r.reason as string | null) ?? null,
+    finishedByCaller: Boolean(r.finished_by_caller),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   };

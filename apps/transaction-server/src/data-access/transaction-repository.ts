@@ -1,14 +1,23 @@
 import type { TransactionStatus } from '@trx/protocol';
+import { outboxColumns, type NewOutboxMessage } from './outbox-repository';
 import { toTransaction, type Db, type TransactionRecord } from './records';
 
 export type RowLock = 'none' | 'share' | 'update';
 const LOCKS: Record<RowLock, string> = { none: '', share: 'FOR SHARE', update: 'FOR UPDATE' };
 
-export async function insertTransaction(db: Db, t: TransactionRecord): Promise<void> {
+/** The transaction and its outbox rows in one statement: one round trip, one commit. */
+export async function insertTransaction(
+  db: Db,
+  t: TransactionRecord,
+  outbox: NewOutboxMessage[],
+): Promise<void> {
   await db.query(
-    `INSERT INTO trx_transaction (id, status, initiator, compat, timeout_ms, deadline, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-    [t.id, t.status, t.initiator, t.compat, t.timeoutMs, t.deadline, t.createdAt],
+    `WITH t AS (
+       INSERT INTO trx_transaction (id, status, initiator, compat, timeout_ms, deadline, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7))
+     INSERT INTO trx_outbox (id, routing_key, body)
+     SELECT * FROM unnest($8::uuid[], $9::text[], $10::jsonb[])`,
+    [t.id, t.status, t.initiator, t.compat, t.timeoutMs, t.deadline, t.createdAt, ...outboxColumns(outbox)],
   );
 }
 
@@ -30,7 +39,8 @@ export interface StatusChange {
 
 /**
  * The only write of a transaction's status: conditional on the status the caller saw, so
- * of two replicas deciding the same transaction exactly one gets a row back.
+ * of two replicas deciding the same transaction exactly one gets a row back. The outbox
+ * rows are written in the same statement, and only if the status changed.
  */
 export async function updateTransactionStatus(
   db: Db,
@@ -39,16 +49,22 @@ export async function updateTransactionStatus(
   next: TransactionStatus,
   now: Date,
   change: StatusChange = {},
+  outbox: NewOutboxMessage[] = [],
 ): Promise<TransactionRecord | undefined> {
   const { rows } = await db.query(
-    `UPDATE trx_transaction
-        SET status = $3, updated_at = $4,
-            decision = COALESCE($5, decision),
-            reason = CASE WHEN $6::boolean THEN $7 ELSE reason END,
-            decided_at = COALESCE($8, decided_at),
-            next_republish_at = CASE WHEN $9::boolean THEN $10 ELSE next_republish_at END
-      WHERE id = $1 AND status = $2
-      RETURNING *`,
+    `WITH t AS (
+       UPDATE trx_transaction
+          SET status = $3, updated_at = $4,
+              decision = COALESCE($5, decision),
+              reason = CASE WHEN $6::boolean THEN $7 ELSE reason END,
+              decided_at = COALESCE($8, decided_at),
+              next_republish_at = CASE WHEN $9::boolean THEN $10 ELSE next_republish_at END
+        WHERE id = $1 AND status = $2
+        RETURNING *),
+     o AS (
+       INSERT INTO trx_outbox (id, routing_key, body)
+       SELECT * FROM unnest($11::uuid[], $12::text[], $13::jsonb[]) WHERE EXISTS (SELECT 1 FROM t))
+     SELECT * FROM t`,
     [
       id,
       expected,
@@ -60,9 +76,63 @@ export async function updateTransactionStatus(
       change.decidedAt ?? null,
       change.nextRepublishAt !== undefined,
       change.nextRepublishAt ?? null,
+      ...outboxColumns(outbox),
     ],
   );
   return rows[0] ? toTransaction(rows[0]) : undefined;
+}
+
+export interface FinishChange {
+  id: string;
+  expected: TransactionStatus;
+  next: TransactionStatus;
+  /** Written only if this transaction's status changed. */
+  outbox: NewOutboxMessage[];
+}
+
+/**
+ * Ends several acknowledged transactions in one statement, each conditional on the status
+ * the caller saw (as updateTransactionStatus); returns the ones that changed.
+ */
+export async function finishTransactions(
+  db: Db,
+  changes: FinishChange[],
+  now: Date,
+): Promise<TransactionRecord[]> {
+  if (changes.length === 0) return [];
+  const messages = changes.flatMap((c) => c.outbox.map((m) => ({ ...m, transactionId: c.id })));
+  const { rows } = await db.query(
+    `WITH input AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS i (id, expected, next)),
+     t AS (
+       UPDATE trx_transaction x SET status = i.next, updated_at = $4, next_republish_at = NULL
+         FROM input i WHERE x.id = i.id AND x.status = i.expected
+       RETURNING x.*),
+     o AS (
+       INSERT INTO trx_outbox (id, routing_key, body)
+       SELECT m.id, m.routing_key, m.body
+         FROM unnest($5::uuid[], $6::text[], $7::jsonb[], $8::uuid[]) AS m (id, routing_key, body, transaction_id)
+        WHERE m.transaction_id IN (SELECT id FROM t))
+     SELECT * FROM t`,
+    [
+      changes.map((c) => c.id),
+      changes.map((c) => c.expected),
+      changes.map((c) => c.next),
+      now,
+      ...outboxColumns(messages),
+      messages.map((m) => m.transactionId),
+    ],
+  );
+  return rows.map(toTransaction);
+}
+
+/** Locks the transactions in id order, so two batches that share some never deadlock. */
+export async function lockTransactions(db: Db, ids: string[]): Promise<TransactionRecord[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query(
+    'SELECT * FROM trx_transaction WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+    [ids],
+  );
+  return rows.map(toTransaction);
 }
 
 export async function scheduleRepublish(db: Db, id: string, next: Date, count: number): Promise<void> {

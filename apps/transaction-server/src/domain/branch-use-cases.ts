@@ -13,6 +13,7 @@ import {
   findBranches,
   inTransaction,
   insertBranch,
+  insertBranchIfActive,
   type BranchRecord,
   type Db,
   type TransactionRecord,
@@ -21,7 +22,7 @@ import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
 import { BranchNotFoundError, TransactionConflictError } from './errors';
 import { transitionBranch } from './state-machine';
-import { loadTransaction } from './transaction-use-cases';
+import { isTransactionId, loadTransaction } from './transaction-use-cases';
 import { branchView } from './views';
 
 export interface Registered {
@@ -35,36 +36,44 @@ const voteStatus = (vote: Vote | undefined): BranchStatus =>
 /**
  * Register (and with `vote`, vote in the same round trip). FOR SHARE on the transaction
  * row: registrations run side by side, but never while a commit holds FOR UPDATE, so no
- * branch slips in after the decision was computed.
+ * branch slips in after the decision was computed. A new gid of an active transaction
+ * takes one statement; anything else (a repeat, a conflict, an error) the full path.
  */
 export async function registerBranch(
   ctx: CoordinatorContext,
   id: string,
   request: RegisterBranchRequest,
 ): Promise<Registered> {
+  const now = ctx.clock();
+  const candidate: BranchRecord = {
+    id: randomUUID(),
+    transactionId: id.toLowerCase(),
+    service: request.service,
+    instance: request.instance,
+    gid: request.gid,
+    status: voteStatus(request.vote),
+    reason: request.reason ?? null,
+    finishedByCaller: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const inserted = isTransactionId(id) ? await insertBranchIfActive(ctx.pool, candidate, now) : undefined;
+  if (inserted) {
+    ctx.logger.info(
+      {
+        transactionId: inserted.transactionId,
+        branchId: inserted.id,
+        service: inserted.service,
+        status: inserted.status,
+      },
+      'branch registered',
+    );
+    return { branch: branchView(inserted), created: true };
+  }
   return inTransaction(ctx.pool, async (db) => {
     const t = await loadActive(ctx, db, id);
-    const now = ctx.clock();
-    const wanted = voteStatus(request.vote);
-    const candidate: BranchRecord = {
-      id: randomUUID(),
-      transactionId: t.id,
-      service: request.service,
-      instance: request.instance,
-      gid: request.gid,
-      status: wanted,
-      reason: request.reason ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const inserted = await insertBranch(db, candidate);
-    if (inserted) {
-      ctx.logger.info(
-        { transactionId: t.id, branchId: inserted.id, service: inserted.service, status: inserted.status },
-        'branch registered',
-      );
-      return { branch: branchView(inserted), created: true };
-    }
+    const again = await insertBranch(db, candidate);
+    if (again) return { branch: branchView(again), created: true };
     const existing = await findBranchByGid(db, request.gid);
     if (!existing || existing.transactionId !== t.id) {
       throw new TransactionConflictError(
@@ -75,7 +84,7 @@ export async function registerBranch(
       );
     }
     return {
-      branch: branchView(await applyVote(db, t, existing, wanted, request.reason, now)),
+      branch: branchView(await applyVote(db, t, existing, candidate.status, request.reason, now)),
       created: false,
     };
   });
@@ -139,7 +148,7 @@ async function loadActive(ctx: CoordinatorContext, db: Db, id: string): Promise<
 /**
  * The participant's acknowledgement. FOR UPDATE on the transaction so that of two
  * last acks exactly one sees every branch finished and ends the transaction.
- * synchronous_commit off: if this write is lost, the decision is re-published and acked again.
+ * On the asynchronous pool: if this write is lost, the decision is re-published and acked again.
  */
 export async function recordOutcome(
   ctx: CoordinatorContext,
@@ -147,39 +156,30 @@ export async function recordOutcome(
   branchId: string,
   request: OutcomeRequest,
 ): Promise<BranchView> {
-  const { branch, outboxIds } = await inTransaction(
-    ctx.pool,
-    async (db) => {
-      const t = await loadTransaction(db, id, 'update');
-      const expected =
-        t.decision === 'commit' ? 'committed' : t.decision === 'rollback' ? 'rolled-back' : undefined;
-      if (request.outcome !== expected) {
-        const code = expected ? 'outcome-mismatch' : 'transaction-not-decided';
-        throw new TransactionConflictError(
-          code,
-          t.id,
-          t.status,
-          `outcome ${request.outcome} does not match transaction ${t.status}`,
-        );
-      }
-      const branches = await findBranches(db, t.id);
-      const found = branches.find((b) => b.id === branchId);
-      if (!found) throw new BranchNotFoundError(t.id, branchId);
-      if (found.status === request.outcome) return { branch: found, outboxIds: [] };
-      const updated = await transitionBranch(db, found, request.outcome, ctx.clock());
-      if (!updated)
-        throw new TransactionConflictError(
-          'concurrent-update',
-          t.id,
-          t.status,
-          'branch changed concurrently',
-        );
-      const all = branches.map((b) => (b.id === updated.id ? updated : b));
-      const finished = await finishIfAcknowledged(db, t, all, ctx.clock());
-      return { branch: updated, outboxIds: finished.outboxIds };
-    },
-    { synchronousCommit: false },
-  );
+  const { branch, outboxIds } = await inTransaction(ctx.asyncPool, async (db) => {
+    const t = await loadTransaction(db, id, 'update');
+    const expected =
+      t.decision === 'commit' ? 'committed' : t.decision === 'rollback' ? 'rolled-back' : undefined;
+    if (request.outcome !== expected) {
+      const code = expected ? 'outcome-mismatch' : 'transaction-not-decided';
+      throw new TransactionConflictError(
+        code,
+        t.id,
+        t.status,
+        `outcome ${request.outcome} does not match transaction ${t.status}`,
+      );
+    }
+    const branches = await findBranches(db, t.id);
+    const found = branches.find((b) => b.id === branchId);
+    if (!found) throw new BranchNotFoundError(t.id, branchId);
+    if (found.status === request.outcome) return { branch: found, outboxIds: [] };
+    const updated = await transitionBranch(db, found, request.outcome, ctx.clock());
+    if (!updated)
+      throw new TransactionConflictError('concurrent-update', t.id, t.status, 'branch changed concurrently');
+    const all = branches.map((b) => (b.id === updated.id ? updated : b));
+    const finished = await finishIfAcknowledged(db, t, all, ctx.clock());
+    return { branch: updated, outboxIds: finished.outboxIds };
+  });
   ctx.afterCommit(outboxIds);
   ctx.logger.debug(
     { transactionId: branch.transactionId, branchId: branch.id, outcome: branch.status },

@@ -9,7 +9,8 @@ import {
 } from './compat-mapping';
 import type { CoordinatorContext } from './context';
 import { BranchNotFoundError, InvalidRequestError, type CoordinatorError } from './errors';
-import { begin, commit, loadTransaction, rollback } from './transaction-use-cases';
+import { commit, rollback } from './decision-use-cases';
+import { begin, loadTransaction } from './transaction-use-cases';
 
 /**
  * The Spring sample's API on top of the same tables. Its participants have no prepare
@@ -89,7 +90,7 @@ export async function compatFinish(
 ): Promise<CompatTransaction> {
   if (status === 'NEW') throw new InvalidRequestError('a transaction cannot be finished as NEW', { status });
   try {
-    if (status === 'CONFIRMED') await commit(ctx, id, 'none-failed');
+    if (status === 'CONFIRMED') await commit(ctx, id, [], 'none-failed');
     else await rollback(ctx, id, `finished as ${status}`);
   } catch (err) {
     // The outcome is in the answer's status; only not-found and invalid requests are errors here.

@@ -18,6 +18,8 @@ export interface CoordinatorMetrics {
 /** Everything a use case needs, passed in so tests can swap the clock. */
 export interface CoordinatorContext {
   pool: Pool;
+  /** Sessions with synchronous_commit off, for writes a crash may lose harmlessly (data-access createAsyncPool). */
+  asyncPool: Pool;
   clock: () => Date;
   settings: CoordinatorSettings;
   /** Called after a local transaction that wrote outbox rows committed: publish them now. */

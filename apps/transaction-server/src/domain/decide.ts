@@ -1,11 +1,5 @@
-import type { Decision } from '@trx/protocol';
-import {
-  insertOutbox,
-  type BranchRecord,
-  type Db,
-  type NewOutboxMessage,
-  type TransactionRecord,
-} from '../data-access';
+import type { Decision, TransactionStatus } from '@trx/protocol';
+import type { BranchRecord, Db, NewOutboxMessage, TransactionRecord } from '../data-access';
 import { isCompatBranch } from './compat-mapping';
 import { compatFinishedMessage, decisionMessages, lifecycleMessage } from './event-builder';
 import { TransactionConflictError } from './errors';
@@ -20,8 +14,10 @@ export interface DecisionResult {
 
 /**
  * Writes a decision for a transaction the caller holds FOR UPDATE: the status, the
- * decision message per service and the lifecycle event, all in the caller's local
- * transaction — nobody hears of a decision that is not durable.
+ * decision message per service and the lifecycle event in one statement of the caller's
+ * local transaction — nobody hears of a decision that is not durable. Branches the caller
+ * finishes itself get no decision message now; the re-publish includes them if they stay
+ * unacknowledged.
  */
 export async function writeDecision(
   db: Db,
@@ -32,35 +28,30 @@ export async function writeDecision(
   now: Date,
   republishAfterMs: number,
 ): Promise<DecisionResult> {
-  const decided = await transitionTransaction(
-    db,
-    transaction,
-    decision === 'commit' ? 'committing' : 'rolling-back',
-    now,
-    {
-      decision,
-      reason,
-      decidedAt: now,
-      nextRepublishAt: new Date(now.getTime() + republishAfterMs),
-    },
-  );
-  if (!decided) {
-    throw new TransactionConflictError(
-      'concurrent-decision',
-      transaction.id,
-      transaction.status,
-      'decided concurrently',
-    );
-  }
+  const status: TransactionStatus = decision === 'commit' ? 'committing' : 'rolling-back';
+  const change = {
+    decision,
+    reason,
+    decidedAt: now,
+    nextRepublishAt: new Date(now.getTime() + republishAfterMs),
+  };
   const settled = await settleCompatBranches(db, branches, decision, now);
   const pending = settled.filter((b) => !isBranchFinal(b.status));
-  const messages: NewOutboxMessage[] = decisionMessages(decided, pending, decision, now);
-  // Nobody left to acknowledge (no branches, or only compat ones): the transaction ends now.
-  const final = pending.length === 0 ? await finish(db, decided, now) : decided;
-  messages.push(lifecycleMessage(final, settled, now));
-  if (final.compat) messages.push(compatFinishedMessage(final, settled));
-  await insertOutbox(db, messages);
-  return { transaction: final, branches: settled, outboxIds: messages.map((m) => m.id) };
+  if (pending.length === 0) {
+    // Nobody left to acknowledge (no branches, or only compat ones): decided and ended at once.
+    const decided = await transition(db, transaction, status, now, change, []);
+    const final = await finish(db, decided, settled, now, transaction.compat);
+    return { transaction: final.transaction, branches: settled, outboxIds: final.outboxIds };
+  }
+  const expected = { ...transaction, ...change, status, updatedAt: now };
+  const toPublish = pending.filter((b) => !b.finishedByCaller);
+  const messages = [
+    ...decisionMessages(expected, toPublish, decision, now),
+    lifecycleMessage(expected, settled, now),
+  ];
+  if (transaction.compat) messages.push(compatFinishedMessage(expected, settled));
+  const decided = await transition(db, transaction, status, now, change, messages);
+  return { transaction: decided, branches: settled, outboxIds: messages.map((m) => m.id) };
 }
 
 /** Moves committing → committed / rolling-back → rolled-back once every branch acknowledged. */
@@ -74,17 +65,41 @@ export async function finishIfAcknowledged(
   if (transaction.status !== 'committing' && transaction.status !== 'rolling-back') {
     return { transaction, outboxIds: [] };
   }
-  const final = await finish(db, transaction, now);
-  const messages = [lifecycleMessage(final, branches, now)];
-  await insertOutbox(db, messages);
-  return { transaction: final, outboxIds: messages.map((m) => m.id) };
+  return finish(db, transaction, branches, now);
 }
 
-async function finish(db: Db, t: TransactionRecord, now: Date): Promise<TransactionRecord> {
-  const next = t.status === 'committing' ? 'committed' : 'rolled-back';
-  const done = await transitionTransaction(db, t, next, now, { nextRepublishAt: null });
+/** The end of a decided transaction and its lifecycle event, in one statement. */
+async function finish(
+  db: Db,
+  t: TransactionRecord,
+  branches: BranchRecord[],
+  now: Date,
+  announceCompat = false,
+): Promise<{ transaction: TransactionRecord; outboxIds: string[] }> {
+  const next = finalStatus(t.status);
+  const expected = { ...t, status: next, nextRepublishAt: null, updatedAt: now };
+  const messages = [lifecycleMessage(expected, branches, now)];
+  // The Spring sample's participants hear the decision from this event, sent once, with the decision.
+  if (announceCompat) messages.push(compatFinishedMessage(expected, branches));
+  const done = await transition(db, t, next, now, { nextRepublishAt: null }, messages);
+  return { transaction: done, outboxIds: messages.map((m) => m.id) };
+}
+
+export function finalStatus(status: TransactionStatus): TransactionStatus {
+  return status === 'committing' ? 'committed' : 'rolled-back';
+}
+
+async function transition(
+  db: Db,
+  t: TransactionRecord,
+  next: TransactionStatus,
+  now: Date,
+  change: Parameters<typeof transitionTransaction>[4],
+  messages: NewOutboxMessage[],
+): Promise<TransactionRecord> {
+  const done = await transitionTransaction(db, t, next, now, change, messages);
   if (!done)
-    throw new TransactionConflictError('concurrent-decision', t.id, t.status, 'finished concurrently');
+    throw new TransactionConflictError('concurrent-decision', t.id, t.status, 'decided concurrently');
   return done;
 }
 

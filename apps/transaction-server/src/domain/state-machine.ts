@@ -1,11 +1,22 @@
 import {
+  BRANCH_STATUSES,
   BRANCH_TRANSITIONS,
   TRANSACTION_TRANSITIONS,
   canTransition,
   type BranchStatus,
+  type Outcome,
   type TransactionStatus,
 } from '@trx/protocol';
-import { updateBranchStatus, type StatusChange, updateTransactionStatus } from '../data-access';
+import {
+  finishTransactions,
+  updateBranchOutcomes,
+  updateBranchStatus,
+  updateTransactionStatus,
+  type FinishChange,
+  type NewOutboxMessage,
+  type OutcomeRow,
+  type StatusChange,
+} from '../data-access';
 import type { BranchRecord, Db, TransactionRecord } from '../data-access';
 import { TransactionConflictError } from './errors';
 
@@ -20,9 +31,39 @@ export async function transitionTransaction(
   next: TransactionStatus,
   now: Date,
   change: StatusChange = {},
+  outbox: NewOutboxMessage[] = [],
 ): Promise<TransactionRecord | undefined> {
   assertTransition('transaction', TRANSACTION_TRANSITIONS, transaction.status, next, transaction.id);
-  return updateTransactionStatus(db, transaction.id, transaction.status, next, now, change);
+  return updateTransactionStatus(db, transaction.id, transaction.status, next, now, change, outbox);
+}
+
+/** Several transactions at once (acknowledgement batches), each checked and written as above. */
+export async function transitionTransactions(
+  db: Db,
+  changes: FinishChange[],
+  now: Date,
+): Promise<TransactionRecord[]> {
+  for (const c of changes) assertTransition('transaction', TRANSACTION_TRANSITIONS, c.expected, c.next, c.id);
+  return finishTransactions(db, changes, now);
+}
+
+/** The statuses a branch may hold to move to each outcome, read from the transition table. */
+const OUTCOME_SOURCES: Record<Outcome, readonly BranchStatus[]> = {
+  committed: BRANCH_STATUSES.filter((s) => canTransition(BRANCH_TRANSITIONS, s, 'committed')),
+  'rolled-back': BRANCH_STATUSES.filter((s) => canTransition(BRANCH_TRANSITIONS, s, 'rolled-back')),
+};
+
+/**
+ * Acknowledged outcomes by gid, written where the decision matches and the transition is
+ * allowed; returns every branch of `transactionIds` as it is now.
+ */
+export async function transitionBranchesToOutcome(
+  db: Db,
+  outcomes: OutcomeRow[],
+  transactionIds: string[],
+  now: Date,
+): Promise<BranchRecord[]> {
+  return updateBranchOutcomes(db, outcomes, transactionIds, OUTCOME_SOURCES, now);
 }
 
 export async function transitionBranch(

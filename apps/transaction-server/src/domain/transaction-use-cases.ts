@@ -9,20 +9,22 @@ import {
   findBranches,
   findBranchesOf,
   findTransaction,
-  inTransaction,
-  insertOutbox,
   insertTransaction,
   listTransactions,
   type Db,
   type TransactionRecord,
 } from '../data-access';
 import type { CoordinatorContext } from './context';
-import { writeDecision } from './decide';
-import { InvalidRequestError, TransactionConflictError, TransactionNotFoundError } from './errors';
+import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
 import { transactionView } from './views';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Only a uuid can name a transaction; anything else is unknown without asking Postgres. */
+export function isTransactionId(id: string): boolean {
+  return UUID.test(id);
+}
 
 /** A non-uuid id can't name a transaction: answer 404 without asking Postgres. */
 export async function loadTransaction(
@@ -30,7 +32,7 @@ export async function loadTransaction(
   id: string,
   lock: 'none' | 'share' | 'update' = 'none',
 ): Promise<TransactionRecord> {
-  const t = UUID.test(id) ? await findTransaction(db, id.toLowerCase(), lock) : undefined;
+  const t = isTransactionId(id) ? await findTransaction(db, id.toLowerCase(), lock) : undefined;
   if (!t) throw new TransactionNotFoundError(id);
   return t;
 }
@@ -61,10 +63,8 @@ export async function begin(
     republishCount: 0,
   };
   const event = lifecycleMessage(t, [], now);
-  await inTransaction(ctx.pool, async (db) => {
-    await insertTransaction(db, t);
-    await insertOutbox(db, [event]);
-  });
+  // One autocommit statement on the asynchronous pool: see createAsyncPool for why losing it is harmless.
+  await insertTransaction(ctx.asyncPool, t, [event]);
   ctx.afterCommit([event.id]);
   ctx.metrics.begun();
   ctx.logger.info({ transactionId: t.id, timeoutMs, initiator: t.initiator }, 'transaction begun');
@@ -98,92 +98,4 @@ export async function list(
     limit,
     offset,
   };
-}
-
-/**
- * Commit: under FOR UPDATE on the transaction row (registrations hold FOR SHARE), so the
- * branch set can't change between reading it and writing the decision. COMMIT only when
- * every branch voted yes; an empty transaction commits trivially.
- */
-export async function commit(
-  ctx: CoordinatorContext,
-  id: string,
-  rule: 'all-prepared' | 'none-failed' = 'all-prepared',
-) {
-  const { view, outboxIds } = await inTransaction(ctx.pool, async (db) => {
-    const t = await loadTransaction(db, id, 'update');
-    const branches = await findBranches(db, t.id);
-    if (t.status === 'committing' || t.status === 'committed')
-      return { view: transactionView(t, branches), outboxIds: [] };
-    if (t.status !== 'active') return { view: transactionView(t, branches), outboxIds: [] };
-    const now = ctx.clock();
-    const expired = now.getTime() >= t.deadline.getTime();
-    const yes =
-      rule === 'all-prepared'
-        ? branches.every((b) => b.status === 'prepared')
-        : branches.every((b) => b.status === 'prepared' || b.status === 'registered');
-    const decision = !expired && yes ? 'commit' : 'rollback';
-    const reason = expired ? 'timeout' : yes ? null : 'not every branch voted yes';
-    const result = await writeDecision(db, t, branches, decision, reason, now, ctx.settings.republishAfterMs);
-    ctx.metrics.decided(decision, reason, (now.getTime() - t.createdAt.getTime()) / 1000);
-    return { view: transactionView(result.transaction, result.branches), outboxIds: result.outboxIds };
-  });
-  ctx.afterCommit(outboxIds);
-  if (outboxIds.length > 0)
-    ctx.logger.info({ transactionId: view.id, decision: view.decision, reason: view.reason }, 'decided');
-  if (view.decision === 'rollback') {
-    throw new TransactionConflictError(
-      'transaction-rolled-back',
-      view.id,
-      view.status,
-      `transaction ${view.id} rolled back`,
-      {
-        transaction: view,
-      },
-    );
-  }
-  return view;
-}
-
-export async function rollback(
-  ctx: CoordinatorContext,
-  id: string,
-  reason?: string,
-): Promise<TransactionView> {
-  const { view, outboxIds } = await inTransaction(ctx.pool, async (db) => {
-    const t = await loadTransaction(db, id, 'update');
-    const branches = await findBranches(db, t.id);
-    if (t.status !== 'active') return { view: transactionView(t, branches), outboxIds: [] };
-    const now = ctx.clock();
-    const result = await writeDecision(
-      db,
-      t,
-      branches,
-      'rollback',
-      reason ?? 'rolled back by request',
-      now,
-      ctx.settings.republishAfterMs,
-    );
-    ctx.metrics.decided(
-      'rollback',
-      result.transaction.reason,
-      (now.getTime() - t.createdAt.getTime()) / 1000,
-    );
-    return { view: transactionView(result.transaction, result.branches), outboxIds: result.outboxIds };
-  });
-  ctx.afterCommit(outboxIds);
-  if (outboxIds.length > 0)
-    ctx.logger.info({ transactionId: view.id, reason: view.reason }, 'rolled back by request');
-  if (view.decision === 'commit') {
-    throw new TransactionConflictError(
-      'transaction-committed',
-      view.id,
-      view.status,
-      `transaction ${view.id} already committed`,
-      {
-        transaction: view,
-      },
-    );
-  }
-  return view;
 }

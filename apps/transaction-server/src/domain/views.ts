@@ -12,6 +12,8 @@ export function branchView(b: BranchRecord): BranchView {
     reason: b.reason,
     createdAt: b.createdAt.toISOString(),
     updatedAt: b.updatedAt.toISOString(),
+    // Only when set, so the view of a registered branch is what it always was.
+    ...(b.finishedByCaller ? { finishedByCaller: true } : {}),
   };
 }
 

@@ -45,10 +45,60 @@ export const openApiSchemas = {
     required: ['outcome'],
     properties: { outcome: { enum: ['committed', 'rolled-back'] } },
   },
+  EnlistedBranch: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['service', 'gid'],
+    properties: {
+      service: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+      gid: { type: 'string', maxLength: 200, description: 'trx:<service>:<transactionId>:<key>' },
+      instance: { type: 'string' },
+      finishedByCaller: { type: 'boolean' },
+    },
+  },
+  CommitRequest: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { branches: { type: 'array', maxItems: 100, items: ref('EnlistedBranch') } },
+  },
   RollbackRequest: {
     type: 'object',
     additionalProperties: false,
-    properties: { reason: { type: 'string' } },
+    properties: {
+      reason: { type: 'string' },
+      branches: { type: 'array', maxItems: 100, items: ref('EnlistedBranch') },
+    },
+  },
+  OutcomeBatchRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['outcomes'],
+    properties: {
+      outcomes: {
+        type: 'array',
+        maxItems: 1000,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['transactionId', 'gid', 'outcome'],
+          properties: {
+            transactionId: { type: 'string', format: 'uuid' },
+            gid: { type: 'string' },
+            outcome: { enum: ['committed', 'rolled-back'] },
+          },
+        },
+      },
+    },
+  },
+  OutcomeBatchResponse: {
+    type: 'object',
+    properties: {
+      recorded: { type: 'integer' },
+      rejected: {
+        type: 'array',
+        items: { type: 'object', properties: { gid: { type: 'string' }, error: { type: 'string' } } },
+      },
+    },
   },
   Branch: {
     type: 'object',
@@ -62,6 +112,7 @@ export const openApiSchemas = {
       reason: { type: ['string', 'null'] },
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },
+      finishedByCaller: { type: 'boolean', description: 'present (true) only when set' },
     },
   },
   Transaction: {

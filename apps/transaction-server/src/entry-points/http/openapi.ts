@@ -89,11 +89,12 @@ export const openApiDocument = {
     },
     '/v1/transactions/{id}/commit': {
       post: {
-        summary: 'Commit: COMMIT if every branch voted yes, else ROLLBACK',
+        summary: 'Commit, enlisting prepared branches: COMMIT if every branch voted yes, else ROLLBACK',
         parameters: [idParam],
+        requestBody: json(ref('CommitRequest')),
         responses: {
           '200': { description: 'committing or committed', ...json(ref('Transaction')) },
-          '409': error('transaction-rolled-back (details.transaction)'),
+          '409': error('transaction-rolled-back (details.transaction) / duplicate-gid / transaction-decided'),
           ...common,
         },
       },
@@ -105,8 +106,19 @@ export const openApiDocument = {
         requestBody: json(ref('RollbackRequest')),
         responses: {
           '200': { description: 'rolling back or rolled back', ...json(ref('Transaction')) },
-          '409': error('transaction-committed'),
+          '409': error('transaction-committed / duplicate-gid'),
           ...common,
+        },
+      },
+    },
+    '/v1/outcomes': {
+      post: {
+        summary: 'Acknowledge finished branches by gid, many at once',
+        requestBody: json(ref('OutcomeBatchRequest')),
+        responses: {
+          '200': { description: 'recorded and rejected', ...json(ref('OutcomeBatchResponse')) },
+          '400': error('invalid-request'),
+          '503': error('retry'),
         },
       },
     },

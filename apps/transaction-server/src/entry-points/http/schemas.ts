@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TRANSACTION_STATUSES } from '@trx/protocol';
+import { parseGid, TRANSACTION_STATUSES } from '@trx/protocol';
 import { InvalidRequestError } from '../../domain/errors';
 import { COMPAT_STATUSES } from '../../domain/compat-mapping';
 
@@ -29,7 +29,50 @@ export const voteSchema = z
 
 export const outcomeSchema = z.object({ outcome: z.enum(['committed', 'rolled-back']) }).strict();
 
-export const rollbackSchema = z.object({ reason: z.string().max(2000).optional() }).strict();
+/** Branches one commit or rollback may enlist, and acknowledgements one batch may carry. */
+export const MAX_ENLISTED = 100;
+export const MAX_OUTCOMES = 1000;
+
+/** A prepared branch the initiator enlists: its gid is `trx:<service>:<transactionId>:<key>` of that service. */
+const enlistedBranch = z
+  .object({
+    service: serviceName,
+    gid: z.string().min(1).max(200),
+    instance: z.string().min(1).max(200).optional(),
+    finishedByCaller: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => parseGid(b.gid)?.service === b.service, {
+    path: ['gid'],
+    message: 'must be trx:<service>:<transactionId>:<key> of its service',
+  });
+
+const enlistedBranches = z
+  .array(enlistedBranch)
+  .max(MAX_ENLISTED)
+  .refine((list) => new Set(list.map((b) => b.gid)).size === list.length, 'gids must be unique');
+
+export const commitSchema = z.object({ branches: enlistedBranches.optional() }).strict();
+
+export const rollbackSchema = z
+  .object({ reason: z.string().max(2000).optional(), branches: enlistedBranches.optional() })
+  .strict();
+
+export const outcomeBatchSchema = z
+  .object({
+    outcomes: z
+      .array(
+        z
+          .object({
+            transactionId: z.string().min(1).max(100),
+            gid: z.string().min(1).max(200),
+            outcome: z.enum(['committed', 'rolled-back']),
+          })
+          .strict(),
+      )
+      .max(MAX_OUTCOMES),
+  })
+  .strict();
 
 export const listQuerySchema = z.object({
   status: z.enum(TRANSACTION_STATUSES).optional(),

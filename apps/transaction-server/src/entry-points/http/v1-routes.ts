@@ -1,10 +1,14 @@
 import { Router } from 'express';
 import type { CoordinatorContext } from '../../domain/context';
-import { begin, commit, get, list, rollback } from '../../domain/transaction-use-cases';
+import { begin, get, list } from '../../domain/transaction-use-cases';
+import { commit, rollback } from '../../domain/decision-use-cases';
 import { recordOutcome, registerBranch, vote } from '../../domain/branch-use-cases';
+import { recordOutcomes } from '../../domain/outcome-use-cases';
 import {
   beginSchema,
+  commitSchema,
   listQuerySchema,
+  outcomeBatchSchema,
   outcomeSchema,
   parse,
   registerBranchSchema,
@@ -41,11 +45,15 @@ export function v1Routes(ctx: CoordinatorContext): Router {
     );
   });
   r.post('/v1/transactions/:id/commit', async (req, res) => {
-    res.json(await commit(ctx, req.params.id));
+    const { branches } = parse(commitSchema, req.body, 'commit request');
+    res.json(await commit(ctx, req.params.id, branches));
   });
   r.post('/v1/transactions/:id/rollback', async (req, res) => {
-    const { reason } = parse(rollbackSchema, req.body, 'rollback request');
-    res.json(await rollback(ctx, req.params.id, reason));
+    const { reason, branches } = parse(rollbackSchema, req.body, 'rollback request');
+    res.json(await rollback(ctx, req.params.id, reason, branches));
+  });
+  r.post('/v1/outcomes', async (req, res) => {
+    res.json(await recordOutcomes(ctx, parse(outcomeBatchSchema, req.body, 'outcomes')));
   });
   return r;
 }

@@ -8,12 +8,20 @@ const DECISION_PREFIX = 'decision.';
 
 /**
  * Moves outbox rows to the broker: claim (FOR UPDATE SKIP LOCKED, so replicas never send the
- * same batch at once), publish with confirms, and only then mark them published. A crash in
+ * same rows at once), publish with confirms, and only then mark them published. A crash in
  * between re-sends the batch; consumers deduplicate by message id.
+ *
+ * One loop per process does it: a flush after a commit only notes that work is pending and
+ * wakes the loop, which takes whatever is unpublished then. Under load one batch carries
+ * the rows of many requests, so a row costs a fraction of a claim, a publish confirm and a
+ * commit. The pool is the asynchronous one: a lost "published" mark only re-sends.
  */
 export class OutboxRelay {
   private readonly declaredQueues = new Set<string>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Batches run one at a time in a process (the loop and the poller alike). */
+  private serial: Promise<unknown> = Promise.resolve();
+  private pending = false;
+  private loop: Promise<void> | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -23,34 +31,57 @@ export class OutboxRelay {
     private readonly flushAfterCommit: boolean,
   ) {}
 
-  /** Publishes the rows a decision just wrote, without waiting for the poller (latency). */
+  /** Rows were just committed: publish soon, without waiting for the poller (latency). */
   flush(ids: string[]): void {
     if (!this.flushAfterCommit || ids.length === 0) return;
-    const p = this.publishBatch(ids).catch((err: unknown) =>
-      this.logger.warn({ err }, 'outbox flush failed; the poller retries'),
-    );
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.pending = true;
+    this.loop ??= this.run();
   }
 
   /** Publishes every unpublished row (left by a crash, another replica or a failed flush); returns how many. */
   async runOnce(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.publishBatch();
+      const n = await this.batch();
       total += n;
       if (n < BATCH) return total;
     }
   }
 
-  /** Waits for the flushes already started (graceful stop). */
+  /** Waits for the loop to run out of work (graceful stop). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await this.loop;
   }
 
-  private async publishBatch(ids?: string[]): Promise<number> {
+  /**
+   * Round again while a batch came back full or flushes arrived meanwhile: `pending` is
+   * cleared before the claim, so a row committed after the claim's snapshot sets it again.
+   * The last check and the end of the loop happen with no await between them, so a flush
+   * either is seen by the loop or starts a new one.
+   */
+  private async run(): Promise<void> {
+    try {
+      let full = false;
+      while (this.pending || full) {
+        this.pending = false;
+        full = (await this.batch()) === BATCH;
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'outbox flush failed; the poller retries');
+    } finally {
+      this.loop = undefined;
+    }
+  }
+
+  private batch(): Promise<number> {
+    const next = this.serial.then(() => this.publishBatch());
+    this.serial = next.catch(() => undefined);
+    return next;
+  }
+
+  private async publishBatch(): Promise<number> {
     return inTransaction(this.pool, async (db) => {
-      const rows = await claimUnpublished(db, BATCH, ids);
+      const rows = await claimUnpublished(db, BATCH);
       if (rows.length === 0) return 0;
       const claimed = rows.map((r) => r.id);
       try {

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { parseGid, type Decision, type EnlistedBranch, type TransactionView } from '@trx/protocol';
+import {
+  enlistBranches,
+  findBranches,
+  inTransaction,
+  type BranchRecord,
+  type Db,
+  type NewBranch,
+  type TransactionRecord,
+} from '../data-access';
+import type { CoordinatorContext } from './context';
+import { writeDecision } from './decide';
+import { InvalidRequestError, TransactionConflictError } from './errors';
+import { loadTransaction } from './transaction-use-cases';
+import { transactionView } from './views';
+
+/** How commit counts votes: `/v1` needs a yes from every branch; the Spring sample's participants never vote. */
+export type CommitRule = 'all-prepared' | 'none-failed';
+
+type Choice = { decision: Decision; reason: string | null };
+type Chooser = (t: TransactionRecord, branches: BranchRecord[], now: Date) => Choice;
+
+/**
+ * Commit, with the branches the initiator enlists. Under FOR UPDATE on the transaction row
+ * (registrations hold FOR SHARE) the enlisted branches are inserted as prepared, the branch
+ * set read and the decision written: COMMIT only when every branch voted yes, so a branch
+ * that registered and voted no still forces rollback. Empty: commits trivially.
+ */
+export async function commit(
+  ctx: CoordinatorContext,
+  id: string,
+  enlisted: EnlistedBranch[] = [],
+  rule: CommitRule = 'all-prepared',
+): Promise<TransactionView> {
+  const view = await decideOnRequest(ctx, id, enlisted, (t, branches, now) => {
+    const expired = now.getTime() >= t.deadline.getTime();
+    const yes = branches.every(
+      (b) => b.status === 'prepared' || (rule === 'none-failed' && b.status === 'registered'),
+    );
+    return {
+      decision: !expired && yes ? 'commit' : 'rollback',
+      reason: expired ? 'timeout' : yes ? null : 'not every branch voted yes',
+    };
+  });
+  if (view.decision === 'rollback') {
+    throw new TransactionConflictError(
+      'transaction-rolled-back',
+      view.id,
+      view.status,
+      `transaction ${view.id} rolled back`,
+      {
+        transaction: view,
+      },
+    );
+  }
+  assertDecidedWith(view, enlisted);
+  return view;
+}
+
+/** A commit decided earlier, without one of these branches: its participant must roll it back. */
+function assertDecidedWith(view: TransactionView, enlisted: EnlistedBranch[]): void {
+  const known = new Set(view.branches.map((b) => b.gid));
+  const outsider = enlisted.find((b) => !known.has(b.gid));
+  if (outsider) {
+    throw new TransactionConflictError(
+      'transaction-decided',
+      view.id,
+      view.status,
+      `transaction ${view.id} was decided without branch ${outsider.gid}; roll it back`,
+    );
+  }
+}
+
+export async function rollback(
+  ctx: CoordinatorContext,
+  id: string,
+  reason?: string,
+  enlisted: EnlistedBranch[] = [],
+): Promise<TransactionView> {
+  const view = await decideOnRequest(ctx, id, enlisted, () => ({
+    decision: 'rollback',
+    reason: reason ?? 'rolled back by request',
+  }));
+  if (view.decision === 'commit') {
+    throw new TransactionConflictError(
+      'transaction-committed',
+      view.id,
+      view.status,
+      `transaction ${view.id} already committed`,
+      {
+        transaction: view,
+      },
+    );
+  }
+  return view;
+}
+
+/**
+ * BEGIN, SELECT … FOR UPDATE, one statement that enlists and reads every branch, one that
+ * writes the decision with its outbox rows, COMMIT. A transaction decided earlier is
+ * answered as it is (idempotent), enlisting nothing.
+ */
+async function decideOnRequest(
+  ctx: CoordinatorContext,
+  id: string,
+  enlisted: EnlistedBranch[],
+  choose: Chooser,
+): Promise<TransactionView> {
+  const candidates = newBranches(id, enlisted);
+  const { view, outboxIds } = await inTransaction(ctx.pool, async (db) => {
+    const t = await loadTransaction(db, id, 'update');
+    if (t.status !== 'active')
+      return { view: transactionView(t, await findBranches(db, t.id)), outboxIds: [] };
+    const now = ctx.clock();
+    const branches =
+      candidates.length > 0 ? await enlist(db, t, candidates, now) : await findBranches(db, t.id);
+    const { decision, reason } = choose(t, branches, now);
+    const result = await writeDecision(db, t, branches, decision, reason, now, ctx.settings.republishAfterMs);
+    ctx.metrics.decided(decision, reason, (now.getTime() - t.createdAt.getTime()) / 1000);
+    return { view: transactionView(result.transaction, result.branches), outboxIds: result.outboxIds };
+  });
+  ctx.afterCommit(outboxIds);
+  if (outboxIds.length > 0) {
+    ctx.logger.info(
+      { transactionId: view.id, decision: view.decision, reason: view.reason, enlisted: candidates.length },
+      'decided',
+    );
+  }
+  return view;
+}
+
+/** Inserts the enlisted branches that are new and returns every branch; a gid of another transaction is a 409. */
+async function enlist(
+  db: Db,
+  t: TransactionRecord,
+  candidates: NewBranch[],
+  now: Date,
+): Promise<BranchRecord[]> {
+  const branches = await enlistBranches(db, t.id, candidates, now);
+  const mine = new Set(branches.map((b) => b.gid));
+  const taken = candidates.find((c) => !mine.has(c.gid));
+  if (taken) {
+    throw new TransactionConflictError(
+      'duplicate-gid',
+      t.id,
+      t.status,
+      `gid ${taken.gid} belongs to another transaction`,
+    );
+  }
+  return branches;
+}
+
+/** A gid names its transaction: an enlisted gid of another transaction is a caller's bug, refused before any write. */
+function newBranches(id: string, enlisted: EnlistedBranch[]): NewBranch[] {
+  return enlisted.map((b, i) => {
+    if (parseGid(b.gid)?.transactionId !== id.toLowerCase()) {
+      throw new InvalidRequestError(`branches.${i}.gid does not name transaction ${id}`, [
+        { path: `branches.${i}.gid`, message: `must be trx:${b.service}:${id}:<key>` },
+      ]);
+    }
+    return {
+      id: randomUUID(),
+      service: b.service,
+      instance: b.instance ?? 'initiator',
+      gid: b.gid,
+      finishedByCaller: b.finishedByCaller ?? false,
+    };
+  });
+}

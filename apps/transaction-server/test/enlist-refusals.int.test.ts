@@ -1,0 +1,107 @@
+import { routingKeys, type CoordinatorApi } from '@trx/protocol';
+import { waitFor } from '@trx/test-support';
+import type { RunningCoordinator } from '../src/start';
+import { CoordinatorHarness } from './coordinator-harness';
+import { preparedBranch, outboxKeys } from './enlisting';
+
+/** What the coordinator refuses of an initiator's enlisted branches, and that a refusal changes nothing. */
+const h = new CoordinatorHarness();
+let app: RunningCoordinator;
+let api: CoordinatorApi;
+let ACCOUNT: string;
+let PRODUCT: string;
+
+beforeAll(async () => {
+  await h.setUp();
+  app = await h.start();
+  api = h.client(app);
+  ACCOUNT = h.service('account');
+  PRODUCT = h.service('product');
+});
+afterAll(() => h.tearDown());
+
+test('when an enlisted gid belongs to another transaction, then commit answers 409 duplicate-gid and nothing changes', async () => {
+  const other = await api.begin();
+  const tx = await api.begin();
+  const stolen = preparedBranch(ACCOUNT, tx);
+  // A buggy participant registered tx's gid into another transaction.
+  await api.registerBranch(other.id, { service: ACCOUNT, instance: 'a1', gid: stolen.gid, vote: 'yes' });
+  await expect(api.commit(tx.id, { branches: [preparedBranch(PRODUCT, tx), stolen] })).rejects.toMatchObject({
+    name: 'TransactionConflictError',
+    code: 'duplicate-gid',
+    status: 'active',
+  });
+  const view = await api.get(tx.id);
+  expect(view).toMatchObject({ status: 'active', decision: null, branches: [] });
+  expect(await outboxKeys(h.dbUrl, tx.id)).toEqual([routingKeys.begun]);
+  expect((await api.get(other.id)).branches.map((b) => [b.gid, b.status])).toEqual([
+    [stolen.gid, 'prepared'],
+  ]);
+});
+
+test('when a commit or rollback body is invalid, then it is refused with 400 and nothing changes', async () => {
+  const tx = await api.begin();
+  const ok = preparedBranch(ACCOUNT, tx);
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${app.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as { error: string; details?: unknown } };
+  };
+  const commitBodies: unknown[] = [
+    { branches: [{ ...ok, service: 'Account Service' }] },
+    { branches: [{ ...ok, service: PRODUCT }] }, // the gid names another service
+    { branches: [{ ...ok, gid: 'not-a-gid' }] },
+    { branches: [preparedBranch(ACCOUNT, { ...tx, id: '00000000-0000-4000-8000-000000000000' })] }, // another transaction
+    { branches: [ok, ok] },
+    { branches: [{ ...ok, finishedByCaller: 'yes' }] },
+    { branches: [{ ...ok, vote: 'yes' }] },
+    { branches: ok },
+    { decision: 'commit' },
+  ];
+  for (const body of commitBodies) {
+    const res = await post(`/v1/transactions/${tx.id}/commit`, body);
+    expect([JSON.stringify(body), res.status, res.body.error]).toEqual([
+      JSON.stringify(body),
+      400,
+      'invalid-request',
+    ]);
+  }
+  expect(
+    (await post(`/v1/transactions/${tx.id}/rollback`, { reason: 'x', branches: [{ gid: ok.gid }] })).status,
+  ).toBe(400);
+  const view = await api.get(tx.id);
+  expect(view).toMatchObject({ status: 'active', branches: [] });
+  expect(await outboxKeys(h.dbUrl, tx.id)).toEqual([routingKeys.begun]);
+});
+
+test('when a commit names a branch the earlier decision did not include, then it is refused with 409 transaction-decided', async () => {
+  const tx = await api.begin();
+  const first = [preparedBranch(ACCOUNT, tx)];
+  await api.commit(tx.id, { branches: first });
+  const late = preparedBranch(PRODUCT, tx);
+  await expect(api.commit(tx.id, { branches: [...first, late] })).rejects.toMatchObject({
+    name: 'TransactionConflictError',
+    code: 'transaction-decided',
+    status: 'committing',
+  });
+  expect((await api.get(tx.id)).branches.map((b) => b.gid)).toEqual([first[0]!.gid]);
+});
+
+test('when the transaction timed out before the commit, then the enlisted branches are rolled back with it', async () => {
+  const tx = await api.begin({ timeoutMs: 1000 });
+  h.clock.advance(1001);
+  const enlisted = [preparedBranch(ACCOUNT, tx)];
+  await expect(api.commit(tx.id, { branches: enlisted })).rejects.toMatchObject({
+    code: 'transaction-rolled-back',
+  });
+  const view = await api.get(tx.id);
+  expect(view).toMatchObject({ status: 'rolling-back', reason: 'timeout' });
+  expect(view.branches.map((b) => [b.gid, b.status])).toEqual([[enlisted[0]!.gid, 'prepared']]);
+  const decision = await waitFor(() =>
+    h.capture.withKey(routingKeys.decision(ACCOUNT)).find((m) => m.body.transactionId === tx.id),
+  );
+  expect(decision.body).toMatchObject({ decision: 'rollback', branches: [{ gid: enlisted[0]!.gid }] });
+});

@@ -1,0 +1,152 @@
+import { makeGid, routingKeys, type CoordinatorApi, type Outcome, type TransactionView } from '@trx/protocol';
+import { queryDatabase, waitFor } from '@trx/test-support';
+import type { RunningCoordinator } from '../src/start';
+import { CoordinatorHarness } from './coordinator-harness';
+import { preparedBranch } from './enlisting';
+
+const h = new CoordinatorHarness();
+let app: RunningCoordinator;
+let api: CoordinatorApi;
+let ACCOUNT: string;
+let ORDER: string;
+
+beforeAll(async () => {
+  await h.setUp();
+  app = await h.start();
+  api = h.client(app);
+  ACCOUNT = h.service('account');
+  ORDER = h.service('order');
+});
+afterAll(() => h.tearDown());
+
+const acks = (tx: TransactionView, outcome: Outcome) =>
+  tx.branches.map((b) => ({ transactionId: tx.id, gid: b.gid, outcome }));
+
+/** Lifecycle rows the coordinator wrote for a transaction with the given final status. */
+async function endEvents(id: string, status: string): Promise<number> {
+  const [row] = await queryDatabase<{ n: number }>(
+    h.dbUrl,
+    `SELECT count(*)::int AS n FROM trx_outbox WHERE body->>'transactionId' = $1 AND body->>'status' = $2`,
+    [id, status],
+  );
+  return row!.n;
+}
+
+test('when the participants acknowledge in one batch, then each transaction ends and its final event is published once', async () => {
+  const a = await api.begin();
+  const b = await api.begin();
+  const kept = await api.commit(a.id, {
+    branches: [preparedBranch(ACCOUNT, a), preparedBranch(ORDER, a, true)],
+  });
+  const dropped = await api.rollback(b.id, 'insufficient-stock', [
+    preparedBranch(ACCOUNT, b),
+    preparedBranch(ORDER, b, true),
+  ]);
+  const batch = { outcomes: [...acks(kept, 'committed'), ...acks(dropped, 'rolled-back')] };
+
+  expect(await api.recordOutcomes(batch)).toEqual({ recorded: 4, rejected: [] });
+  const [doneA, doneB] = [await api.get(a.id), await api.get(b.id)];
+  expect(doneA.status).toBe('committed');
+  expect(doneA.branches.map((x) => x.status)).toEqual(['committed', 'committed']);
+  expect(doneB.status).toBe('rolled-back');
+  expect(doneB.branches.map((x) => x.status)).toEqual(['rolled-back', 'rolled-back']);
+
+  // The same batch again (a retry after a lost answer): recorded, and nothing is announced twice.
+  expect(await api.recordOutcomes(batch)).toEqual({ recorded: 4, rejected: [] });
+  await waitFor(
+    () =>
+      h.capture.forTransaction(a.id).some((m) => m.body.status === 'committed') &&
+      h.capture.forTransaction(b.id).some((m) => m.body.status === 'rolled-back'),
+  );
+  expect([await endEvents(a.id, 'committed'), await endEvents(b.id, 'rolled-back')]).toEqual([1, 1]);
+  expect(await app.outbox.runOnce()).toBe(0);
+  const ends = h.capture.messages.filter(
+    (m) =>
+      (m.body.transactionId === a.id && m.body.status === 'committed') ||
+      (m.body.transactionId === b.id && m.body.status === 'rolled-back'),
+  );
+  expect(ends.map((m) => m.routingKey).sort()).toEqual([routingKeys.committed, routingKeys.rolledBack]);
+});
+
+test('when an acknowledgement contradicts the decision or names nothing known, then it is rejected and nothing changes', async () => {
+  const tx = await api.begin();
+  const view = await api.commit(tx.id, { branches: [preparedBranch(ACCOUNT, tx)] });
+  const active = await api.begin();
+  await api.registerBranch(active.id, {
+    service: ACCOUNT,
+    instance: 'a1',
+    gid: makeGid(ACCOUNT, active.id, 'a'),
+    vote: 'yes',
+  });
+  const answer = await api.recordOutcomes({
+    outcomes: [
+      { transactionId: tx.id, gid: view.branches[0]!.gid, outcome: 'rolled-back' },
+      { transactionId: tx.id, gid: makeGid(ACCOUNT, tx.id, 'unknown'), outcome: 'committed' },
+      { transactionId: '00000000-0000-4000-8000-000000000000', gid: 'trx:x:y:z', outcome: 'committed' },
+      { transactionId: 'not-a-uuid', gid: 'trx:x:y:z', outcome: 'committed' },
+      { transactionId: active.id, gid: makeGid(ACCOUNT, active.id, 'a'), outcome: 'committed' },
+    ],
+  });
+  expect(answer.recorded).toBe(0);
+  expect(answer.rejected.map((r) => r.error).sort()).toEqual(
+    [
+      'outcome-mismatch',
+      'branch-not-found',
+      'transaction-not-found',
+      'transaction-not-found',
+      'transaction-not-decided',
+    ].sort(),
+  );
+  expect(await api.get(tx.id)).toMatchObject({ status: 'committing', branches: [{ status: 'prepared' }] });
+  expect(await api.get(active.id)).toMatchObject({ status: 'active', branches: [{ status: 'prepared' }] });
+});
+
+test('when an acknowledgement batch is invalid or larger than 1000, then it is refused with 400', async () => {
+  const post = async (body: unknown) =>
+    (
+      await fetch(`${app.url}/v1/outcomes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).status;
+  const one = {
+    transactionId: '00000000-0000-4000-8000-000000000000',
+    gid: 'trx:a:b:c',
+    outcome: 'committed',
+  };
+  expect(await post({ outcomes: Array.from({ length: 1000 }, () => one) })).toBe(200);
+  expect(await post({ outcomes: Array.from({ length: 1001 }, () => one) })).toBe(400);
+  expect(await post({ outcomes: [{ ...one, outcome: 'done' }] })).toBe(400);
+  expect(await post({ outcomes: [{ ...one, branchId: 'x' }] })).toBe(400);
+  expect(await post({})).toBe(400);
+});
+
+test('when a branch the initiator finishes itself does not acknowledge, then the re-published decision includes it', async () => {
+  const tx = await api.begin();
+  const view = await api.commit(tx.id, {
+    branches: [preparedBranch(ACCOUNT, tx), preparedBranch(ORDER, tx, true)],
+  });
+  const [account, order] = view.branches;
+  await api.recordOutcomes({ outcomes: [{ transactionId: tx.id, gid: account!.gid, outcome: 'committed' }] });
+  const orderDecisions = () =>
+    h.capture.withKey(routingKeys.decision(ORDER)).filter((m) => m.body.transactionId === tx.id);
+  await waitFor(() => h.capture.forTransaction(tx.id).length >= 3);
+  expect(orderDecisions()).toHaveLength(0);
+
+  h.clock.advance(5001);
+  await app.sweeper.runOnce();
+  const [republished] = await waitFor(() => (orderDecisions().length > 0 ? orderDecisions() : undefined));
+  expect(republished!.body).toMatchObject({
+    decision: 'commit',
+    branches: [{ branchId: order!.id, gid: order!.gid }],
+  });
+  expect(
+    h.capture.withKey(routingKeys.decision(ACCOUNT)).filter((m) => m.body.transactionId === tx.id),
+  ).toHaveLength(1);
+
+  await api.recordOutcomes({ outcomes: [{ transactionId: tx.id, gid: order!.gid, outcome: 'committed' }] });
+  const done = await api.get(tx.id);
+  expect(done.status).toBe('committed');
+  expect(done.branches.map((b) => b.status)).toEqual(['committed', 'committed']);
+});
