@@ -14,6 +14,12 @@ export interface OutcomeBatcherOptions {
   logger: Logger;
   /** Most acknowledgements in one call; default 500. */
   maxBatch?: number;
+  /**
+   * How long the first acknowledgement of a call waits for company; default 0 (the next
+   * turn of the event loop). Nobody waits for an acknowledgement, so the participant runs
+   * with a few tens of ms: at moderate load the calls otherwise carry one or two each.
+   */
+  lingerMs?: number;
   /** After each call: how many it carried and how they fared (for metrics). */
   onSent?(report: { sent: number; recorded: number; rejected: number; failed: number }): void;
 }
@@ -55,8 +61,9 @@ export class OutcomeBatcher {
   }
 
   private async drain(): Promise<void> {
-    // Acknowledgements added in the same turn of the event loop share the first call.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Acknowledgements added in the same turn of the event loop (or the linger) share the first call.
+    const linger = this.o.lingerMs ?? 0;
+    await new Promise<void>((resolve) => (linger > 0 ? setTimeout(resolve, linger) : setImmediate(resolve)));
     try {
       while (this.queue.length > 0) await this.send(this.queue.splice(0, this.maxBatch));
     } finally {

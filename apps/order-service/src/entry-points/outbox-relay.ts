@@ -12,14 +12,21 @@ export interface OutboxRelayOptions {
   /** Poll period; the relay is also nudged when an order commits. */
   pollMs: number;
   batchSize?: number;
+  /**
+   * How long a nudge waits for more committed orders before flushing; default 20. A flush
+   * is a claim-publish-mark transaction: alone per order it would cost more than the order's
+   * own branch, and nobody waits for order.confirmed.
+   */
+  lingerMs?: number;
 }
 
 /**
  * Publishes committed outbox rows (order.confirmed) with publisher confirms, then marks
- * them published. Polls, and flushes at once when nudged; one flush at a time.
+ * them published. Polls, and flushes shortly after a nudge; one flush at a time.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
+  private lingering: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -30,8 +37,16 @@ export class OutboxRelay {
     this.schedule();
   }
 
-  /** Asks for a flush now (an order just committed; its branch commits moments later). */
+  /** Asks for a flush soon (an order just committed); nudges within the linger share one flush. */
   nudge(): void {
+    if (this.stopped || this.lingering) return;
+    this.lingering = setTimeout(() => {
+      this.lingering = undefined;
+      this.flushSoon();
+    }, this.options.lingerMs ?? 20);
+  }
+
+  private flushSoon(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -41,7 +56,7 @@ export class OutboxRelay {
       this.running = undefined;
       if (this.again) {
         this.again = false;
-        this.nudge();
+        this.flushSoon();
       }
     });
   }
@@ -65,13 +80,14 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.lingering) clearTimeout(this.lingering);
     await this.running;
   }
 
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.nudge();
+      this.flushSoon();
       this.schedule();
     }, this.options.pollMs);
     this.timer.unref();
