@@ -1,4 +1,5 @@
 import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
+import { Client } from 'pg';
 import { waitFor } from '@trx/test-support';
 import { callWithHeaders } from '../../../libs/service-kit/test/service-harness';
 import { SERVICE_NAME } from '../src/config';
@@ -88,5 +89,34 @@ it('when the enlist header has an unknown value, then the request is refused wit
   expect(await h.sql('SELECT * FROM withdrawals')).toEqual(rowsBefore);
   expect(await h.prepared()).toEqual([]);
   expect((await h.coordinator.get(tx.id)).branches).toEqual([]);
+  await h.coordinator.rollback(tx.id, 'test');
+});
+
+it('when the caller gives up while the withdrawal waits for a row lock, then the branch is never left prepared', async () => {
+  await h.addAccounts([5]);
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  const before = await balanceOf(5);
+  // Another transaction holds the account's row, so the withdrawal waits past its caller's patience.
+  const blocker = new Client({ connectionString: h.dbUrl });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT 1 FROM accounts WHERE id = 5 FOR UPDATE');
+  const abort = new AbortController();
+  const call = fetch(`${url}/accounts/5/withdrawals`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...enlisted(tx.id) },
+    body: JSON.stringify({ amount: 7 }),
+    signal: abort.signal,
+  }).catch((err: Error) => err.name);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  abort.abort();
+  expect(await call).toBe('AbortError');
+  await blocker.query('COMMIT');
+  await blocker.end();
+  // Recovery would only find a stray branch after seconds; the runtime must not leave one at all.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(await h.prepared()).toEqual([]);
+  expect(await withdrawalsOf(tx.id)).toEqual([]);
+  expect(await balanceOf(5)).toBe(before);
   await h.coordinator.rollback(tx.id, 'test');
 });

@@ -6,6 +6,7 @@ import { RESET_SESSION, newGid, assertTransactionId, prepareBranchSql } from './
 import { rollbackPrepared } from './branch-finisher';
 import {
   BranchRefusedError,
+  CallerGoneError,
   CoordinatorUnreachableError,
   TooManyPreparedError,
   UnknownTransactionError,
@@ -34,6 +35,13 @@ export interface BranchOptions {
   enlistedByCaller?: boolean;
   /** Called with the gid once the branch is prepared (and, unless enlisted, its vote recorded), before runBranch resolves. */
   onPrepared?(gid: string): void;
+  /**
+   * Enlisted branches: true once nobody can enlist the branch any more (the caller went
+   * away). Asked before PREPARE: the work is rolled back instead (CallerGoneError). A
+   * branch prepared by a caller that timed out would otherwise keep its row locks until
+   * recovery, and every request queued on those rows would time out the same way.
+   */
+  abandoned?(): boolean;
 }
 
 /**
@@ -52,7 +60,7 @@ export async function runBranch<T>(
   const log = o.logger.child({ transactionId: txId, gid });
   let result: T;
   try {
-    result = await prepareBranch(o.dataSource, txId, gid, work);
+    result = await prepareBranch(o.dataSource, txId, gid, work, options.abandoned);
   } catch (err) {
     if (options.enlistedByCaller)
       log.info({ reason: messageOf(err) }, 'branch failed before prepare: rolled back');
@@ -91,12 +99,14 @@ async function prepareBranch<T>(
   txId: string,
   gid: string,
   work: Work<T>,
+  abandoned?: () => boolean,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
   let closed = false;
   try {
     await runner.startTransaction();
     const result = await work(runner.manager);
+    if (abandoned?.()) throw new CallerGoneError(txId);
     // If this fails, Postgres has rolled back (PREPARE) or aborted (the row) the transaction.
     await runner.query(prepareBranchSql(gid, txId));
     closed = true;

@@ -108,6 +108,21 @@ export class ParticipantStoppedError extends ParticipantError {
   }
 }
 
+/**
+ * The caller of an enlisted branch went away (its call timed out or was cancelled) before
+ * hearing of the branch: nobody can enlist it, so it is rolled back at once instead of
+ * holding its locks until recovery finds it.
+ */
+export class CallerGoneError extends ParticipantError {
+  override readonly name = 'CallerGoneError';
+  readonly code = 'caller-gone';
+  readonly httpStatus = 499;
+  readonly retryable = true;
+  constructor(readonly transactionId: string) {
+    super(`the caller of this branch of ${transactionId} went away; rolled back`);
+  }
+}
+
 export interface ErrorAnswer {
   httpStatus: number;
   body: { error: string; message: string; retryable?: boolean };

@@ -38,6 +38,7 @@ export {
   CoordinatorUnreachableError,
   ParticipantStoppedError,
   ForeignBranchError,
+  CallerGoneError,
   participantErrorAnswer,
   type ErrorAnswer,
 } from './errors';

@@ -153,6 +153,18 @@ export class Participant {
     });
   }
 
+  /**
+   * Rolls back an enlisted branch whose caller went away before hearing of it (nobody can
+   * enlist it now); the coordinator never knew it, so nothing is acknowledged.
+   */
+  abandon(transactionId: string, gid: string): Promise<FinishResult> {
+    return this.track(async () => {
+      const ids = assertBranchOf(this.options.service, transactionId, gid);
+      this.options.logger.info({ ...ids }, 'caller went away before hearing of the branch: rolling it back');
+      return this.branches.finish(ids, 'rollback', false);
+    });
+  }
+
   /** Stops consuming and recovering, waits for work in flight, sends queued acknowledgements; leaves DataSource and broker open. */
   async stop(): Promise<void> {
     if (this.stopped) return;

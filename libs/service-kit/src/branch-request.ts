@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { EntityManager } from 'typeorm';
-import type { BranchOptions } from '@trx/participant';
+import { CallerGoneError, type BranchOptions } from '@trx/participant';
 import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
 import { transactionIdOf } from './request-parsing';
 import { InvalidRequestError } from './service-errors';
@@ -20,6 +20,7 @@ export interface BranchRunner {
     work: (manager: EntityManager) => Promise<T>,
     options?: BranchOptions,
   ): Promise<T>;
+  abandon(transactionId: string, gid: string): Promise<unknown>;
 }
 
 /**
@@ -66,8 +67,27 @@ export async function runForRequest<T>(
   work: (manager: EntityManager, transactionId: string | null) => Promise<T>,
 ): Promise<T> {
   const { transactionId, enlistedByCaller } = branchRequestOf(req);
-  const options: BranchOptions | undefined = enlistedByCaller
-    ? { enlistedByCaller, onPrepared: (gid) => res.setHeader(BRANCH_HEADER, gid) }
-    : undefined;
-  return participant.run(transactionId, (manager) => work(manager, transactionId ?? null), options);
+  const run = (options?: BranchOptions) =>
+    participant.run(transactionId, (manager) => work(manager, transactionId ?? null), options);
+  if (!transactionId || !enlistedByCaller) return run();
+  // A caller that is gone can't enlist the branch: don't prepare it, or roll it back at once.
+  let gone = false;
+  res.once('close', () => (gone ||= !res.writableFinished));
+  let gid: string | undefined;
+  const result = await run({
+    enlistedByCaller,
+    abandoned: () => gone,
+    onPrepared: (g) => {
+      gid = g;
+      res.setHeader(BRANCH_HEADER, g);
+    },
+  });
+  const abandon = () => void participant.abandon(transactionId, gid!).catch(() => undefined);
+  if (gone) {
+    abandon();
+    throw new CallerGoneError(transactionId);
+  }
+  // The answer that carries the gid never left: the caller can't enlist it either.
+  res.once('close', () => !res.writableFinished && abandon());
+  return result;
 }

@@ -13,7 +13,11 @@ function request(headers: Record<string, string>): Request {
 
 function response() {
   const headers: Record<string, string> = {};
-  const res = { setHeader: (name: string, value: string) => void (headers[name] = value) };
+  const res = {
+    setHeader: (name: string, value: string) => void (headers[name] = value),
+    once: () => res,
+    writableFinished: true,
+  };
   return { res: res as unknown as Response, headers };
 }
 
@@ -31,6 +35,7 @@ function recordingRunner() {
       options?.onPrepared?.(`trx:test:${transactionId}:1`);
       return result;
     },
+    abandon: async () => undefined,
   };
   return { runner, runs };
 }
