@@ -50,7 +50,10 @@ export function decisionHandler(o: DecisionConsumerOptions): (m: DecisionMessage
       }
       const { outcome, changed } = result;
       o.onFinished?.(event.decision, result);
-      o.logger.info(
+      // One line per branch per order is the hot path's largest log volume: the ordinary case
+      // is debug (the metrics count it); a redelivery or a branch found finished stays visible.
+      const level = changed && !message.redelivered ? 'debug' : 'info';
+      o.logger[level](
         { ...ids, decision: event.decision, outcome, changed, redelivered: message.redelivered },
         'branch finished',
       );
