@@ -38,7 +38,7 @@ export interface ParticipantOptions {
   finisherPoolSize?: number;
   /** Most acknowledgements in one `POST /v1/outcomes`; default 500. */
   maxOutcomeBatch?: number;
-  /** How long acknowledgements gather before a call goes out; default 50 (see OutcomeBatcher). */
+  /** How long acknowledgements gather before a call goes out; default 200 (see OutcomeBatcher). */
   outcomeLingerMs?: number;
   /** prom-client registry of the service; the runtime's `trx_participant_*` metrics go there. */
   metricsRegistry?: Registry;
@@ -70,7 +70,7 @@ export class Participant {
       coordinator,
       logger,
       maxBatch: options.maxOutcomeBatch,
-      lingerMs: options.outcomeLingerMs ?? 50,
+      lingerMs: options.outcomeLingerMs ?? 200,
       onSent: (report) => this.metrics.outcomesSent(report),
     });
     this.branches = new FinishingBranches({ dataSource: finisher, logger, batcher: this.batcher });
