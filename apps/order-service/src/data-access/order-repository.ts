@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { routingKeys, type Decision, type EnlistedBranch, type OrderConfirmedEvent } from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
+import { isConnectionError } from '@trx/db';
 import {
   CoordinatorUnreachableError,
+  DatabaseUnavailableError,
   ParticipantUnavailableError,
   TransactionRolledBackError,
 } from '../domain/order-errors';
@@ -103,6 +105,7 @@ async function runAsBranch(
     if (e.name === 'BranchRefusedError') throw new TransactionRolledBackError(e.message);
     // The vote may be unrecorded; no commit is asked, so the transaction can only roll back.
     if (e.name === 'CoordinatorUnavailableError') throw new CoordinatorUnreachableError(e.message);
+    if (isConnectionError(err)) throw new DatabaseUnavailableError(e.message);
     if (e.retryable === true) throw new ParticipantUnavailableError('order-service', e.message);
     throw err;
   }

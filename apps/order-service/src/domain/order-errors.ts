@@ -86,6 +86,16 @@ export class CoordinatorUnreachableError extends Error {
 }
 
 /** The error code of anything that ended an order attempt; unknown errors are internal. */
+/** order-service's own database can't be reached (e.g. while it restarts): retry later. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+  readonly code = 'database-unavailable';
+  readonly retryable = true;
+  constructor(message: string) {
+    super(`the order database is unavailable (${message})`);
+  }
+}
+
 export function failureCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   const name = (err as { name?: unknown } | null)?.name;
@@ -96,6 +106,7 @@ export function failureCode(err: unknown): string {
     'InjectedFaultError',
     'UnexpectedAnswerError',
     'CoordinatorUnreachableError',
+    'DatabaseUnavailableError',
   ];
   return typeof code === 'string' && known.includes(String(name)) ? code : 'internal-error';
 }

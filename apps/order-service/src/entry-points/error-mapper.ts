@@ -1,3 +1,4 @@
+import { isConnectionError } from '@trx/db';
 import type { ErrorBody } from '@trx/protocol';
 import type { OrderRecord } from '../domain/order-types';
 
@@ -16,6 +17,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   'internal-error': 500,
   'participant-unavailable': 503,
   'coordinator-unavailable': 503,
+  'database-unavailable': 503,
 };
 
 export interface Answer {
@@ -67,6 +69,15 @@ export function rejectedOrderAnswer(order: OrderRecord, error: Error & { code?: 
 export function errorAnswer(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
   const e = err as { code?: unknown; message?: string; details?: unknown; retryable?: unknown } | null;
   const code = typeof e?.code === 'string' && e.code in STATUS_BY_CODE ? e.code : undefined;
+  // The service's own database went away mid-request (a restart): a retryable outage, not a bug.
+  if (!code && isConnectionError(err)) {
+    const body: ErrorBody = {
+      error: 'database-unavailable',
+      message: 'the order database is unavailable; retry',
+      retryable: true,
+    };
+    return { status: 503, body, internal: false };
+  }
   if (!code || code === 'internal-error') {
     const body: ErrorBody = { error: 'internal-error', message: 'an unexpected error occurred' };
     return { status: 500, body, internal: true };

@@ -1,0 +1,40 @@
+import { errorAnswer, rejectedOrderAnswer } from '../src/entry-points/error-mapper';
+import { DatabaseUnavailableError, failureCode } from '../src/domain/order-errors';
+import { newOrder } from '../src/domain/place-order';
+
+/** What a client sees while the order-service's own database restarts: a retryable 503, not a 500. */
+test('a lost database connection answers 503 database-unavailable, retryable', () => {
+  for (const err of [
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    new Error('Connection terminated unexpectedly'),
+  ]) {
+    expect(errorAnswer(err)).toEqual({
+      status: 503,
+      body: { error: 'database-unavailable', message: expect.any(String), retryable: true },
+      internal: false,
+    });
+  }
+});
+
+test('an order rejected because its own branch could not reach the database answers 503', () => {
+  const error = new DatabaseUnavailableError('Connection terminated unexpectedly');
+  expect(failureCode(error)).toBe('database-unavailable');
+  const order = {
+    ...newOrder({ customerId: 1, productId: 1, quantity: 1 }, 'tx-1', new Date()),
+    reason: failureCode(error),
+  };
+  expect(rejectedOrderAnswer(order, error)).toMatchObject({
+    status: 503,
+    body: { error: 'database-unavailable', retryable: true },
+  });
+});
+
+test('any other unexpected error stays a bare 500 internal-error', () => {
+  expect(errorAnswer(new TypeError('x is undefined'))).toMatchObject({
+    status: 500,
+    body: { error: 'internal-error', message: 'an unexpected error occurred' },
+    internal: true,
+  });
+});
