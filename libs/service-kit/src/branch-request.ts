@@ -71,9 +71,20 @@ export async function runForRequest<T>(
     participant.run(transactionId, (manager) => work(manager, transactionId ?? null), options);
   if (!transactionId || !enlistedByCaller) return run();
   // A caller that is gone can't enlist the branch: don't prepare it, or roll it back at once.
+  // One listener: 'close' before the answer was flushed means the caller never got the gid.
   let gone = false;
-  res.once('close', () => (gone ||= !res.writableFinished));
   let gid: string | undefined;
+  let dropped = false;
+  const abandon = () => {
+    if (!gid || dropped) return;
+    dropped = true;
+    void participant.abandon(transactionId, gid).catch(() => undefined);
+  };
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    gone = true;
+    abandon();
+  });
   const result = await run({
     enlistedByCaller,
     abandoned: () => gone,
@@ -82,12 +93,9 @@ export async function runForRequest<T>(
       res.setHeader(BRANCH_HEADER, g);
     },
   });
-  const abandon = () => void participant.abandon(transactionId, gid!).catch(() => undefined);
   if (gone) {
     abandon();
     throw new CallerGoneError(transactionId);
   }
-  // The answer that carries the gid never left: the caller can't enlist it either.
-  res.once('close', () => !res.writableFinished && abandon());
   return result;
 }
