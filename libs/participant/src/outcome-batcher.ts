@@ -31,9 +31,9 @@ interface Pending {
 
 /**
  * Acknowledges finished branches with `POST /v1/outcomes`, at most one call in flight: the
- * first acknowledgement goes out at once (no timer, so an idle system waits for nothing)
- * and whatever finishes while a call is out rides in the next one, so batches grow with
- * the load by themselves. Nobody waits for an acknowledgement: a lost one only makes the
+ * first acknowledgement waits `lingerMs` for company (0: only the current turn of the event
+ * loop; the Participant uses 200 ms) and whatever finishes while a call is out rides in the
+ * next one, so batches grow with the load by themselves. Nobody waits for an acknowledgement: a lost one only makes the
  * coordinator re-publish the decision, and finishing a branch again is harmless.
  *
  * A call that fails is retried once, in the next call: most failures are one coordinator
