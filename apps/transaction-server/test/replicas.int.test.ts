@@ -97,3 +97,36 @@ test('when the coordinator stops after writing a decision but before publishing 
   await h.stop(crashed);
   await h.stop(restarted);
 });
+
+test('when a relay dies after claiming a decision but before publishing it, then another relay publishes it once the claim lapsed', async () => {
+  const crashed = await h.start({}, { flushAfterCommit: false });
+  const api = h.client(crashed);
+  const service = h.service('account');
+  const tx = await api.begin();
+  const gid = makeGid(service, tx.id, 'b1');
+  await api.registerBranch(tx.id, { service, instance: 'i1', gid, vote: 'yes' });
+  await api.commit(tx.id);
+  // The claim a relay makes before it publishes, held by a relay that is gone now.
+  const db = new Client({ connectionString: h.dbUrl });
+  await db.connect();
+  await db.query(`UPDATE trx_outbox SET claimed_until = $2 WHERE body->>'transactionId' = $1`, [
+    tx.id,
+    new Date(h.clock.now().getTime() + 5000),
+  ]);
+  await db.end();
+
+  const other = await h.start();
+  expect(await other.outbox.runOnce()).toBe(0);
+  h.clock.advance(5001);
+  expect(await other.outbox.runOnce()).toBe(3);
+  const events = await waitFor(() => {
+    const got = h.capture.forTransaction(tx.id);
+    return got.length >= 3 ? got : undefined;
+  });
+  expect(events.map((e) => e.routingKey).sort()).toEqual(
+    [routingKeys.decision(service), routingKeys.begun, routingKeys.committed].sort(),
+  );
+  expect((await outboxRows(tx.id)).every((r) => r.published)).toBe(true);
+  await h.stop(crashed);
+  await h.stop(other);
+});

@@ -2,9 +2,16 @@ import { DataSource } from 'typeorm';
 import { Pool, type PoolClient } from 'pg';
 import { InitialSchema1732390000000 } from './migrations/1732390000000-initial-schema';
 import { BranchFinishedByCaller1732400000000 } from './migrations/1732400000000-branch-finished-by-caller';
+import { CommitEnlistedFunction1732410000000 } from './migrations/1732410000000-commit-enlisted-function';
+import { OutboxClaimLease1732420000000 } from './migrations/1732420000000-outbox-claim-lease';
 
 /** The coordinator's schema history, in order. */
-export const migrations = [InitialSchema1732390000000, BranchFinishedByCaller1732400000000];
+export const migrations = [
+  InitialSchema1732390000000,
+  BranchFinishedByCaller1732400000000,
+  CommitEnlistedFunction1732410000000,
+  OutboxClaimLease1732420000000,
+];
 
 export function createDataSource(url: string, poolSize: number): DataSource {
   return new DataSource({

@@ -25,15 +25,26 @@ export async function insertOutbox(db: Db, messages: NewOutboxMessage[]): Promis
 }
 
 /**
- * The oldest unpublished rows, locked until the caller's transaction ends; rows another
- * replica is publishing are skipped.
+ * Claims the oldest unpublished rows nobody holds a lease on, until `leaseUntil`, in one
+ * statement (rows another replica is claiming right now are skipped); returns them oldest
+ * first. A claim needs no open transaction: a relay that dies holding one only delays its
+ * rows until the lease runs out.
  */
-export async function claimUnpublished(db: Db, limit: number): Promise<OutboxRecord[]> {
+export async function claimUnpublished(
+  db: Db,
+  limit: number,
+  now: Date,
+  leaseUntil: Date,
+): Promise<OutboxRecord[]> {
   const { rows } = await db.query(
-    `SELECT id, routing_key, body, attempts FROM trx_outbox
-      WHERE published_at IS NULL
-      ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit],
+    `WITH claimed AS (
+       UPDATE trx_outbox SET claimed_until = $3
+        WHERE id IN (SELECT id FROM trx_outbox
+                      WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $2)
+                      ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, routing_key, body, attempts, created_at)
+     SELECT * FROM claimed ORDER BY created_at`,
+    [limit, now, leaseUntil],
   );
   return rows.map((r) => ({
     id: r.id as string,
@@ -50,8 +61,12 @@ export async function markPublished(db: Db, ids: string[], now: Date): Promise<v
   );
 }
 
-export async function markAttempted(db: Db, ids: string[]): Promise<void> {
-  await db.query('UPDATE trx_outbox SET attempts = attempts + 1 WHERE id = ANY($1::uuid[])', [ids]);
+/** A publish that failed: counted, and the lease given back so the next round takes the rows at once. */
+export async function releaseClaim(db: Db, ids: string[]): Promise<void> {
+  await db.query(
+    'UPDATE trx_outbox SET attempts = attempts + 1, claimed_until = NULL WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
 }
 
 export async function countUnpublished(db: Db): Promise<number> {

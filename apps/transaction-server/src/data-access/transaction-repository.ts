@@ -1,4 +1,5 @@
 import type { TransactionStatus } from '@trx/protocol';
+import type { NewBranch } from './branch-repository';
 import { outboxColumns, type NewOutboxMessage } from './outbox-repository';
 import { toTransaction, type Db, type TransactionRecord } from './records';
 
@@ -76,6 +77,37 @@ export async function updateTransactionStatus(
       change.decidedAt ?? null,
       change.nextRepublishAt !== undefined,
       change.nextRepublishAt ?? null,
+      ...outboxColumns(outbox),
+    ],
+  );
+  return rows[0] ? toTransaction(rows[0]) : undefined;
+}
+
+/**
+ * The usual commit in one statement and one round trip (`trx_commit_enlisted`, see its
+ * migration): the enlisted branches as prepared, the commit decision and its outbox rows.
+ * Undefined, with nothing written, unless the transaction is active, in time, not a
+ * Spring-sample one and has no branch yet; the caller then decides the general way.
+ */
+export async function commitEnlisted(
+  db: Db,
+  id: string,
+  branches: NewBranch[],
+  outbox: NewOutboxMessage[],
+  now: Date,
+  republishAt: Date,
+): Promise<TransactionRecord | undefined> {
+  const { rows } = await db.query(
+    'SELECT * FROM trx_commit_enlisted($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+    [
+      id,
+      now,
+      republishAt,
+      branches.map((b) => b.id),
+      branches.map((b) => b.service),
+      branches.map((b) => b.instance),
+      branches.map((b) => b.gid),
+      branches.map((b) => b.finishedByCaller),
       ...outboxColumns(outbox),
     ],
   );

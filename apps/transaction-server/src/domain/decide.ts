@@ -1,7 +1,12 @@
 import type { Decision, TransactionStatus } from '@trx/protocol';
 import type { BranchRecord, Db, NewOutboxMessage, TransactionRecord } from '../data-access';
 import { isCompatBranch } from './compat-mapping';
-import { compatFinishedMessage, decisionMessages, lifecycleMessage } from './event-builder';
+import {
+  compatFinishedMessage,
+  decisionMessages,
+  lifecycleMessage,
+  type AnnouncedTransaction,
+} from './event-builder';
 import { TransactionConflictError } from './errors';
 import { isBranchFinal, transitionBranch, transitionTransaction } from './state-machine';
 
@@ -44,14 +49,24 @@ export async function writeDecision(
     return { transaction: final.transaction, branches: settled, outboxIds: final.outboxIds };
   }
   const expected = { ...transaction, ...change, status, updatedAt: now };
-  const toPublish = pending.filter((b) => !b.finishedByCaller);
-  const messages = [
-    ...decisionMessages(expected, toPublish, decision, now),
-    lifecycleMessage(expected, settled, now),
-  ];
+  const messages = announceDecision(expected, settled, decision, now);
   if (transaction.compat) messages.push(compatFinishedMessage(expected, settled));
   const decided = await transition(db, transaction, status, now, change, messages);
   return { transaction: decided, branches: settled, outboxIds: messages.map((m) => m.id) };
+}
+
+/**
+ * What a decision announces: a decision message per service with branches still to finish
+ * (except the branches the caller finishes itself) and the lifecycle event.
+ */
+export function announceDecision(
+  decided: AnnouncedTransaction,
+  branches: BranchRecord[],
+  decision: Decision,
+  now: Date,
+): NewOutboxMessage[] {
+  const toPublish = branches.filter((b) => !isBranchFinal(b.status) && !b.finishedByCaller);
+  return [...decisionMessages(decided, toPublish, decision, now), lifecycleMessage(decided, branches, now)];
 }
 
 /** Moves committing → committed / rolling-back → rolled-back once every branch acknowledged. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseGid, type Decision, type EnlistedBranch, type TransactionView } from '@trx/protocol';
 import {
+  commitEnlisted,
   enlistBranches,
   findBranches,
   inTransaction,
@@ -10,9 +11,9 @@ import {
   type TransactionRecord,
 } from '../data-access';
 import type { CoordinatorContext } from './context';
-import { writeDecision } from './decide';
+import { announceDecision, writeDecision } from './decide';
 import { InvalidRequestError, TransactionConflictError } from './errors';
-import { loadTransaction } from './transaction-use-cases';
+import { isTransactionId, loadTransaction } from './transaction-use-cases';
 import { transactionView } from './views';
 
 /** How commit counts votes: `/v1` needs a yes from every branch; the Spring sample's participants never vote. */
@@ -33,7 +34,7 @@ export async function commit(
   enlisted: EnlistedBranch[] = [],
   rule: CommitRule = 'all-prepared',
 ): Promise<TransactionView> {
-  const view = await decideOnRequest(ctx, id, enlisted, (t, branches, now) => {
+  const view = await decideOnRequest(ctx, id, enlisted, rule === 'all-prepared', (t, branches, now) => {
     const expired = now.getTime() >= t.deadline.getTime();
     const yes = branches.every(
       (b) => b.status === 'prepared' || (rule === 'none-failed' && b.status === 'registered'),
@@ -78,7 +79,7 @@ export async function rollback(
   reason?: string,
   enlisted: EnlistedBranch[] = [],
 ): Promise<TransactionView> {
-  const view = await decideOnRequest(ctx, id, enlisted, () => ({
+  const view = await decideOnRequest(ctx, id, enlisted, false, () => ({
     decision: 'rollback',
     reason: reason ?? 'rolled back by request',
   }));
@@ -97,18 +98,72 @@ export async function rollback(
 }
 
 /**
- * BEGIN, SELECT … FOR UPDATE, one statement that enlists and reads every branch, one that
- * writes the decision with its outbox rows, COMMIT. A transaction decided earlier is
- * answered as it is (idempotent), enlisting nothing.
+ * A commit of enlisted branches only is tried in one statement first (commitInOneStatement);
+ * otherwise, and for every rollback: BEGIN, SELECT … FOR UPDATE, one statement that enlists
+ * and reads every branch, one that writes the decision with its outbox rows, COMMIT. A
+ * transaction decided earlier is answered as it is (idempotent), enlisting nothing.
  */
 async function decideOnRequest(
   ctx: CoordinatorContext,
   id: string,
   enlisted: EnlistedBranch[],
+  tryOneStatement: boolean,
   choose: Chooser,
 ): Promise<TransactionView> {
   const candidates = newBranches(id, enlisted);
-  const { view, outboxIds } = await inTransaction(ctx.pool, async (db) => {
+  const fast = tryOneStatement ? await commitInOneStatement(ctx, id, candidates) : undefined;
+  const { view, outboxIds } = fast ?? (await decideInTransaction(ctx, id, candidates, choose));
+  ctx.afterCommit(outboxIds);
+  if (outboxIds.length > 0) {
+    ctx.logger.info(
+      { transactionId: view.id, decision: view.decision, reason: view.reason, enlisted: candidates.length },
+      'decided',
+    );
+  }
+  return view;
+}
+
+type Decided = { view: TransactionView; outboxIds: string[] };
+
+/**
+ * The usual commit — every branch enlisted now, none registered before — as one statement:
+ * one round trip and one commit instead of five. The outbox rows are built here, where
+ * every branch is known before the database is asked; undefined (nothing written) when the
+ * transaction is not in that state, and the general path decides.
+ */
+async function commitInOneStatement(
+  ctx: CoordinatorContext,
+  id: string,
+  candidates: NewBranch[],
+): Promise<Decided | undefined> {
+  const gids = new Set(candidates.map((c) => c.gid));
+  if (candidates.length === 0 || gids.size !== candidates.length || !isTransactionId(id)) return undefined;
+  const now = ctx.clock();
+  const transactionId = id.toLowerCase();
+  const branches: BranchRecord[] = candidates.map((c) => ({
+    ...c,
+    transactionId,
+    status: 'prepared',
+    reason: null,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  const announced = { id: transactionId, status: 'committing', reason: null } as const;
+  const messages = announceDecision(announced, branches, 'commit', now);
+  const republishAt = new Date(now.getTime() + ctx.settings.republishAfterMs);
+  const t = await commitEnlisted(ctx.pool, transactionId, candidates, messages, now, republishAt);
+  if (!t) return undefined;
+  ctx.metrics.decided('commit', null, (now.getTime() - t.createdAt.getTime()) / 1000);
+  return { view: transactionView(t, branches), outboxIds: messages.map((m) => m.id) };
+}
+
+async function decideInTransaction(
+  ctx: CoordinatorContext,
+  id: string,
+  candidates: NewBranch[],
+  choose: Chooser,
+): Promise<Decided> {
+  return inTransaction(ctx.pool, async (db) => {
     const t = await loadTransaction(db, id, 'update');
     if (t.status !== 'active')
       return { view: transactionView(t, await findBranches(db, t.id)), outboxIds: [] };
@@ -120,14 +175,6 @@ async function decideOnRequest(
     ctx.metrics.decided(decision, reason, (now.getTime() - t.createdAt.getTime()) / 1000);
     return { view: transactionView(result.transaction, result.branches), outboxIds: result.outboxIds };
   });
-  ctx.afterCommit(outboxIds);
-  if (outboxIds.length > 0) {
-    ctx.logger.info(
-      { transactionId: view.id, decision: view.decision, reason: view.reason, enlisted: candidates.length },
-      'decided',
-    );
-  }
-  return view;
 }
 
 /** Inserts the enlisted branches that are new and returns every branch; a gid of another transaction is a 409. */

@@ -9,12 +9,15 @@ import {
 import type { BranchRecord, NewOutboxMessage, TransactionRecord } from '../data-access';
 import { compatTransaction } from './compat-mapping';
 
+/** What an event says of its transaction. */
+export type AnnouncedTransaction = Pick<TransactionRecord, 'id' | 'status' | 'reason'>;
+
 /**
  * Outbox messages for what the coordinator announces. Each body carries its own
  * `messageId`, equal to the AMQP message_id, so consumers can deduplicate.
  */
 export function lifecycleMessage(
-  t: TransactionRecord,
+  t: AnnouncedTransaction,
   branches: BranchRecord[],
   now: Date,
 ): NewOutboxMessage {
@@ -39,7 +42,7 @@ function lifecycleType(status: TransactionStatus): LifecycleEvent['type'] {
 
 /** One decision per participant service, listing that service's branches still to finish. */
 export function decisionMessages(
-  t: TransactionRecord,
+  t: AnnouncedTransaction,
   branches: BranchRecord[],
   decision: Decision,
   now: Date,

@@ -1,15 +1,19 @@
 import type { Pool } from 'pg';
 import type { Logger } from '@trx/logging';
 import type { Broker } from '@trx/messaging';
-import { claimUnpublished, inTransaction, markAttempted, markPublished } from '../../data-access';
+import { claimUnpublished, markPublished, releaseClaim } from '../../data-access';
 
 const BATCH = 200;
+/** How long a claim keeps other relays off its rows; a publish takes milliseconds. */
+const LEASE_MS = 5_000;
 const DECISION_PREFIX = 'decision.';
 
 /**
- * Moves outbox rows to the broker: claim (FOR UPDATE SKIP LOCKED, so replicas never send the
- * same rows at once), publish with confirms, and only then mark them published. A crash in
- * between re-sends the batch; consumers deduplicate by message id.
+ * Moves outbox rows to the broker: claim them with a lease (one statement; replicas never
+ * send the same rows at once while the lease holds), publish with confirms, and only then
+ * mark them published — two round trips a batch, and no transaction held open across the
+ * publish. A crash in between re-sends the batch once the lease ran out; consumers
+ * deduplicate by message id.
  *
  * One loop per process does it: a flush after a commit only notes that work is pending and
  * wakes the loop, which takes whatever is unpublished then. Under load one batch carries
@@ -80,23 +84,22 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<number> {
-    return inTransaction(this.pool, async (db) => {
-      const rows = await claimUnpublished(db, BATCH);
-      if (rows.length === 0) return 0;
-      const claimed = rows.map((r) => r.id);
-      try {
-        await this.ensureDecisionQueues(rows.map((r) => r.routingKey));
-        await this.broker.publish(
-          rows.map((r) => ({ routingKey: r.routingKey, messageId: r.id, body: r.body })),
-        );
-      } catch (err) {
-        await markAttempted(db, claimed);
-        this.logger.warn({ err, messages: rows.length }, 'outbox publish failed; will retry');
-        return 0;
-      }
-      await markPublished(db, claimed, this.clock());
-      return rows.length;
-    });
+    const now = this.clock();
+    const rows = await claimUnpublished(this.pool, BATCH, now, new Date(now.getTime() + LEASE_MS));
+    if (rows.length === 0) return 0;
+    const claimed = rows.map((r) => r.id);
+    try {
+      await this.ensureDecisionQueues(rows.map((r) => r.routingKey));
+      await this.broker.publish(
+        rows.map((r) => ({ routingKey: r.routingKey, messageId: r.id, body: r.body })),
+      );
+    } catch (err) {
+      await releaseClaim(this.pool, claimed);
+      this.logger.warn({ err, messages: rows.length }, 'outbox publish failed; will retry');
+      return 0;
+    }
+    await markPublished(this.pool, claimed, this.clock());
+    return rows.length;
   }
 
   /** A decision for a service that never started must still land in its queue, not the unroutable one. */
