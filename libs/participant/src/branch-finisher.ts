@@ -1,8 +1,7 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { Decision } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
-import { branchRowExists, gidLiteral } from './branch-sql';
+import { branchRowExists, gidLiteral, type Queryable } from './branch-sql';
 
 export type Outcome = 'committed' | 'rolled-back';
 
@@ -25,24 +24,24 @@ export interface FinishResult {
  * Applies a decision to one prepared branch. Idempotent: when the gid is no longer
  * prepared, the branch's own row in trx_branch says how it ended (present = committed).
  * Runs on any pooled connection of the service's database — a prepared transaction
- * belongs to the database, not to the session that prepared it.
+ * belongs to the database, not to the session that prepared it (the runtime's FinisherPool).
  */
 export async function finishBranch(
-  dataSource: DataSource,
+  db: Queryable,
   logger: Logger,
   ids: { transactionId: string; branchId?: string; gid: string },
   decision: Decision,
 ): Promise<FinishResult> {
   const verb = decision === 'commit' ? 'COMMIT PREPARED' : 'ROLLBACK PREPARED';
   try {
-    await dataSource.query(`${verb} ${gidLiteral(ids.gid)}`);
+    await db.query(`${verb} ${gidLiteral(ids.gid)}`);
     return { outcome: decision === 'commit' ? 'committed' : 'rolled-back', changed: true };
   } catch (err) {
     const code = pgCode(err);
     if (isBusy(err)) throw new BranchBusyError(ids.gid);
     if (code !== PgCodes.undefinedObject) throw err;
   }
-  const committed = await branchRowExists(dataSource, ids.gid);
+  const committed = await branchRowExists(db, ids.gid);
   const outcome: Outcome = committed ? 'committed' : 'rolled-back';
   const log = logger.child({ transactionId: ids.transactionId, branchId: ids.branchId, gid: ids.gid });
   if (decision === 'commit' && !committed) {
@@ -58,30 +57,12 @@ export async function finishBranch(
 }
 
 /** ROLLBACK PREPARED that tolerates a gid already gone (used when our own vote was refused). */
-export async function rollbackPrepared(dataSource: DataSource, gid: string): Promise<void> {
+export async function rollbackPrepared(db: Queryable, gid: string): Promise<void> {
   try {
-    await dataSource.query(`ROLLBACK PREPARED ${gidLiteral(gid)}`);
+    await db.query(`ROLLBACK PREPARED ${gidLiteral(gid)}`);
   } catch (err) {
     if (pgCode(err) !== PgCodes.undefinedObject) throw err;
   }
-}
-
-/**
- * A small pool of its own for COMMIT/ROLLBACK PREPARED. Requests that wait for a row lock
- * held by a prepared branch can fill the service's pool; if decisions queued behind them,
- * the commit that releases the lock could never run.
- */
-export async function openFinisher(dataSource: DataSource, poolSize: number): Promise<DataSource> {
-  const options = {
-    ...dataSource.options,
-    poolSize,
-    entities: [],
-    migrations: [],
-    subscribers: [],
-    synchronize: false,
-    migrationsRun: false,
-  } as DataSourceOptions;
-  return new DataSource(options).initialize();
 }
 
 /**

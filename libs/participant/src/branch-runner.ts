@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
-import { RESET_SESSION, newGid, assertTransactionId, prepareBranchSql } from './branch-sql';
+import { RESET_SESSION, newGid, assertTransactionId, prepareBranchSql, type Queryable } from './branch-sql';
 import { rollbackPrepared } from './branch-finisher';
 import {
   BranchRefusedError,
@@ -20,7 +20,7 @@ export interface BranchRunnerOptions {
   instance: string;
   dataSource: DataSource;
   /** Where ROLLBACK PREPARED runs (the pool of work may be full of lock waiters). */
-  finisher: DataSource;
+  finisher: Queryable;
   coordinator: CoordinatorApi;
   logger: Logger;
 }

@@ -1,8 +1,8 @@
-import type { DataSource } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { Decision } from '@trx/protocol';
 import { finishBranch, type FinishResult } from './branch-finisher';
 import type { OutcomeBatcher } from './outcome-batcher';
+import type { Queryable } from './branch-sql';
 
 export interface BranchIds {
   transactionId: string;
@@ -12,7 +12,7 @@ export interface BranchIds {
 
 export interface FinishingBranchesOptions {
   /** The runtime's finisher pool. */
-  dataSource: DataSource;
+  db: Queryable;
   logger: Logger;
   batcher: OutcomeBatcher;
 }
@@ -65,7 +65,7 @@ export class FinishingBranches {
     decision: Decision,
     acknowledge: boolean,
   ): Promise<FinishResult> {
-    const result = await finishBranch(this.o.dataSource, this.o.logger, ids, decision);
+    const result = await finishBranch(this.o.db, this.o.logger, ids, decision);
     if (acknowledge) {
       this.o.batcher.add({ transactionId: ids.transactionId, gid: ids.gid, outcome: result.outcome });
     }

@@ -6,7 +6,8 @@ import { assertCanPrepare } from '@trx/db';
 import { runBranch, runLocal, type BranchOptions, type BranchRunnerOptions } from './branch-runner';
 import { assertBranchOf, createBranchTable } from './branch-sql';
 import { decisionHandler } from './decision-consumer';
-import { openFinisher, type FinishResult } from './branch-finisher';
+import type { FinishResult } from './branch-finisher';
+import { openFinisher, type FinisherPool } from './finisher-pool';
 import { FinishingBranches } from './finishing-branches';
 import { OutcomeBatcher } from './outcome-batcher';
 import { RecoveryLoop } from './recovery-loop';
@@ -60,7 +61,7 @@ export class Participant {
   private constructor(
     private readonly options: ParticipantOptions,
     /** Applies decisions on connections of its own: see openFinisher. */
-    private readonly finisher: DataSource,
+    private readonly finisher: FinisherPool,
     decisionQueue: string,
   ) {
     const { service, coordinator, logger } = options;
@@ -73,11 +74,11 @@ export class Participant {
       lingerMs: options.outcomeLingerMs ?? 200,
       onSent: (report) => this.metrics.outcomesSent(report),
     });
-    this.branches = new FinishingBranches({ dataSource: finisher, logger, batcher: this.batcher });
+    this.branches = new FinishingBranches({ db: finisher, logger, batcher: this.batcher });
     const clock = options.clock ?? (() => new Date());
     const minAgeMs = options.recoveryMinAgeMs ?? 5000;
     this.recoveryLoop = new RecoveryLoop(
-      { service, dataSource: finisher, branches: this.branches, coordinator, logger, clock, minAgeMs },
+      { service, db: finisher, branches: this.branches, coordinator, logger, clock, minAgeMs },
       logger,
       (report) => this.metrics.recoveryRound(report),
     );

@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import {
   decisionOf,
@@ -7,7 +6,7 @@ import {
   type Decision,
   type TransactionView,
 } from '@trx/protocol';
-import { listPreparedBefore } from './branch-sql';
+import { listPreparedBefore, type Queryable } from './branch-sql';
 import type { FinishingBranches } from './finishing-branches';
 import { messageOf } from './errors';
 
@@ -21,7 +20,7 @@ export interface RecoveryReport {
 export interface RecoveryOptions {
   service: string;
   /** Where prepared transactions are listed (the runtime's finisher pool). */
-  dataSource: DataSource;
+  db: Queryable;
   /** Finishes beside the decision consumer and finish(), never racing them on a gid. */
   branches: FinishingBranches;
   coordinator: CoordinatorApi;
@@ -39,7 +38,7 @@ export interface RecoveryOptions {
 export async function recoverOnce(o: RecoveryOptions): Promise<RecoveryReport> {
   const report: RecoveryReport = { committed: 0, rolledBack: 0, pending: 0 };
   const before = new Date(o.clock().getTime() - o.minAgeMs);
-  const gids = await listPreparedBefore(o.dataSource, o.service, before);
+  const gids = await listPreparedBefore(o.db, o.service, before);
   for (let i = 0; i < gids.length; i++) {
     const gid = gids[i]!;
     const transactionId = parseGid(gid)?.transactionId;

@@ -1,12 +1,13 @@
-import type { DataSource } from 'typeorm';
 import { createLogger } from '@trx/logging';
 import { finishBranch } from '../src/branch-finisher';
+import type { Queryable } from '../src/branch-sql';
 
 const ids = { transactionId: '00000000-0000-4000-8000-000000000001', gid: 'trx:account-service:x:1' };
 
-function failingWith(code: string, message: string): DataSource {
+/** An error as pg reports it, to test its classification (the busy state can't be held on demand). */
+function failingWith(code: string, message: string): Queryable {
   const err = Object.assign(new Error(message), { code });
-  return { query: async () => Promise.reject(err) } as unknown as DataSource;
+  return { query: async () => Promise.reject(err) };
 }
 
 describe('finishing a branch', () => {

@@ -1,6 +1,7 @@
-import { DataSource, type EntityManager, type Logger as TypeOrmLogger } from 'typeorm';
+import type { DataSource, EntityManager, Logger as TypeOrmLogger } from 'typeorm';
 import { waitFor } from '@trx/test-support';
 import type { Participant } from '../src';
+import { StatementGate } from './gated-pg';
 import { ParticipantHarness, SERVICE } from './participant-harness';
 
 /** What a branch sends to Postgres: every round trip counts on the hot path. */
@@ -8,6 +9,8 @@ let h: ParticipantHarness;
 let participant: Participant;
 let counted: DataSource;
 const sent: string[] = [];
+/** Never closed: it records what reaches pg's clients, whichever layer sent it. */
+const onTheWire = new StatementGate(/PREPARED|trx_branch/);
 
 /** TypeORM calls logQuery once per query it sends, whatever the logging options. */
 const recorder: TypeOrmLogger = {
@@ -21,12 +24,7 @@ const recorder: TypeOrmLogger = {
 
 beforeAll(async () => {
   h = await ParticipantHarness.start();
-  counted = await new DataSource({
-    type: 'postgres',
-    url: h.dbUrl,
-    poolSize: 2,
-    logger: recorder,
-  }).initialize();
+  counted = await onTheWire.dataSource(h.dbUrl, 2, recorder).initialize();
   participant = await h.startParticipant({ dataSource: counted });
 });
 
@@ -72,4 +70,23 @@ it('when the work caught a failed statement and went on, then the branch is not 
   expect(await h.prepared()).toEqual([]);
   expect((await h.coordinator.get(tx.id)).branches.map((b) => b.status)).toEqual(['failed']);
   await h.coordinator.rollback(tx.id);
+});
+
+it('when a decision is applied, then it is one statement on the pg pool of the finisher, none of it through TypeORM, and a repeat adds one look-up', async () => {
+  const tx = await h.coordinator.begin({ initiator: 'test' });
+  let gid = '';
+  await participant.runBranch(tx.id, insert, { enlistedByCaller: true, onPrepared: (g) => (gid = g) });
+  await h.coordinator.commit(tx.id, { branches: [{ service: SERVICE, gid, finishedByCaller: true }] });
+  sent.length = 0;
+  onTheWire.seen.length = 0;
+  expect(await participant.finish(tx.id, gid, 'commit')).toEqual({ outcome: 'committed', changed: true });
+  expect(onTheWire.seen).toEqual([`COMMIT PREPARED '${gid}'`]);
+  expect(await participant.finish(tx.id, gid, 'commit')).toEqual({ outcome: 'committed', changed: false });
+  expect(onTheWire.seen).toEqual([
+    `COMMIT PREPARED '${gid}'`,
+    `COMMIT PREPARED '${gid}'`,
+    'SELECT 1 FROM trx_branch WHERE gid = $1',
+  ]);
+  expect(sent).toEqual([]);
+  await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed');
 });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 
 /**
  * A gate in front of Postgres for the statements a test names: while it is closed, a
@@ -36,8 +36,8 @@ export class StatementGate {
   }
 
   /** A TypeORM DataSource on `url` whose pool's connections (and those of pools copied from its options) pass this gate. */
-  dataSource(url: string, poolSize = 4): DataSource {
-    return new DataSource({ type: 'postgres', url, poolSize, driver: this.driver() });
+  dataSource(url: string, poolSize = 4, logger?: TypeOrmLogger): DataSource {
+    return new DataSource({ type: 'postgres', url, poolSize, driver: this.driver(), logger });
   }
 
   private driver(): unknown {

@@ -1,0 +1,66 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { Pool } from 'pg';
+import type { Queryable } from './branch-sql';
+
+/** The runtime's own connections for COMMIT/ROLLBACK PREPARED and the look-ups around them. */
+export interface FinisherPool extends Queryable {
+  /** The rows of one statement, run on a connection of this pool. */
+  query(sql: string, params?: unknown[]): Promise<unknown[]>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A small pool of its own for COMMIT/ROLLBACK PREPARED. Requests that wait for a row lock
+ * held by a prepared branch can fill the service's pool; if decisions queued behind them,
+ * the commit that releases the lock could never run.
+ *
+ * The pool is made by TypeORM from the service's DataSource options (same connection
+ * settings), but statements go to its pg Pool directly: a decision is one statement, and a
+ * QueryRunner per statement was most of its cost.
+ */
+export async function openFinisher(dataSource: DataSource, poolSize: number): Promise<FinisherPool> {
+  const options = {
+    ...dataSource.options,
+    poolSize,
+    entities: [],
+    migrations: [],
+    subscribers: [],
+    synchronize: false,
+    migrationsRun: false,
+  } as DataSourceOptions;
+  const own = await new DataSource(options).initialize();
+  const pool = poolOf(own);
+  return {
+    query: (sql, params) => queryOn(pool, sql, params),
+    destroy: () => own.destroy(),
+  };
+}
+
+/** The pg Pool under a postgres DataSource (typeorm's PostgresDriver keeps it as `master`). */
+function poolOf(dataSource: DataSource): Pool {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (typeof pool?.connect !== 'function') {
+    throw new Error(`the participant runtime needs a postgres DataSource, not ${dataSource.options.type}`);
+  }
+  return pool;
+}
+
+/**
+ * One statement on a pooled connection. Not pool.query(): it hands the connection back with
+ * the error of a failed statement, which closes it — and "already finished" (42704) is an
+ * ordinary answer here. Only a connection that broke is discarded.
+ */
+async function queryOn(pool: Pool, sql: string, params?: unknown[]): Promise<unknown[]> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  // pg-pool listens for errors only on idle clients: a connection that dies while checked
+  // out would be an unhandled 'error' event. The statement in flight rejects with it.
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
+  try {
+    return (await client.query(sql, params)).rows as unknown[];
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
