@@ -11,13 +11,15 @@ export interface AccountRecord {
 export interface AccountStore {
   find(accountId: number): Promise<AccountRecord | undefined>;
   listByCustomer(customerId: number): Promise<AccountRecord[]>;
-  /** Takes `cents` only if the balance covers it (one conditional UPDATE); the new balance, or undefined. */
-  debit(accountId: number, cents: number): Promise<number | undefined>;
-  recordWithdrawal(withdrawal: {
+  /**
+   * Takes the amount only if the balance covers it, and then records the withdrawal, all in
+   * one statement; the new balance, or undefined when nothing was taken.
+   */
+  debit(withdrawal: {
     accountId: number;
     amountCents: number;
     transactionId: string | null;
-  }): Promise<void>;
+  }): Promise<number | undefined>;
 }
 
 export interface AccountView {
@@ -33,8 +35,8 @@ export interface WithdrawalView {
 }
 
 /**
- * Withdraws `amountCents` from an account. The balance check and the debit are one
- * statement, so concurrent withdrawals can never take the balance below zero.
+ * Withdraws `amountCents` from an account. The balance check, the debit and the withdrawal
+ * row are one statement, so concurrent withdrawals can never take the balance below zero.
  */
 export async function withdraw(
   store: AccountStore,
@@ -42,13 +44,12 @@ export async function withdraw(
   amountCents: number,
   transactionId: string | null,
 ): Promise<WithdrawalView> {
-  const balanceCents = await store.debit(accountId, amountCents);
+  const balanceCents = await store.debit({ accountId, amountCents, transactionId });
   if (balanceCents === undefined) {
     const account = await store.find(accountId);
     if (!account) throw new UnknownAccountError(accountId);
     throw new InsufficientFundsError(accountId, amountOf(amountCents), amountOf(account.balanceCents));
   }
-  await store.recordWithdrawal({ accountId, amountCents, transactionId });
   return { accountId, amount: amountOf(amountCents), balance: amountOf(balanceCents) };
 }
 

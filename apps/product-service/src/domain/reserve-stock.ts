@@ -12,14 +12,15 @@ export interface ProductRecord {
 export interface ProductStore {
   find(productId: number): Promise<ProductRecord | undefined>;
   list(): Promise<ProductRecord[]>;
-  /** Takes `quantity` only if the stock covers it (one conditional UPDATE); the product after, or undefined. */
-  take(productId: number, quantity: number): Promise<ProductRecord | undefined>;
-  recordReservation(reservation: {
+  /**
+   * Takes `quantity` only if the stock covers it, and then records the reservation at the
+   * product's price, all in one statement; the product after, or undefined when nothing was taken.
+   */
+  take(reservation: {
     productId: number;
     quantity: number;
-    unitPriceCents: number;
     transactionId: string | null;
-  }): Promise<void>;
+  }): Promise<ProductRecord | undefined>;
 }
 
 export interface ProductView {
@@ -37,8 +38,8 @@ export interface ReservationView {
 }
 
 /**
- * Reserves `quantity` of a product at its current price. The stock check and the decrement
- * are one statement, so concurrent reservations can never oversell.
+ * Reserves `quantity` of a product at its current price. The stock check, the decrement and
+ * the reservation row are one statement, so concurrent reservations can never oversell.
  */
 export async function reserve(
   store: ProductStore,
@@ -46,13 +47,12 @@ export async function reserve(
   quantity: number,
   transactionId: string | null,
 ): Promise<ReservationView> {
-  const product = await store.take(productId, quantity);
+  const product = await store.take({ productId, quantity, transactionId });
   if (!product) {
     const current = await store.find(productId);
     if (!current) throw new UnknownProductError(productId);
     throw new InsufficientStockError(productId, quantity, current.stock);
   }
-  await store.recordReservation({ productId, quantity, unitPriceCents: product.priceCents, transactionId });
   return {
     productId,
     quantity,

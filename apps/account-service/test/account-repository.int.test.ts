@@ -1,0 +1,64 @@
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { accountStore } from '../src/data-access/account-repository';
+import { AccountHarness } from './account-harness';
+
+/** What the account store sends to Postgres: a look-up and a withdrawal are on every order's path. */
+let h: AccountHarness;
+let counted: DataSource;
+const sent: string[] = [];
+
+/** TypeORM calls logQuery once per query it sends, whatever the logging options. */
+const recorder: TypeOrmLogger = {
+  logQuery: (query) => void sent.push(query),
+  logQueryError: () => undefined,
+  logQuerySlow: () => undefined,
+  logSchemaBuild: () => undefined,
+  logMigration: () => undefined,
+  log: () => undefined,
+};
+
+beforeAll(async () => {
+  h = await AccountHarness.start();
+  await h.startApp(); // creates and migrates the database
+  counted = await new DataSource({
+    type: 'postgres',
+    url: h.dbUrl,
+    poolSize: 1,
+    logger: recorder,
+  }).initialize();
+});
+
+afterAll(async () => {
+  await counted?.destroy();
+  await h?.stop();
+});
+
+const txId = '00000000-0000-4000-8000-00000000000a';
+const withdrawalsOf = (transactionId: string) =>
+  h.sql('SELECT account_id, amount FROM withdrawals WHERE transaction_id = $1', [transactionId]);
+
+it('when the balance covers a withdrawal, then debiting and recording it is one statement', async () => {
+  sent.length = 0;
+  const store = accountStore(counted.manager);
+  expect(await store.debit({ accountId: 3, amountCents: 12_345, transactionId: txId })).toBe(487_655);
+  expect(sent).toHaveLength(1);
+  expect(await withdrawalsOf(txId)).toEqual([{ account_id: 3, amount: '123.45' }]);
+});
+
+it('when the balance does not cover it, then nothing is taken and no withdrawal is recorded', async () => {
+  const other = '00000000-0000-4000-8000-00000000000b';
+  sent.length = 0;
+  const store = accountStore(counted.manager);
+  expect(await store.debit({ accountId: 1, amountCents: 100_001, transactionId: other })).toBe(undefined);
+  expect(sent).toHaveLength(1);
+  expect(await withdrawalsOf(other)).toEqual([]);
+  expect(await store.find(1)).toEqual({ id: 1, customerId: 1, balanceCents: 100_000 });
+});
+
+it("when a customer's accounts are looked up, then it is one statement", async () => {
+  sent.length = 0;
+  expect(await accountStore(counted.manager).listByCustomer(2)).toEqual([
+    { id: 2, customerId: 2, balanceCents: 200_000 },
+  ]);
+  expect(sent).toHaveLength(1);
+});
