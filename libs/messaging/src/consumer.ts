@@ -1,16 +1,19 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '@trx/logging';
 import type { IncomingMessage, MessageHandler } from './types';
+import { ACK_LINGER_MS, ChannelAcks } from './consumer-acks';
 
 /** After a handler throws, wait this long before requeueing, so a failing message can't spin hot. */
 const THROW_REQUEUE_DELAY_MS = 1_000;
 
 /**
  * One consumer on its own channel (prefetch is per channel). The Broker calls attach()
- * after every (re)connect, so the subscription survives a broker restart.
+ * after every (re)connect, so the subscription survives a broker restart. Acks are
+ * coalesced per channel (see ChannelAcks): one socket write for many deliveries.
  */
 export class Consumer {
   private channel?: Channel;
+  private acks?: ChannelAcks;
   private consumerTag?: string;
   private cancelled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -28,11 +31,16 @@ export class Consumer {
     channel.on('error', (err: Error) =>
       this.logger.warn({ err, queue: this.queue }, 'consumer channel error'),
     );
+    const acks = new ChannelAcks(channel, ACK_LINGER_MS, Math.max(1, Math.floor(this.prefetch / 2)));
+    channel.on('close', () => acks.drop());
     await channel.prefetch(this.prefetch);
     const { consumerTag } = await channel.consume(this.queue, (msg) => {
-      if (msg) void this.deliver(channel, msg);
+      if (!msg) return;
+      acks.delivered(msg);
+      void this.deliver(acks, msg);
     });
     this.channel = channel;
+    this.acks = acks;
     this.consumerTag = consumerTag;
   }
 
@@ -44,10 +52,12 @@ export class Consumer {
     this.channel = undefined;
     if (!channel) return;
     if (this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    // What finished is acked before the channel closes; what is still running is redelivered.
+    this.acks?.flush();
     await channel.close().catch(() => undefined);
   }
 
-  private async deliver(channel: Channel, msg: ConsumeMessage): Promise<void> {
+  private async deliver(acks: ChannelAcks, msg: ConsumeMessage): Promise<void> {
     const message: IncomingMessage = {
       routingKey: msg.fields.routingKey,
       messageId: msg.properties.messageId as string | undefined,
@@ -61,11 +71,11 @@ export class Consumer {
         { queue: this.queue, messageId: message.messageId },
         'dropping a message that is not JSON',
       );
-      settle(channel, msg, 'reject');
+      acks.settle(msg, 'reject');
       return;
     }
     try {
-      settle(channel, msg, await this.handler(message));
+      acks.settle(msg, await this.handler(message));
     } catch (err) {
       this.logger.warn(
         { err, queue: this.queue, messageId: message.messageId },
@@ -73,20 +83,9 @@ export class Consumer {
       );
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        settle(channel, msg, 'requeue');
+        acks.settle(msg, 'requeue');
       }, THROW_REQUEUE_DELAY_MS);
       this.timers.add(timer);
     }
-  }
-}
-
-/** Acks on a channel that died are moot: the broker already requeued the delivery. */
-function settle(channel: Channel, msg: ConsumeMessage, result: 'ack' | 'requeue' | 'reject'): void {
-  try {
-    if (result === 'ack') channel.ack(msg);
-    else if (result === 'requeue') channel.nack(msg, false, true);
-    else channel.reject(msg, false);
-  } catch {
-    // channel closed: the message is redelivered after reconnect
   }
 }
