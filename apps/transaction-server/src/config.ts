@@ -36,10 +36,11 @@ export const configSpec = {
     'outbox poll for rows another replica or a crash left',
   ),
   auditQueue: key(
-    z.string(),
+    // An empty variable means the default, like every key, so "no audit queue" is spelled `none`.
+    z.string().transform((name) => (name === 'none' ? '' : name)),
     'TRX_AUDIT_QUEUE',
     'trx-events.audit',
-    'bounded queue bound with # for watching in the management UI (empty: none)',
+    'bounded queue bound with # for watching in the management UI (`none`: no audit queue)',
   ),
   auditMaxLength: key(int(1), 'TRX_AUDIT_MAX_LENGTH', 10_000, 'cap of the audit queue (oldest dropped)'),
 };
