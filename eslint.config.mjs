@@ -14,5 +14,8 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['jest.config.ts', 'eslint.config.mjs'], rules: { 'no-restricted-syntax': 'off' } },
+  {
+    files: ['jest.config.ts', 'jest.global-*.ts', 'eslint.config.mjs'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
 );

@@ -13,6 +13,9 @@ const config: Config = {
   moduleNameMapper: { '^@trx/(.*)$': '<rootDir>/libs/$1/src' },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   setupFiles: ['reflect-metadata'],
+  // TRX_TESTCONTAINERS=1: Postgres and RabbitMQ in containers instead of the local services.
+  globalSetup: '<rootDir>/jest.global-setup.ts',
+  globalTeardown: '<rootDir>/jest.global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
 };

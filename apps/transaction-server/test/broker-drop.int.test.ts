@@ -1,26 +1,10 @@
 import { makeGid, routingKeys } from '@trx/protocol';
-import { uniqueName, waitFor } from '@trx/test-support';
+import { dropAmqpConnections, uniqueName, waitFor } from '@trx/test-support';
 import { CoordinatorHarness } from './coordinator-harness';
 
 const h = new CoordinatorHarness();
 beforeAll(() => h.setUp());
 afterAll(() => h.tearDown());
-
-const auth = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') };
-
-/** Closes the coordinator's AMQP connection through the management API, as a broker restart would. */
-async function dropConnection(connectionName: string): Promise<void> {
-  const res = await fetch('http://127.0.0.1:15672/api/connections', { headers: auth });
-  const list = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
-  const ours = list.filter((c) => c.client_properties?.connection_name === connectionName);
-  if (ours.length === 0) throw new Error('connection not listed yet');
-  for (const c of ours) {
-    await fetch(`http://127.0.0.1:15672/api/connections/${encodeURIComponent(c.name)}`, {
-      method: 'DELETE',
-      headers: auth,
-    });
-  }
-}
 
 test('when the broker connection drops, then the coordinator reconnects and the decision still goes out', async () => {
   const instanceId = uniqueName('coordinator-drop');
@@ -35,7 +19,9 @@ test('when the broker connection drops, then the coordinator reconnects and the 
     vote: 'yes',
   });
 
-  await waitFor(() => dropConnection(instanceId).then(() => true), { description: 'connection dropped' });
+  await waitFor(() => dropAmqpConnections(instanceId).then(() => true), {
+    description: 'connection dropped',
+  });
   // Decided while the connection may be down: the decision waits in the outbox.
   await expect(api.commit(tx.id)).resolves.toMatchObject({ status: 'committing' });
   await waitFor(async () => (await fetch(`${app.url}/health/ready`)).status === 200, {

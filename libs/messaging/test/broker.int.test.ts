@@ -1,7 +1,14 @@
 import * as amqp from 'amqplib';
 import { silentLogger } from '@trx/logging';
 import { decisionQueue } from '@trx/protocol';
-import { deleteAmqpObjects, EventCapture, testInfra, uniqueName, waitFor } from '@trx/test-support';
+import {
+  deleteAmqpObjects,
+  dropAmqpConnections,
+  EventCapture,
+  testInfra,
+  uniqueName,
+  waitFor,
+} from '@trx/test-support';
 import { Broker, type IncomingMessage } from '../src';
 
 const { amqpUrl } = testInfra();
@@ -12,23 +19,7 @@ let broker: Broker;
 const all: IncomingMessage[] = [];
 
 /** Force-closes our connection through the management API, as a broker restart would. */
-async function dropConnection(): Promise<void> {
-  const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
-  const list = (await (
-    await fetch('http://127.0.0.1:15672/api/connections', { headers: { authorization: auth } })
-  ).json()) as {
-    name: string;
-    client_properties?: { connection_name?: string };
-  }[];
-  const ours = list.filter((c) => c.client_properties?.connection_name === connectionName);
-  if (ours.length === 0) throw new Error('connection not visible in the management API yet');
-  for (const c of ours) {
-    await fetch(`http://127.0.0.1:15672/api/connections/${encodeURIComponent(c.name)}`, {
-      method: 'DELETE',
-      headers: { authorization: auth },
-    });
-  }
-}
+const dropConnection = () => dropAmqpConnections(connectionName);
 
 beforeAll(async () => {
   broker = await Broker.connect({

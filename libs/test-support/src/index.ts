@@ -12,4 +12,5 @@ export * from './infra';
 export * from './wait-for';
 export * from './event-capture';
 export * from './database-queries';
+export * from './broker-connections';
 export { listPrepared } from '@trx/db';

@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { ensureDatabase, dropDatabase, withDatabase } from '@trx/db';
 
 /**
- * Where the tests find Postgres and RabbitMQ: the local services by default (the path that
- * runs on our machines), or the containers `jest.global-setup.ts` started when
- * TRX_TESTCONTAINERS=1 and a container runtime exists.
+ * Where the tests find Postgres, RabbitMQ and RabbitMQ's management API: the local services
+ * by default (the path that runs on our machines), or the containers `jest.global-setup.ts`
+ * started when TRX_TESTCONTAINERS=1 (libs/test-support/src/containers.ts).
  */
-export function testInfra(): { pgUrl: string; amqpUrl: string } {
+export function testInfra(): { pgUrl: string; amqpUrl: string; rabbitApiUrl: string } {
   return {
     pgUrl: process.env.TRX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     amqpUrl: process.env.TRX_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    rabbitApiUrl: process.env.TRX_TEST_RABBITMQ_API_URL ?? 'http://127.0.0.1:15672',
   };
 }
 
