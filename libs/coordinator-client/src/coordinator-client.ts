@@ -26,10 +26,15 @@ export interface CoordinatorClientOptions {
 export function createCoordinatorClient(options: CoordinatorClientOptions): CoordinatorApi {
   const service = options.service ?? 'transaction-server';
 
+  /**
+   * Every call may go to another replica after a timeout: each is idempotent (a decision, a
+   * registration or an acknowledgement sent twice is answered the same), except begin, where
+   * a duplicate is harmless — a transaction nobody uses has no branches and times out.
+   */
   async function call<T>(operation: string, transactionId: string, config: AxiosRequestConfig): Promise<T> {
     let res: AxiosResponse<unknown>;
     try {
-      res = await options.caller.request<unknown>(service, config);
+      res = await options.caller.request<unknown>(service, config, { retryOnTimeout: true });
     } catch (err) {
       throw new CoordinatorUnavailableError(
         operation,

@@ -9,14 +9,34 @@ export interface ServiceCallerOptions {
   timeoutMs?: number;
   /** Upper bound on kept-alive sockets per instance. */
   maxSockets?: number;
+  /**
+   * How long an instance that timed out or refused a call is passed over while others are
+   * there (default 10 s): a paused or dying replica costs one call its timeout, not every
+   * call until discovery notices.
+   */
+  ejectMs?: number;
+  clock?: () => number;
+}
+
+export interface CallOptions {
+  /**
+   * The request may be sent again after it timed out (it is idempotent, or a duplicate is
+   * harmless): one retry on another instance, when there is one.
+   */
+  retryOnTimeout?: boolean;
 }
 
 /**
  * Calls a service by name: round robin over its healthy instances, retrying once — on another
- * instance when there is one — when the request never reached an instance.
+ * instance when there is one — when the request never reached an instance (or, for calls
+ * that allow it, timed out). An instance that timed out or refused is passed over for a while.
  */
 export interface ServiceCaller {
-  request<T = unknown>(service: string, config: AxiosRequestConfig): Promise<AxiosResponse<T>>;
+  request<T = unknown>(
+    service: string,
+    config: AxiosRequestConfig,
+    options?: CallOptions,
+  ): Promise<AxiosResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -26,6 +46,12 @@ const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', '
 interface SentRequest {
   reusedSocket?: boolean;
   _currentRequest?: { reusedSocket?: boolean };
+}
+
+/** The call got no answer within its timeout (the instance may or may not have acted on it). */
+export function isTimeout(err: unknown): boolean {
+  const failure = err as { code?: string; response?: unknown } | null;
+  return !!failure && !failure.response && failure.code === 'ETIMEDOUT';
 }
 
 /** True when the request never reached the instance, so it is safe to send it to another one. */
@@ -54,26 +80,36 @@ export function createServiceCaller(options: ServiceCallerOptions): ServiceCalle
     timeout: options.timeoutMs ?? 10_000,
     maxRedirects: 0, // services answer directly; a redirect is an answer for the caller to see
     validateStatus: () => true, // callers map statuses themselves
+    transitional: { clarifyTimeoutError: true }, // a timeout is ETIMEDOUT, not ECONNABORTED
   });
   const cursor = new Map<string, number>();
+  const ejectMs = options.ejectMs ?? 10_000;
+  const now = options.clock ?? Date.now;
+  /** Instance URL → until when it is passed over. */
+  const ejected = new Map<string, number>();
 
+  /** Round robin, the instances passed over last (they are still tried when nobody else is left). */
   function order(service: string, urls: string[]): string[] {
     const start = cursor.get(service) ?? 0;
     cursor.set(service, (start + 1) % Math.max(urls.length, 1));
-    return urls.map((_, i) => urls[(start + i) % urls.length]!);
+    const rotated = urls.map((_, i) => urls[(start + i) % urls.length]!);
+    const t = now();
+    const out = (url: string) => (ejected.get(url) ?? 0) > t;
+    return [...rotated.filter((u) => !out(u)), ...rotated.filter(out)];
   }
 
   return {
-    async request<T>(service: string, config: AxiosRequestConfig) {
+    async request<T>(service: string, config: AxiosRequestConfig, callOptions: CallOptions = {}) {
       const urls = await options.directory.instances(service);
       if (urls.length === 0) throw new NoInstancesError(service);
       const ordered = order(service, urls);
-      // A refused or unreachable instance: one retry, on the next instance when there is one.
+      // A refused or unreachable instance (or a timeout, where allowed): one retry, on the
+      // next instance when there is one.
       let moveOn = 1;
       let fresh = false;
       for (let i = 0; ;) {
+        const baseURL = ordered[i % ordered.length]!;
         try {
-          const baseURL = ordered[i % ordered.length];
           // agent false: a connection of its own, never one from the pool.
           return await client.request<T>({ ...config, baseURL, ...(fresh ? { httpAgent: false } : {}) });
         } catch (err) {
@@ -83,7 +119,11 @@ export function createServiceCaller(options: ServiceCallerOptions): ServiceCalle
             fresh = true;
             continue;
           }
-          if (!isConnectFailure(err) || moveOn-- <= 0) throw err;
+          const timedOut = isTimeout(err);
+          if (timedOut || isConnectFailure(err)) ejected.set(baseURL, now() + ejectMs);
+          const retry =
+            isConnectFailure(err) || (timedOut && callOptions.retryOnTimeout === true && ordered.length > 1);
+          if (!retry || moveOn-- <= 0) throw err;
           i++;
         }
       }
