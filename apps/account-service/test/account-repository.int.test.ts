@@ -1,31 +1,17 @@
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { recordingDataSource } from '@trx/test-support';
 import { accountStore } from '../src/data-access/account-repository';
 import { AccountHarness } from './account-harness';
 
 /** What the account store sends to Postgres: a look-up and a withdrawal are on every order's path. */
 let h: AccountHarness;
 let counted: DataSource;
-const sent: string[] = [];
-
-/** TypeORM calls logQuery once per query it sends, whatever the logging options. */
-const recorder: TypeOrmLogger = {
-  logQuery: (query) => void sent.push(query),
-  logQueryError: () => undefined,
-  logQuerySlow: () => undefined,
-  logSchemaBuild: () => undefined,
-  logMigration: () => undefined,
-  log: () => undefined,
-};
+let sent: string[];
 
 beforeAll(async () => {
   h = await AccountHarness.start();
   await h.startApp(); // creates and migrates the database
-  counted = await new DataSource({
-    type: 'postgres',
-    url: h.dbUrl,
-    poolSize: 1,
-    logger: recorder,
-  }).initialize();
+  ({ dataSource: counted, sent } = await recordingDataSource(h.dbUrl));
 });
 
 afterAll(async () => {

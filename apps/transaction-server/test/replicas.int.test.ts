@@ -23,6 +23,18 @@ async function outboxRows(transactionId: string): Promise<{ routing_key: string;
   }
 }
 
+/** The three messages of a one-branch commit (begun, the decision, committed), once all arrived. */
+async function decisionAnnounced(transactionId: string, service: string) {
+  const events = await waitFor(() => {
+    const got = h.capture.forTransaction(transactionId);
+    return got.length >= 3 ? got : undefined;
+  });
+  expect(events.map((e) => e.routingKey).sort()).toEqual(
+    [routingKeys.decision(service), routingKeys.begun, routingKeys.committed].sort(),
+  );
+  return events;
+}
+
 test('when two coordinator instances race to commit the same transaction, then there is exactly one decision, published once per service', async () => {
   const a = await h.start();
   const b = await h.start();
@@ -82,13 +94,7 @@ test('when the coordinator stops after writing a decision but before publishing 
 
   const restarted = await h.start();
   expect(await restarted.outbox.runOnce()).toBe(3);
-  const events = await waitFor(() => {
-    const got = h.capture.forTransaction(tx.id);
-    return got.length >= 3 ? got : undefined;
-  });
-  expect(events.map((e) => e.routingKey).sort()).toEqual(
-    [routingKeys.decision(service), routingKeys.begun, routingKeys.committed].sort(),
-  );
+  const events = await decisionAnnounced(tx.id, service);
   expect(events.every((e) => e.persistent && e.messageId === e.body.messageId)).toBe(true);
   const view = await h.client(restarted).get(tx.id);
   expect(view.status).toBe('committing');
@@ -119,13 +125,7 @@ test('when a relay dies after claiming a decision but before publishing it, then
   expect(await other.outbox.runOnce()).toBe(0);
   h.clock.advance(5001);
   expect(await other.outbox.runOnce()).toBe(3);
-  const events = await waitFor(() => {
-    const got = h.capture.forTransaction(tx.id);
-    return got.length >= 3 ? got : undefined;
-  });
-  expect(events.map((e) => e.routingKey).sort()).toEqual(
-    [routingKeys.decision(service), routingKeys.begun, routingKeys.committed].sort(),
-  );
+  await decisionAnnounced(tx.id, service);
   expect((await outboxRows(tx.id)).every((r) => r.published)).toBe(true);
   await h.stop(crashed);
   await h.stop(other);

@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager, Logger as TypeOrmLogger } from 'typeorm';
-import { waitFor } from '@trx/test-support';
+import type { DataSource, EntityManager } from 'typeorm';
+import { statementRecorder, waitFor } from '@trx/test-support';
 import type { Participant } from '../src';
 import { StatementGate } from './gated-pg';
 import { ParticipantHarness, SERVICE } from './participant-harness';
@@ -8,19 +8,10 @@ import { ParticipantHarness, SERVICE } from './participant-harness';
 let h: ParticipantHarness;
 let participant: Participant;
 let counted: DataSource;
-const sent: string[] = [];
 /** Never closed: it records what reaches pg's clients, whichever layer sent it. */
 const onTheWire = new StatementGate(/PREPARED|trx_branch/);
 
-/** TypeORM calls logQuery once per query it sends, whatever the logging options. */
-const recorder: TypeOrmLogger = {
-  logQuery: (query) => void sent.push(query),
-  logQueryError: () => undefined,
-  logQuerySlow: () => undefined,
-  logSchemaBuild: () => undefined,
-  logMigration: () => undefined,
-  log: () => undefined,
-};
+const { logger: recorder, sent } = statementRecorder();
 
 beforeAll(async () => {
   h = await ParticipantHarness.start();

@@ -13,4 +13,5 @@ export * from './wait-for';
 export * from './event-capture';
 export * from './database-queries';
 export * from './broker-connections';
+export * from './statement-recorder';
 export { listPrepared } from '@trx/db';
