@@ -1,6 +1,6 @@
 /**
  * @trx/protocol — the shared vocabulary of trx: statuses and their transitions, the
- * coordinator's API shapes, event routing keys and bodies, gids. No I/O.
+ * coordinator's API shapes, event routing keys and bodies, gids, time-ordered ids. No I/O.
  *
  * @example
  *   import { canTransition, TRANSACTION_TRANSITIONS, makeGid } from '@trx/protocol';
@@ -11,4 +11,5 @@ export * from './statuses';
 export * from './api';
 export * from './events';
 export * from './gid';
+export * from './ids';
 export * from './coordinator-api';

@@ -1,6 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { routingKeys, type Decision, type EnlistedBranch, type OrderConfirmedEvent } from '@trx/protocol';
+import {
+  routingKeys,
+  type Decision,
+  type EnlistedBranch,
+  type OrderConfirmedEvent,
+  uuidv7,
+} from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
 import { isConnectionError } from '@trx/db';
 import {
@@ -113,7 +118,7 @@ async function runAsBranch(
 
 function confirmedEvent(order: OrderRecord): OrderConfirmedEvent {
   return {
-    messageId: randomUUID(),
+    messageId: uuidv7(),
     type: 'order.confirmed',
     occurredAt: new Date().toISOString(),
     orderId: order.id,

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@trx/logging';
-import type { Decision, EnlistedBranch } from '@trx/protocol';
+import { uuidv7, type Decision, type EnlistedBranch } from '@trx/protocol';
 import {
   CoordinatorUnreachableError,
   InjectedFaultError,
@@ -172,7 +171,7 @@ function injectFault(fault: FaultPoint | undefined, point: FaultPoint): void {
 
 export function newOrder(input: PlaceOrderInput, transactionId: string | null, now: Date): OrderRecord {
   return {
-    id: randomUUID(),
+    id: uuidv7(),
     status: 'REJECTED',
     customerId: input.customerId,
     productId: input.productId,

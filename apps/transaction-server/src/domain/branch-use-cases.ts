@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type {
-  BranchStatus,
-  BranchView,
-  OutcomeRequest,
-  RegisterBranchRequest,
-  Vote,
-  VoteRequest,
+import {
+  uuidv7,
+  type BranchStatus,
+  type BranchView,
+  type OutcomeRequest,
+  type RegisterBranchRequest,
+  type Vote,
+  type VoteRequest,
 } from '@trx/protocol';
 import {
   findBranch,
@@ -46,7 +46,7 @@ export async function registerBranch(
 ): Promise<Registered> {
   const now = ctx.clock();
   const candidate: BranchRecord = {
-    id: randomUUID(),
+    id: uuidv7(),
     transactionId: id.toLowerCase(),
     service: request.service,
     instance: request.instance,

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { parseGid, type Decision, type EnlistedBranch, type TransactionView } from '@trx/protocol';
+import { parseGid, type Decision, type EnlistedBranch, type TransactionView, uuidv7 } from '@trx/protocol';
 import {
   commitEnlisted,
   enlistBranches,
@@ -207,7 +206,7 @@ function newBranches(id: string, enlisted: EnlistedBranch[]): NewBranch[] {
       ]);
     }
     return {
-      id: randomUUID(),
+      id: uuidv7(),
       service: b.service,
       instance: b.instance ?? 'initiator',
       gid: b.gid,

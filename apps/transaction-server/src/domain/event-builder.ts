@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import {
   routingKeys,
   type Decision,
   type DecisionEvent,
   type LifecycleEvent,
   type TransactionStatus,
+  uuidv7,
 } from '@trx/protocol';
 import type { BranchRecord, NewOutboxMessage, TransactionRecord } from '../data-access';
 import { compatTransaction } from './compat-mapping';
@@ -23,7 +23,7 @@ export function lifecycleMessage(
 ): NewOutboxMessage {
   const type = lifecycleType(t.status);
   const body: LifecycleEvent = {
-    messageId: randomUUID(),
+    messageId: uuidv7(),
     type,
     occurredAt: now.toISOString(),
     transactionId: t.id,
@@ -51,7 +51,7 @@ export function decisionMessages(
   for (const b of branches) byService.set(b.service, [...(byService.get(b.service) ?? []), b]);
   return [...byService].map(([service, list]) => {
     const body: DecisionEvent = {
-      messageId: randomUUID(),
+      messageId: uuidv7(),
       type: 'decision',
       occurredAt: now.toISOString(),
       transactionId: t.id,
@@ -65,5 +65,5 @@ export function decisionMessages(
 
 /** The Spring sample's `{id, status, participants}` body, sent when a compat transaction is decided. */
 export function compatFinishedMessage(t: TransactionRecord, branches: BranchRecord[]): NewOutboxMessage {
-  return { id: randomUUID(), routingKey: routingKeys.compatFinished, body: compatTransaction(t, branches) };
+  return { id: uuidv7(), routingKey: routingKeys.compatFinished, body: compatTransaction(t, branches) };
 }

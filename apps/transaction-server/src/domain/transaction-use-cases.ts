@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type {
-  BeginRequest,
-  ListTransactionsQuery,
-  ListTransactionsResponse,
-  TransactionView,
+import {
+  uuidv7,
+  type BeginRequest,
+  type ListTransactionsQuery,
+  type ListTransactionsResponse,
+  type TransactionView,
 } from '@trx/protocol';
 import {
   findBranches,
@@ -48,7 +48,7 @@ export async function begin(
   }
   const now = ctx.clock();
   const t: TransactionRecord = {
-    id: randomUUID(),
+    id: uuidv7(),
     status: 'active',
     decision: null,
     reason: null,
