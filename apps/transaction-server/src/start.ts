@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createLogger, type Logger } from '@trx/logging';
-import { ensureDatabase, runMigrationsLocked } from '@trx/db';
+import { ensureDatabase, poolOf, runMigrationsLocked } from '@trx/db';
 import { registerService } from '@trx/discovery';
 import { Broker } from '@trx/messaging';
 import { SERVICE_NAME, type AppConfig } from './config';
-import { createAsyncPool, createDataSource, poolOf } from './data-access';
+import { createAsyncPool, createDataSource } from './data-access';
 import type { CoordinatorContext } from './domain/context';
 import { sweepOnce, type SweepResult } from './domain/sweeper';
 import { createHttpApp } from './entry-points/http/http-app';

@@ -9,3 +9,4 @@
 export * from './database';
 export * from './errors';
 export * from './pg-errors';
+export * from './pool';

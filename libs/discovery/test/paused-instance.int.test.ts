@@ -54,7 +54,7 @@ test('when a call that allows it times out on a paused instance, then it is answ
   for (let i = 0; i < 4; i++) {
     const t = Date.now();
     expect((await caller.request('svc', { method: 'GET', url: '/' })).status).toBe(200);
-    expect(Date.now() - t).toBeLessThan(250); // no call waits for the paused instance
+    expect(Date.now() - t).toBeLessThan(300); // shorter than the timeout: no call waits for the paused instance
   }
   expect([paused.seen(), healthy.seen()]).toEqual([1, 5]);
 });

@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Pool } from 'pg';
+import { poolOf, withPooledClient } from '@trx/db';
 import type { Queryable } from './branch-sql';
 
 /** The runtime's own connections for COMMIT/ROLLBACK PREPARED and the look-ups around them. */
@@ -36,31 +37,11 @@ export async function openFinisher(dataSource: DataSource, poolSize: number): Pr
   };
 }
 
-/** The pg Pool under a postgres DataSource (typeorm's PostgresDriver keeps it as `master`). */
-function poolOf(dataSource: DataSource): Pool {
-  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
-  if (typeof pool?.connect !== 'function') {
-    throw new Error(`the participant runtime needs a postgres DataSource, not ${dataSource.options.type}`);
-  }
-  return pool;
-}
-
 /**
  * One statement on a pooled connection. Not pool.query(): it hands the connection back with
  * the error of a failed statement, which closes it — and "already finished" (42704) is an
  * ordinary answer here. Only a connection that broke is discarded.
  */
-async function queryOn(pool: Pool, sql: string, params?: unknown[]): Promise<unknown[]> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  // pg-pool listens for errors only on idle clients: a connection that dies while checked
-  // out would be an unhandled 'error' event. The statement in flight rejects with it.
-  const onError = (err: Error) => (broken = err);
-  client.on('error', onError);
-  try {
-    return (await client.query(sql, params)).rows as unknown[];
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+function queryOn(pool: Pool, sql: string, params?: unknown[]): Promise<unknown[]> {
+  return withPooledClient(pool, async (client) => (await client.query(sql, params)).rows as unknown[]);
 }

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Pool, type PoolClient } from 'pg';
+import { withPooledClient } from '@trx/db';
 import { InitialSchema1732390000000 } from './migrations/1732390000000-initial-schema';
 import { BranchFinishedByCaller1732400000000 } from './migrations/1732400000000-branch-finished-by-caller';
 import { CommitEnlistedFunction1732410000000 } from './migrations/1732410000000-commit-enlisted-function';
@@ -26,14 +27,6 @@ export function createDataSource(url: string, poolSize: number): DataSource {
 }
 
 /**
- * The pg Pool under the DataSource. The hot paths are a handful of conditional updates;
- * running them on pg directly skips TypeORM's per-query overhead and keeps one pool.
- */
-export function poolOf(dataSource: DataSource): Pool {
-  return (dataSource.driver as unknown as { master: Pool }).master;
-}
-
-/**
  * A second, small pool whose sessions commit asynchronously (`synchronous_commit=off`):
  * COMMIT answers before its WAL reaches the disk, so it costs no fsync wait. Only for
  * writes whose loss in a crash is harmless:
@@ -53,24 +46,16 @@ export function createAsyncPool(url: string, max: number, onError: (err: Error) 
 
 /** Runs `work` in one local transaction; rolls back when it throws. */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  // pg-pool listens for errors only on idle clients: without this, a connection that dies
-  // while checked out (a Postgres restart) is an unhandled 'error' event and kills the
-  // process. The query in flight rejects with the same error; the client is discarded.
-  const onError = (err: Error) => (broken = err);
-  client.on('error', onError);
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    // A connection that can't even roll back is discarded instead of going back to the pool.
-    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-    throw err;
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+  return withPooledClient(pool, async (client, discard) => {
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection that can't even roll back is discarded instead of going back to the pool.
+      await client.query('ROLLBACK').catch(discard);
+      throw err;
+    }
+  });
 }
