@@ -31,9 +31,29 @@ export const configSpec = {
     false,
     'honour X-Trx-Mode: baseline — the same calls and writes with no coordinator and no prepared transactions (NOT atomic; for the benchmark only)',
   ),
+  customerJwksUrl: key(
+    z.string().url().or(z.literal('')),
+    'ORDER_CUSTOMER_JWKS_URL',
+    '',
+    'JWKS URL of the identity provider that signs customer tokens (this or ORDER_CUSTOMER_JWT_PUBLIC_KEY is required)',
+  ),
+  customerJwtPublicKey: key(
+    z.string().includes('PUBLIC KEY'),
+    'ORDER_CUSTOMER_JWT_PUBLIC_KEY',
+    '',
+    'PEM public key that verifies customer tokens, instead of a JWKS URL',
+  ),
+  customerJwtIssuer: key(z.string().min(1), 'ORDER_CUSTOMER_JWT_ISSUER', 'trx', 'required `iss` of customer tokens'),
+  customerJwtAudience: key(
+    z.string().min(1),
+    'ORDER_CUSTOMER_JWT_AUDIENCE',
+    'trx-orders',
+    'required `aud` of customer tokens',
+  ),
 };
 
 export type AppConfig = ConfigOf<typeof configSpec>;
+
 
 export function loadAppConfig(
   env: Record<string, string | undefined>,

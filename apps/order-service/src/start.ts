@@ -1,3 +1,4 @@
+import { createCustomerVerifier, ServiceTokenVerifier } from '@trx/auth';
 import { createDirectory, createServiceCaller, registerService } from '@trx/discovery';
 import { createLogger, type Logger } from '@trx/logging';
 import { Broker } from '@trx/messaging';
@@ -38,10 +39,18 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     });
     relay.start();
     closers.unshift(() => relay.stop());
+    const customers = await createCustomerVerifier({
+      jwksUrl: config.customerJwksUrl || undefined,
+      publicKeyPem: config.customerJwtPublicKey || undefined,
+      issuer: config.customerJwtIssuer,
+      audience: config.customerJwtAudience,
+    });
     const app = createOrderApp({
       config,
       infra,
       logger,
+      customers,
+      services: new ServiceTokenVerifier(config.trustedCallers),
       clock: options.clock,
       onConfirmed: () => relay.nudge(),
     });
@@ -85,7 +94,11 @@ async function openInfrastructure(
     staticServices: config.serviceUrls,
     logger,
   });
-  const caller = createServiceCaller({ directory, timeoutMs: config.callTimeoutMs });
+  const caller = createServiceCaller({
+    directory,
+    timeoutMs: config.callTimeoutMs,
+    credential: config.serviceToken,
+  });
   closers.unshift(
     () => directory.close(),
     () => caller.close(),

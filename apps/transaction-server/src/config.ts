@@ -5,6 +5,15 @@ export const SERVICE_NAME = 'transaction-server';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
+/** `host:port` (port 0 = any free port) → the listen address. */
+const listenSchema = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8889')
+  .transform((raw) => {
+    const colon = raw.lastIndexOf(':');
+    return { host: raw.slice(0, colon), port: Number(raw.slice(colon + 1)) };
+  }) as z.ZodType<{ host: string; port: number } | undefined>;
+
 /** Every setting of the transaction-server: env var, default, meaning (docs/architecture.md). */
 export const configSpec = {
   ...commonConfigKeys({
@@ -43,6 +52,12 @@ export const configSpec = {
     'bounded queue bound with # for watching in the management UI (`none`: no audit queue)',
   ),
   auditMaxLength: key(int(1), 'TRX_AUDIT_MAX_LENGTH', 10_000, 'cap of the audit queue (oldest dropped)'),
+  compatListen: key(
+    listenSchema,
+    'TRX_COMPAT_LISTEN',
+    undefined,
+    'host:port of the Spring-compatible API, which takes calls without credentials (empty: off); bind it where only its clients reach',
+  ),
 };
 
 export type AppConfig = ConfigOf<typeof configSpec>;

@@ -8,7 +8,8 @@ import { SERVICE_NAME, type AppConfig } from './config';
 import { createAsyncPool, createDataSource } from './data-access';
 import type { CoordinatorContext } from './domain/context';
 import { sweepOnce, type SweepResult } from './domain/sweeper';
-import { createHttpApp } from './entry-points/http/http-app';
+import { ServiceTokenVerifier } from '@trx/auth';
+import { createCompatApp, createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
 import { OutboxRelay } from './entry-points/jobs/outbox-relay';
 import { startPeriodic } from './entry-points/jobs/periodic-job';
@@ -27,6 +28,8 @@ export interface StartOptions {
 }
 
 export interface RunningCoordinator extends RunningApp {
+  /** The compat API's own listener, when TRX_COMPAT_LISTEN is set. */
+  compatUrl?: string;
   sweeper: { runOnce(): Promise<SweepResult> };
   outbox: { runOnce(): Promise<number> };
 }
@@ -71,8 +74,13 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     settings: config,
     afterCommit: (ids) => relay.flush(ids),
   };
-  const server = await listen(createHttpApp(ctx, { pool, broker, registry }, logger), config);
+  const callers = new ServiceTokenVerifier(config.trustedCallers);
+  const server = await listen(createHttpApp(ctx, { pool, broker, registry }, callers, logger), config);
   const port = (server.address() as { port: number }).port;
+  const compat = config.compatListen
+    ? await listen(createCompatApp(ctx, logger), config.compatListen)
+    : undefined;
+  if (compat) logger.warn({ compat: compat.address() }, 'Spring-compatible API on, without credentials');
   const sweeper = startPeriodic('sweeper', config.sweepIntervalMs, () => sweepOnce(ctx), logger);
   const poller = startPeriodic('outbox', config.outboxPollMs, () => relay.runOnce(), logger);
   const registration = await registerService({
@@ -91,6 +99,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   const stop = async () => {
     await registration.deregister().catch((err: unknown) => logger.warn({ err }, 'deregistration failed'));
     await closeServer(server, config.shutdownTimeoutMs);
+    if (compat) await closeServer(compat, config.shutdownTimeoutMs);
     await Promise.all([sweeper.stop(), poller.stop()]);
     await relay.drain();
     // Whatever a request wrote last still goes out before we disconnect.
@@ -105,6 +114,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    compatUrl: compat ? `http://127.0.0.1:${(compat.address() as { port: number }).port}` : undefined,
     sweeper: { runOnce: () => sweepOnce(ctx) },
     outbox: { runOnce: () => relay.runOnce() },
     stop: () => (stopping ??= stop()),
@@ -120,9 +130,9 @@ function connectBroker(config: AppConfig, logger: Logger): Promise<Broker> {
   });
 }
 
-function listen(app: import('express').Express, config: AppConfig): Promise<Server> {
+function listen(app: import('express').Express, at: { port: number; host: string }): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.port, config.host, (err?: Error) =>
+    const server = app.listen(at.port, at.host, (err?: Error) =>
       err ? reject(err) : resolve(server),
     );
   });

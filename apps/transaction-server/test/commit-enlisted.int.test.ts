@@ -56,8 +56,14 @@ async function stored(tx: TransactionView) {
   return { status: t!.status, branches, outbox: await outboxKeys(h.dbUrl, tx.id) };
 }
 
-async function commitOnce(tx: TransactionView, branches: NewBranch[], now = new Date()) {
-  return commitEnlisted(pool, tx.id, branches, [message(tx)], now, new Date(now.getTime() + 5000));
+async function commitOnce(
+  tx: TransactionView,
+  branches: NewBranch[],
+  now = new Date(),
+  initiator = CoordinatorHarness.INITIATOR,
+) {
+  const republishAt = new Date(now.getTime() + 5000);
+  return commitEnlisted(pool, tx.id, branches, [message(tx)], now, republishAt, initiator);
 }
 
 test('when the transaction is active and has no branch yet, then one statement enlists the branches in order and writes the commit with its outbox rows', async () => {
@@ -113,4 +119,21 @@ test('when the commit of enlisted branches goes the general way (a branch regist
   const view = await api.commit(tx.id, { branches: [late] });
   expect(view).toMatchObject({ status: 'committing', decision: 'commit' });
   expect(view.branches.map((b) => b.gid)).toEqual([early.gid, late.gid]);
+});
+
+test('when a service that did not begin the transaction commits it, then the one statement writes nothing and the answer is 403', async () => {
+  const tx = await api.begin();
+  const before = await stored(tx);
+  expect(await commitOnce(tx, [branch(tx)], new Date(), ACCOUNT)).toBeUndefined();
+  expect(await stored(tx)).toEqual(before);
+
+  const intruder = h.clientAs(app, ACCOUNT);
+  for (const attempt of [
+    () => intruder.commit(tx.id, { branches: [preparedBranch(ACCOUNT, tx)] }),
+    () => intruder.rollback(tx.id, 'not mine'),
+  ]) {
+    await expect(attempt()).rejects.toMatchObject({ message: expect.stringContaining('may not decide') });
+    expect(await stored(tx)).toEqual(before);
+  }
+  expect(await api.get(tx.id)).toMatchObject({ status: 'active', branches: [] });
 });

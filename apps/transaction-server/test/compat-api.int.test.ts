@@ -9,13 +9,13 @@ let app: RunningCoordinator;
 
 beforeAll(async () => {
   await h.setUp();
-  app = await h.start();
+  app = await h.start({ compatListen: { host: '127.0.0.1', port: 0 } });
 });
 afterAll(() => h.tearDown());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${app.url}${path}`, {
+  const res = await fetch(`${app.compatUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -131,4 +131,23 @@ test('where the sample silently did nothing, the compatible API says what is wro
   });
   expect((await call('PUT', `/transactions/${body.id}/participants`, { status: 'NEW' })).status).toBe(400);
   expect((await call('POST', '/transactions', { id: 'mine', status: 'NEW' })).status).toBe(400);
+});
+
+test('the compat API is served only on its own listener, and what reaches it can never touch a /v1 transaction', async () => {
+  expect((await fetch(`${app.url}/transactions`, { method: 'POST' })).status).toBe(404);
+  const api = h.client(app);
+  const v1 = await api.begin();
+  expect((await call('GET', `/transactions/${v1.id}`)).status).toBe(404);
+  expect((await call('PUT', `/transactions/${v1.id}/finish/ROLLBACK`)).status).toBe(404);
+  expect((await call('PUT', `/transactions/${v1.id}/participants`, { serviceId: 'x', status: 'NEW' })).status).toBe(
+    404,
+  );
+  const listed = (await call('GET', '/transactions')).body as { id: string }[];
+  expect(listed.map((t) => t.id)).not.toContain(v1.id);
+  expect(await api.get(v1.id)).toMatchObject({ status: 'active', branches: [] });
+
+  // …and a service's credential can't decide a compat transaction through /v1.
+  const compat = (await call('POST', '/transactions', { id: null, status: 'NEW', participants: [] })).body;
+  await expect(api.rollback(compat.id, 'hijack')).rejects.toMatchObject({ name: 'InvalidRequestError' });
+  expect((await call('GET', `/transactions/${compat.id}`)).body).toMatchObject({ status: 'NEW' });
 });

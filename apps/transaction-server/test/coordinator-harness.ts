@@ -1,12 +1,13 @@
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { silentLogger } from '@trx/logging';
-import { decisionQueue, type CoordinatorApi } from '@trx/protocol';
+import { decisionQueue, parseGid, type CoordinatorApi } from '@trx/protocol';
 import {
   createTestDatabase,
   deleteAmqpObjects,
   dropTestDatabase,
   EventCapture,
+  TestCredentials,
   testInfra,
   uniqueName,
 } from '@trx/test-support';
@@ -27,13 +28,18 @@ export class TestClock {
  * helpers to start coordinators on them (several, for the replica tests).
  */
 export class CoordinatorHarness {
+  /** The identity the harness's clients begin, commit and roll back as. */
+  static readonly INITIATOR = 'test-initiator';
   readonly clock = new TestClock();
+  readonly credentials = new TestCredentials();
   readonly exchange = uniqueName('trx_events_test');
   readonly services = new Set<string>();
   capture!: EventCapture;
   dbUrl!: string;
   private readonly running = new Set<RunningCoordinator>();
   private readonly callers: ServiceCaller[] = [];
+  /** Branch id → its service, for clients that act as a branch's owner. */
+  private readonly branchServices = new Map<string, string>();
 
   async setUp(): Promise<void> {
     this.dbUrl = await createTestDatabase('trx_coord_test');
@@ -48,6 +54,8 @@ export class CoordinatorHarness {
         host: '127.0.0.1',
         databaseUrl: this.dbUrl,
         amqpUrl: testInfra().amqpUrl,
+        serviceToken: this.credentials.token('transaction-server'),
+        trustedCallers: this.credentials.trusted(),
         exchange: this.exchange,
         auditQueue: `${this.exchange}.audit`,
         auditMaxLength: 100,
@@ -76,16 +84,73 @@ export class CoordinatorHarness {
     await app.stop();
   }
 
-  client(app: RunningCoordinator): CoordinatorApi {
-    const caller = createServiceCaller({ directory: staticDirectory({ 'transaction-server': [app.url] }) });
+  /** A client of `app` as one identity: every call carries that identity's token. */
+  clientAs(app: RunningCoordinator, identity: string): CoordinatorApi {
+    const caller = createServiceCaller({
+      directory: staticDirectory({ 'transaction-server': [app.url] }),
+      credential: this.credentials.token(identity),
+    });
     this.callers.push(caller);
     return createCoordinatorClient({ caller });
+  }
+
+  /**
+   * A client that speaks, call by call, as whoever may make it: begin, reads and decisions as
+   * the initiator; a registration, vote or acknowledgement as the service its branch belongs to
+   * (what a real deployment's services do, each with its own token).
+   */
+  client(app: RunningCoordinator): CoordinatorApi {
+    const as = (identity: string) => this.clientAs(app, identity);
+    const initiator = as(CoordinatorHarness.INITIATOR);
+    const byService = new Map<string, CoordinatorApi>();
+    const serviceClient = (service: string) => {
+      if (!byService.has(service)) byService.set(service, as(service));
+      return byService.get(service)!;
+    };
+    const branchService = this.branchServices;
+    const remember = <T extends { id: string; service: string }>(b: T): T => {
+      branchService.set(b.id, b.service);
+      return b;
+    };
+    const ownerOf = (branchId: string) => serviceClient(branchService.get(branchId) ?? CoordinatorHarness.INITIATOR);
+    return {
+      ...initiator,
+      registerBranch: async (id, request) => remember(await serviceClient(request.service).registerBranch(id, request)),
+      vote: (id, branchId, request) => ownerOf(branchId).vote(id, branchId, request),
+      recordOutcome: (id, branchId, request) => ownerOf(branchId).recordOutcome(id, branchId, request),
+      recordOutcomes: async (request) => {
+        // One batch per service, as each participant sends its own.
+        const groups = new Map<string, typeof request.outcomes>();
+        for (const o of request.outcomes) {
+          const service = parseGid(o.gid)?.service ?? CoordinatorHarness.INITIATOR;
+          groups.set(service, [...(groups.get(service) ?? []), o]);
+        }
+        const answers = await Promise.all(
+          [...groups].map(([service, outcomes]) => serviceClient(service).recordOutcomes({ outcomes })),
+        );
+        return {
+          recorded: answers.reduce((n, a) => n + a.recorded, 0),
+          rejected: answers.flatMap((a) => a.rejected),
+        };
+      },
+      get: async (id) => {
+        const view = await initiator.get(id);
+        view.branches.forEach(remember);
+        return view;
+      },
+      commit: async (id, request) => {
+        const view = await initiator.commit(id, request);
+        view.branches.forEach(remember);
+        return view;
+      },
+    };
   }
 
   /** A service name unique to this file, so its decision queue is ours alone. */
   service(name: string): string {
     const s = `${name}-${this.exchange.slice(-8)}`;
     this.services.add(s);
+    this.credentials.token(s);
     return s;
   }
 

@@ -45,7 +45,10 @@ test('when a commit or rollback body is invalid, then it is refused with 400 and
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${app.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: h.credentials.bearer(CoordinatorHarness.INITIATOR),
+      },
       body: JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as { error: string; details?: unknown } };

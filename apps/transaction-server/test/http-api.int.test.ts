@@ -15,9 +15,11 @@ afterAll(() => h.tearDown());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  // Branch calls as the branch's service, the rest as the initiator: each with its own token.
+  const identity = path.includes('/branches') ? SERVICE : CoordinatorHarness.INITIATOR;
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: h.credentials.bearer(identity) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -34,7 +36,7 @@ test('an invalid body is refused with 400 invalid-request and the validation det
   expect((await call('POST', '/v1/transactions', { timeoutMs: 10_000_000 })).status).toBe(400);
   const bad = await fetch(`${app.url}/v1/transactions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: h.credentials.bearer(CoordinatorHarness.INITIATOR) },
     body: '{',
   });
   expect(bad.status).toBe(400);

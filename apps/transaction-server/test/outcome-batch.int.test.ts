@@ -106,7 +106,7 @@ test('when an acknowledgement batch is invalid or larger than 1000, then it is r
     (
       await fetch(`${app.url}/v1/outcomes`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: h.credentials.bearer('a') },
         body: JSON.stringify(body),
       })
     ).status;

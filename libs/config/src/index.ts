@@ -16,6 +16,8 @@ export interface ConfigKey<T> {
   description: string;
   /** Never printed (passwords, tokens). */
   secret?: boolean;
+  /** No default: loading fails when the variable is unset (credentials, which must never default). */
+  required?: boolean;
 }
 
 export type ConfigSpec = Record<string, ConfigKey<unknown>>;
@@ -29,6 +31,19 @@ export function key<T>(
   options: { secret?: boolean } = {},
 ): ConfigKey<T> {
   return { schema, env, default: defaultValue, description, secret: options.secret };
+}
+
+/**
+ * A key without a default: unset (and not overridden) is a configuration error that names the
+ * variable. For credentials and the URLs that carry them, which must never have a default.
+ */
+export function requiredKey<T>(
+  schema: z.ZodType<T>,
+  env: string,
+  description: string,
+  options: { secret?: boolean } = {},
+): ConfigKey<T> {
+  return { schema, env, default: undefined as T, description, secret: options.secret, required: true };
 }
 
 export class ConfigError extends Error {
@@ -56,7 +71,8 @@ export function loadConfig<S extends ConfigSpec>(
     }
     const raw = env[k.env];
     if (raw === undefined || raw === '') {
-      result[name] = k.default;
+      if (k.required) problems.push({ env: k.env, message: `is required (${k.description})` });
+      else result[name] = k.default;
       continue;
     }
     const parsed = k.schema.safeParse(raw);
@@ -74,7 +90,7 @@ export function loadConfig<S extends ConfigSpec>(
 export function describeConfig(spec: ConfigSpec): { env: string; default: string; description: string }[] {
   return Object.values(spec).map((k) => ({
     env: k.env,
-    default: k.secret ? '(secret)' : JSON.stringify(k.default),
+    default: k.required ? '(required)' : k.secret ? '(secret)' : JSON.stringify(k.default),
     description: k.description,
   }));
 }

@@ -16,6 +16,8 @@ export interface ServiceCallerOptions {
    */
   ejectMs?: number;
   clock?: () => number;
+  /** This app's own bearer token, sent as `Authorization` on every call. */
+  credential?: string;
 }
 
 export interface CallOptions {
@@ -81,6 +83,7 @@ export function createServiceCaller(options: ServiceCallerOptions): ServiceCalle
     maxRedirects: 0, // services answer directly; a redirect is an answer for the caller to see
     validateStatus: () => true, // callers map statuses themselves
     transitional: { clarifyTimeoutError: true }, // a timeout is ETIMEDOUT, not ECONNABORTED
+    headers: options.credential ? { authorization: `Bearer ${options.credential}` } : {},
   });
   const cursor = new Map<string, number>();
   const ejectMs = options.ejectMs ?? 10_000;

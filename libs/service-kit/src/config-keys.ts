@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { key, serviceMapSchema, z, type ConfigOf } from '@trx/config';
+import { parseTrustedCallers, MIN_TOKEN_LENGTH } from '@trx/auth';
+import { key, requiredKey, serviceMapSchema, z, type ConfigOf } from '@trx/config';
 
 /** Every app on its default port on one machine: the static discovery map when nothing else is set. */
 export const DEFAULT_SERVICE_URLS =
@@ -7,6 +8,16 @@ export const DEFAULT_SERVICE_URLS =
   'account-service=http://127.0.0.1:8081,product-service=http://127.0.0.1:8082';
 
 const int = (min: number) => z.coerce.number().int().min(min);
+
+/** `TRX_TRUSTED_CALLERS` → digest → identity. */
+const trustedCallersSchema = z.string().transform((raw, ctx) => {
+  try {
+    return parseTrustedCallers(raw);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 export interface CommonKeysOptions {
   /** The app's discovery name; the default INSTANCE_ID starts with it. */
@@ -31,17 +42,30 @@ export function commonConfigKeys(o: CommonKeysOptions) {
   return {
     port: key(int(0).max(65535), 'PORT', o.port, 'HTTP port (0 = any free port)'),
     host: key(z.string().min(1), 'HOST', '0.0.0.0', 'listen address'),
-    databaseUrl: key(
+    databaseUrl: requiredKey(
       z.string().url(),
       'DATABASE_URL',
-      `postgres://postgres@127.0.0.1:5432/${o.database}`,
-      `${owner} own database; created on first start`,
+      `${owner} own database (e.g. postgres://${o.database}:<password>@127.0.0.1:5432/${o.database}), as its own role`,
       { secret: true },
     ),
     dbPoolSize: key(int(1), 'DB_POOL_SIZE', 10, `connections in ${owner} pool`),
-    amqpUrl: key(z.string().min(1), 'AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', 'RabbitMQ', {
-      secret: true,
-    }),
+    amqpUrl: requiredKey(
+      z.string().min(1),
+      'AMQP_URL',
+      "RabbitMQ, as the service's own user (e.g. amqp://<user>:<password>@127.0.0.1:5672/trx)",
+      { secret: true },
+    ),
+    serviceToken: requiredKey(
+      z.string().min(MIN_TOKEN_LENGTH),
+      'TRX_SERVICE_TOKEN',
+      `this app's own bearer token, sent on every call to another app (at least ${MIN_TOKEN_LENGTH} characters)`,
+      { secret: true },
+    ),
+    trustedCallers: requiredKey(
+      trustedCallersSchema,
+      'TRX_TRUSTED_CALLERS',
+      'who may call this app: identity:sha256hex(token),... (an identity twice while a token is rotated)',
+    ),
     exchange: key(z.string().min(1), 'TRX_EXCHANGE', 'trx-events', 'the topic exchange'),
     logLevel: key(z.string().min(1), 'LOG_LEVEL', 'info', 'pino level'),
     instanceId: key(

@@ -2,7 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
+import type { ServiceTokenVerifier } from '@trx/auth';
 import type { Logger } from '@trx/logging';
+import { identifyCaller } from './caller-auth';
 import { errorHandler, type ErrorMapper } from './error-handler';
 import { healthRoutes, type ReadinessCheck } from './health-routes';
 
@@ -21,6 +23,8 @@ export interface HttpServerOptions {
   errorMappers?: ErrorMapper[];
   /** Largest JSON body (default 64kb). */
   jsonLimit?: string;
+  /** Who is calling (service tokens); routes then admit callers with allowCallers. */
+  callers?: ServiceTokenVerifier;
 }
 
 export interface HttpServer {
@@ -46,6 +50,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer>
   app.use(requestMetrics(o.registry));
   app.use(express.json({ limit: o.jsonLimit ?? '64kb' }));
   app.use(healthRoutes(o.checks, o.registry));
+  if (o.callers) app.use(identifyCaller(o.callers));
   for (const routes of [o.routes].flat()) app.use(routes);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found', message: 'no such route' });

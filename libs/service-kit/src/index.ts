@@ -35,6 +35,7 @@ export {
 } from './config-keys';
 export { createRegistry, startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
 export { healthRoutes, type ReadinessCheck } from './health-routes';
+export { allowCallers, callerOf, identifyCaller, refuseUnauthenticated, requireCaller } from './caller-auth';
 export {
   answerFor,
   errorHandler,

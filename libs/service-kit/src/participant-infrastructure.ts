@@ -67,7 +67,11 @@ export async function connectInfrastructure(
   const { consulUrl, consulToken, serviceUrls: staticServices } = config;
   const directory = createDirectory({ consulUrl, consulToken, staticServices, logger });
   steps.push(() => directory.close());
-  const caller = createServiceCaller({ directory, timeoutMs: config.callTimeoutMs });
+  const caller = createServiceCaller({
+    directory,
+    timeoutMs: config.callTimeoutMs,
+    credential: config.serviceToken,
+  });
   steps.push(() => caller.close());
   const coordinator = createCoordinatorClient({ caller, service: config.coordinatorService });
   return { dataSource, broker, caller, coordinator };

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { ServiceTokenVerifier } from '@trx/auth';
 import type { Registry } from 'prom-client';
 import { registerService } from '@trx/discovery';
 import { createLogger, type Logger } from '@trx/logging';
@@ -94,6 +95,7 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       registry,
       checks: { ...participantReadinessChecks(config, infra), ...o.checks },
       errorMappers: [...(o.errorMappers ?? []), participantErrors],
+      callers: new ServiceTokenVerifier(config.trustedCallers),
     });
     steps.push(() => http.close(config.shutdownTimeoutMs));
     await register(service, config, http, logger, steps);

@@ -14,4 +14,5 @@ export * from './event-capture';
 export * from './database-queries';
 export * from './broker-connections';
 export * from './statement-recorder';
+export * from './credentials';
 export { listPrepared } from '@trx/db';

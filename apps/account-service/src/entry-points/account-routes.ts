@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Participant } from '@trx/participant';
-import { centsOf, parseRequest as parse, runForRequest } from '@trx/service-kit';
+import { allowCallers, centsOf, parseRequest as parse, runForRequest } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
 import { accountStore } from '../data-access/account-repository';
@@ -18,10 +18,12 @@ const withdrawalBody = z.object({
  * The account API. `POST /accounts/:id/withdrawals` is a branch of the transaction named
  * by `x-transaction-id` when the header is present (enlisted by the caller, with the gid
  * answered in `x-transaction-branch`, when it sends `x-transaction-enlist: initiator`),
- * a plain local commit otherwise.
+ * a plain local commit otherwise. Balances are personal data: every route, reads included,
+ * answers only the order-service and the operator.
  */
 export function accountRoutes(dataSource: DataSource, participant: Participant): Router {
   const router = Router();
+  router.use('/accounts', allowCallers('order-service', 'operator'));
 
   router.get('/accounts', async (req, res) => {
     const customerId = parse(id, req.query.customerId, 'customerId must be a positive integer');

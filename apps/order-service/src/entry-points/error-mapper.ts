@@ -5,6 +5,7 @@ import type { OrderRecord } from '../domain/order-types';
 /** The one table of error code → HTTP status (409 = refused/rolled back, 425 = in progress, 5xx = retry). */
 const STATUS_BY_CODE: Record<string, number> = {
   'invalid-request': 400,
+  forbidden: 403,
   'order-not-found': 404,
   'insufficient-stock': 409,
   'insufficient-funds': 409,

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
 import type { ServiceCaller } from '@trx/discovery';
+import type { CustomerVerifier, ServiceTokenVerifier } from '@trx/auth';
 import type { Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import type { Participant } from '@trx/participant';
@@ -33,6 +34,8 @@ export interface OrderAppOptions {
   logger: Logger;
   clock?: () => Date;
   onConfirmed: () => void;
+  customers: CustomerVerifier;
+  services: ServiceTokenVerifier;
   /** Orders in flight per product and per customer in this instance (default 8; below a participant's pool size). */
   maxOrdersPerKey?: number;
 }
@@ -63,6 +66,8 @@ export function createOrderApp(options: OrderAppOptions): Express {
     idempotencyStaleMs: config.orderTransactionTimeoutMs + 4 * config.callTimeoutMs,
     onConfirmed,
     limiter: new KeyedLimiter(maxOrdersPerKey),
+    customers: options.customers,
+    services: options.services,
   });
   const health = healthRoutes({ checks: readinessChecks(config, infra), metrics, checkTimeoutMs: 2_000 });
   return createHttpApp([routes, health], logger);

@@ -1,4 +1,6 @@
 import { Router, type Request, type Response } from 'express';
+import type { CustomerVerifier, ServiceTokenVerifier } from '@trx/auth';
+import { assertActsFor, authenticateCustomer, maySee, principalOf } from './customer-auth';
 import type { Logger } from '@trx/logging';
 import { placeOrder, type PlaceOrderDeps } from '../domain/place-order';
 import { placeOrderBaseline } from '../domain/place-order-baseline';
@@ -26,14 +28,20 @@ export interface OrderRoutesOptions {
   limiter: KeyedLimiter;
   /** Called when an order committed (its order.confirmed row is about to become visible). */
   onConfirmed: () => void;
+  /** Customers' JWTs. */
+  customers: CustomerVerifier;
+  /** Service tokens (the operator reads any customer's orders). */
+  services: ServiceTokenVerifier;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function orderRoutes(o: OrderRoutesOptions): Router {
   const router = Router();
+  router.use('/orders', authenticateCustomer(o.customers, o.services));
   router.post('/orders', async (req: Request, res: Response) => {
     const input = parseOrderRequest(req, o.faultInjection);
+    assertActsFor(principalOf(res), input.customerId, 'order');
     const baseline = o.baselineMode && req.header('x-trx-mode') === 'baseline';
     const done = o.metrics.startOrder();
     try {
@@ -52,11 +60,15 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
   router.get('/orders/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const order = UUID.test(id) ? await o.orders.findById(id) : undefined;
-    if (!order) throw new OrderNotFoundError(id);
+    if (!order || !maySee(principalOf(res), order.customerId)) throw new OrderNotFoundError(id);
     res.json(orderView(order));
   });
   router.get('/orders', async (req: Request, res: Response) => {
-    const customerId = parseCustomerId(req.query.customerId);
+    const principal = principalOf(res);
+    // A customer may leave customerId out: their own orders.
+    const own = principal.kind === 'customer' && req.query.customerId === undefined;
+    const customerId = own ? principal.customerId : parseCustomerId(req.query.customerId);
+    assertActsFor(principal, customerId, 'read');
     res.json((await o.orders.findByCustomer(customerId)).map(orderView));
   });
   return router;

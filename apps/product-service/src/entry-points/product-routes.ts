@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Participant } from '@trx/participant';
-import { parseRequest as parse, runForRequest } from '@trx/service-kit';
+import { allowCallers, parseRequest as parse, runForRequest } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { getProduct, listProducts, reserve } from '../domain/reserve-stock';
 import { productStore } from '../data-access/product-repository';
@@ -13,7 +13,8 @@ const reservationBody = z.object({ quantity: z.number().int().positive().max(1_0
  * The product API. `POST /products/:id/reservations` is a branch of the transaction named
  * by `x-transaction-id` when the header is present (enlisted by the caller, with the gid
  * answered in `x-transaction-branch`, when it sends `x-transaction-enlist: initiator`),
- * a plain local commit otherwise.
+ * a plain local commit otherwise. The catalogue is public; only the order-service and the
+ * operator reserve stock.
  */
 export function productRoutes(dataSource: DataSource, participant: Participant): Router {
   const router = Router();
@@ -27,7 +28,7 @@ export function productRoutes(dataSource: DataSource, participant: Participant):
     res.json(await getProduct(productStore(dataSource.manager), productId));
   });
 
-  router.post('/products/:id/reservations', async (req, res) => {
+  router.post('/products/:id/reservations', allowCallers('order-service', 'operator'), async (req, res) => {
     const productId = parse(id, req.params.id, 'product id must be a positive integer');
     const { quantity } = parse(reservationBody, req.body, 'body must be {"quantity": positive integer}');
     const result = await runForRequest(participant, req, res, (manager, transactionId) =>

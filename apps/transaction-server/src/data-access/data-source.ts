@@ -5,6 +5,7 @@ import { InitialSchema1732390000000 } from './migrations/1732390000000-initial-s
 import { BranchFinishedByCaller1732400000000 } from './migrations/1732400000000-branch-finished-by-caller';
 import { CommitEnlistedFunction1732410000000 } from './migrations/1732410000000-commit-enlisted-function';
 import { OutboxClaimLease1732420000000 } from './migrations/1732420000000-outbox-claim-lease';
+import { CommitEnlistedInitiator1732430000000 } from './migrations/1732430000000-commit-enlisted-initiator';
 
 /** The coordinator's schema history, in order. */
 export const migrations = [
@@ -12,6 +13,7 @@ export const migrations = [
   BranchFinishedByCaller1732400000000,
   CommitEnlistedFunction1732410000000,
   OutboxClaimLease1732420000000,
+  CommitEnlistedInitiator1732430000000,
 ];
 
 export function createDataSource(url: string, poolSize: number): DataSource {

@@ -96,9 +96,10 @@ export async function commitEnlisted(
   outbox: NewOutboxMessage[],
   now: Date,
   republishAt: Date,
+  initiator: string,
 ): Promise<TransactionRecord | undefined> {
   const { rows } = await db.query(
-    'SELECT * FROM trx_commit_enlisted($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+    'SELECT * FROM trx_commit_enlisted($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
     [
       id,
       now,
@@ -109,6 +110,7 @@ export async function commitEnlisted(
       branches.map((b) => b.gid),
       branches.map((b) => b.finishedByCaller),
       ...outboxColumns(outbox),
+      initiator,
     ],
   );
   return rows[0] ? toTransaction(rows[0]) : undefined;

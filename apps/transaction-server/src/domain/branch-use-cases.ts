@@ -18,6 +18,7 @@ import {
   type Db,
   type TransactionRecord,
 } from '../data-access';
+import { assertBranchOwner, type Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
 import { BranchNotFoundError, TransactionConflictError } from './errors';
@@ -92,6 +93,7 @@ export async function registerBranch(
 
 export async function vote(
   ctx: CoordinatorContext,
+  actor: Actor,
   id: string,
   branchId: string,
   request: VoteRequest,
@@ -100,6 +102,7 @@ export async function vote(
     const t = await loadActive(ctx, db, id);
     const branch = await findBranch(db, t.id, branchId);
     if (!branch) throw new BranchNotFoundError(t.id, branchId);
+    assertBranchOwner(branch.gid, t.compat, actor);
     return branchView(await applyVote(db, t, branch, voteStatus(request.vote), request.reason, ctx.clock()));
   });
 }
@@ -152,12 +155,17 @@ async function loadActive(ctx: CoordinatorContext, db: Db, id: string): Promise<
  */
 export async function recordOutcome(
   ctx: CoordinatorContext,
+  actor: Actor,
   id: string,
   branchId: string,
   request: OutcomeRequest,
 ): Promise<BranchView> {
   const { branch, outboxIds } = await inTransaction(ctx.asyncPool, async (db) => {
     const t = await loadTransaction(db, id, 'update');
+    const branches = await findBranches(db, t.id);
+    const found = branches.find((b) => b.id === branchId);
+    if (!found) throw new BranchNotFoundError(t.id, branchId);
+    assertBranchOwner(found.gid, t.compat, actor);
     const expected =
       t.decision === 'commit' ? 'committed' : t.decision === 'rollback' ? 'rolled-back' : undefined;
     if (request.outcome !== expected) {
@@ -169,9 +177,6 @@ export async function recordOutcome(
         `outcome ${request.outcome} does not match transaction ${t.status}`,
       );
     }
-    const branches = await findBranches(db, t.id);
-    const found = branches.find((b) => b.id === branchId);
-    if (!found) throw new BranchNotFoundError(t.id, branchId);
     if (found.status === request.outcome) return { branch: found, outboxIds: [] };
     const updated = await transitionBranch(db, found, request.outcome, ctx.clock());
     if (!updated)

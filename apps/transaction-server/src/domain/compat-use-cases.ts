@@ -8,9 +8,26 @@ import {
   type CompatTransaction,
 } from './compat-mapping';
 import type { CoordinatorContext } from './context';
-import { BranchNotFoundError, InvalidRequestError, type CoordinatorError } from './errors';
+import {
+  BranchNotFoundError,
+  InvalidRequestError,
+  TransactionNotFoundError,
+  type CoordinatorError,
+} from './errors';
 import { commit, rollback } from './decision-use-cases';
+import { COMPAT_ACTOR } from './authorization';
 import { begin, loadTransaction } from './transaction-use-cases';
+import type { TransactionRecord } from '../data-access';
+
+/**
+ * The compat API reaches compat transactions only: any other id is unknown to it (404, the
+ * same answer as for an id that does not exist, so it learns nothing about `/v1` traffic).
+ */
+async function loadCompat(ctx: CoordinatorContext, id: string): Promise<TransactionRecord> {
+  const t = await loadTransaction(ctx.pool, id);
+  if (!t.compat) throw new TransactionNotFoundError(id);
+  return t;
+}
 
 /**
  * The Spring sample's API on top of the same tables. Its participants have no prepare
@@ -21,13 +38,13 @@ export async function compatCreate(
   ctx: CoordinatorContext,
   participants: CompatParticipant[],
 ): Promise<CompatTransaction> {
-  const view = await begin(ctx, { initiator: 'compat' }, true);
+  const view = await begin(ctx, COMPAT_ACTOR, {});
   for (const p of participants) await compatAddParticipant(ctx, view.id, p);
   return compatGet(ctx, view.id);
 }
 
 export async function compatGet(ctx: CoordinatorContext, id: string): Promise<CompatTransaction> {
-  const t = await loadTransaction(ctx.pool, id);
+  const t = await loadCompat(ctx, id);
   return compatTransaction(t, await findBranches(ctx.pool, t.id));
 }
 
@@ -37,7 +54,7 @@ export async function compatList(ctx: CoordinatorContext, limit = 1000): Promise
     ctx.pool,
     items.map((t) => t.id),
   );
-  return items.map((t) =>
+  return items.filter((t) => t.compat).map((t) =>
     compatTransaction(
       t,
       branches.filter((b) => b.transactionId === t.id),
@@ -50,6 +67,7 @@ export async function compatAddParticipant(
   id: string,
   p: CompatParticipant,
 ): Promise<CompatTransaction> {
+  await loadCompat(ctx, id);
   await registerBranch(ctx, id, {
     service: p.serviceId,
     instance: 'compat',
@@ -66,16 +84,16 @@ export async function compatSetParticipantStatus(
   serviceId: string,
   status: CompatStatus,
 ): Promise<CompatTransaction> {
-  const t = await loadTransaction(ctx.pool, id);
+  const t = await loadCompat(ctx, id);
   const branch = (await findBranches(ctx.pool, t.id)).find((b) => b.service === serviceId);
   if (!branch) throw new BranchNotFoundError(t.id, serviceId);
   if (status === 'NEW') {
     if (branch.status !== 'registered')
       throw new InvalidRequestError('a participant cannot go back to NEW', { serviceId });
   } else if (t.status === 'active') {
-    await vote(ctx, t.id, branch.id, { vote: status === 'CONFIRMED' ? 'yes' : 'no' });
+    await vote(ctx, COMPAT_ACTOR, t.id, branch.id, { vote: status === 'CONFIRMED' ? 'yes' : 'no' });
   } else {
-    await recordOutcome(ctx, t.id, branch.id, {
+    await recordOutcome(ctx, COMPAT_ACTOR, t.id, branch.id, {
       outcome: status === 'CONFIRMED' ? 'committed' : 'rolled-back',
     });
   }
@@ -90,8 +108,9 @@ export async function compatFinish(
 ): Promise<CompatTransaction> {
   if (status === 'NEW') throw new InvalidRequestError('a transaction cannot be finished as NEW', { status });
   try {
-    if (status === 'CONFIRMED') await commit(ctx, id, [], 'none-failed');
-    else await rollback(ctx, id, `finished as ${status}`);
+    await loadCompat(ctx, id);
+    if (status === 'CONFIRMED') await commit(ctx, COMPAT_ACTOR, id, [], 'none-failed');
+    else await rollback(ctx, COMPAT_ACTOR, id, `finished as ${status}`);
   } catch (err) {
     // The outcome is in the answer's status; only not-found and invalid requests are errors here.
     if ((err as CoordinatorError).httpStatus !== 409) throw err;

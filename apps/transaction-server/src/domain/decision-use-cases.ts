@@ -9,6 +9,7 @@ import {
   type NewBranch,
   type TransactionRecord,
 } from '../data-access';
+import { assertInitiator, type Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { announceDecision, writeDecision } from './decide';
 import { InvalidRequestError, TransactionConflictError } from './errors';
@@ -29,11 +30,12 @@ type Chooser = (t: TransactionRecord, branches: BranchRecord[], now: Date) => Ch
  */
 export async function commit(
   ctx: CoordinatorContext,
+  actor: Actor,
   id: string,
   enlisted: EnlistedBranch[] = [],
   rule: CommitRule = 'all-prepared',
 ): Promise<TransactionView> {
-  const view = await decideOnRequest(ctx, id, enlisted, rule === 'all-prepared', (t, branches, now) => {
+  const view = await decideOnRequest(ctx, actor, id, enlisted, rule === 'all-prepared', (t, branches, now) => {
     const expired = now.getTime() >= t.deadline.getTime();
     const yes = branches.every(
       (b) => b.status === 'prepared' || (rule === 'none-failed' && b.status === 'registered'),
@@ -74,11 +76,12 @@ function assertDecidedWith(view: TransactionView, enlisted: EnlistedBranch[]): v
 
 export async function rollback(
   ctx: CoordinatorContext,
+  actor: Actor,
   id: string,
   reason?: string,
   enlisted: EnlistedBranch[] = [],
 ): Promise<TransactionView> {
-  const view = await decideOnRequest(ctx, id, enlisted, false, () => ({
+  const view = await decideOnRequest(ctx, actor, id, enlisted, false, () => ({
     decision: 'rollback',
     reason: reason ?? 'rolled back by request',
   }));
@@ -104,14 +107,15 @@ export async function rollback(
  */
 async function decideOnRequest(
   ctx: CoordinatorContext,
+  actor: Actor,
   id: string,
   enlisted: EnlistedBranch[],
   tryOneStatement: boolean,
   choose: Chooser,
 ): Promise<TransactionView> {
   const candidates = newBranches(id, enlisted);
-  const fast = tryOneStatement ? await commitInOneStatement(ctx, id, candidates) : undefined;
-  const { view, outboxIds } = fast ?? (await decideInTransaction(ctx, id, candidates, choose));
+  const fast = tryOneStatement ? await commitInOneStatement(ctx, actor, id, candidates) : undefined;
+  const { view, outboxIds } = fast ?? (await decideInTransaction(ctx, actor, id, candidates, choose));
   ctx.afterCommit(outboxIds);
   if (outboxIds.length > 0) {
     ctx.logger.info(
@@ -132,6 +136,7 @@ type Decided = { view: TransactionView; outboxIds: string[] };
  */
 async function commitInOneStatement(
   ctx: CoordinatorContext,
+  actor: Actor,
   id: string,
   candidates: NewBranch[],
 ): Promise<Decided | undefined> {
@@ -150,7 +155,7 @@ async function commitInOneStatement(
   const announced = { id: transactionId, status: 'committing', reason: null } as const;
   const messages = announceDecision(announced, branches, 'commit', now);
   const republishAt = new Date(now.getTime() + ctx.settings.republishAfterMs);
-  const t = await commitEnlisted(ctx.pool, transactionId, candidates, messages, now, republishAt);
+  const t = await commitEnlisted(ctx.pool, transactionId, candidates, messages, now, republishAt, actor);
   if (!t) return undefined;
   ctx.metrics.decided('commit', null, (now.getTime() - t.createdAt.getTime()) / 1000);
   return { view: transactionView(t, branches), outboxIds: messages.map((m) => m.id) };
@@ -158,12 +163,14 @@ async function commitInOneStatement(
 
 async function decideInTransaction(
   ctx: CoordinatorContext,
+  actor: Actor,
   id: string,
   candidates: NewBranch[],
   choose: Chooser,
 ): Promise<Decided> {
   return inTransaction(ctx.pool, async (db) => {
     const t = await loadTransaction(db, id, 'update');
+    assertInitiator(t, actor);
     if (t.status !== 'active')
       return { view: transactionView(t, await findBranches(db, t.id)), outboxIds: [] };
     const now = ctx.clock();

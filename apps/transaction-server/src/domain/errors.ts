@@ -72,3 +72,17 @@ export function isCoordinatorError(err: unknown): err is CoordinatorError {
     typeof (err as CoordinatorError).code === 'string'
   );
 }
+
+/** 403: the caller is authenticated but the transaction or branch is not its to act on. */
+export class NotAllowedError extends CoordinatorError {
+  override readonly name = 'NotAllowedError';
+  readonly code = 'forbidden';
+  readonly httpStatus = 403;
+  readonly retryable = false;
+  constructor(
+    readonly actor: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

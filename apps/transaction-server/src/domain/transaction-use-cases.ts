@@ -14,6 +14,7 @@ import {
   type Db,
   type TransactionRecord,
 } from '../data-access';
+import { COMPAT_ACTOR, type Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
@@ -37,11 +38,13 @@ export async function loadTransaction(
   return t;
 }
 
+/** Begins a transaction whose initiator — the only one who may decide it — is `actor`. */
 export async function begin(
   ctx: CoordinatorContext,
+  actor: Actor,
   request: BeginRequest,
-  compat = false,
 ): Promise<TransactionView> {
+  const compat = actor === COMPAT_ACTOR;
   const timeoutMs = request.timeoutMs ?? ctx.settings.defaultTimeoutMs;
   if (timeoutMs > ctx.settings.maxTimeoutMs) {
     throw new InvalidRequestError(`timeoutMs must be at most ${ctx.settings.maxTimeoutMs}`, { timeoutMs });
@@ -52,7 +55,7 @@ export async function begin(
     status: 'active',
     decision: null,
     reason: null,
-    initiator: request.initiator ?? null,
+    initiator: actor,
     compat,
     timeoutMs,
     deadline: new Date(now.getTime() + timeoutMs),

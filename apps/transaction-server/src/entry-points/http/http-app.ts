@@ -1,18 +1,43 @@
 import express, { type Express } from 'express';
+import type { ServiceTokenVerifier } from '@trx/auth';
 import type { Logger } from '@trx/logging';
+import { identifyCaller } from '@trx/service-kit';
 import type { CoordinatorContext } from '../../domain/context';
 import { compatRoutes } from './compat-routes';
 import { errorHandler } from './error-handler';
 import { opsRoutes, type OpsDependencies } from './ops-routes';
 import { v1Routes } from './v1-routes';
 
-export function createHttpApp(ctx: CoordinatorContext, ops: OpsDependencies, logger: Logger): Express {
+/** The coordinator's API: health, metrics and the API description open; `/v1` for trusted callers only. */
+export function createHttpApp(
+  ctx: CoordinatorContext,
+  ops: OpsDependencies,
+  callers: ServiceTokenVerifier,
+  logger: Logger,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '256kb' }));
   app.use(opsRoutes(ops));
+  app.use(identifyCaller(callers));
   app.use(v1Routes(ctx));
+  return withFallbacks(app, logger);
+}
+
+/**
+ * The Spring sample's API, on a listener of its own (`TRX_COMPAT_LISTEN`): its clients send no
+ * credentials, so the operator chooses who can reach that address, and what reaches it can
+ * only ever touch compat transactions (domain/authorization.ts).
+ */
+export function createCompatApp(ctx: CoordinatorContext, logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
   app.use(compatRoutes(ctx));
+  return withFallbacks(app, logger);
+}
+
+function withFallbacks(app: Express, logger: Logger): Express {
   app.use((req, res) => {
     res
       .status(404)

@@ -1,0 +1,34 @@
+import { parseGid } from '@trx/protocol';
+import type { TransactionRecord } from '../data-access';
+import { NotAllowedError } from './errors';
+
+/**
+ * Who acts on a transaction: an authenticated service (its discovery name, from its token),
+ * or the Spring-compatible API, whose clients carry no credential.
+ */
+export type Actor = string;
+
+/** The compat API's actor: it may only ever touch transactions the compat API began. */
+export const COMPAT_ACTOR: Actor = 'compat';
+
+/**
+ * Only the initiator decides: a `/v1` transaction is committed or rolled back by the service
+ * that began it, a compat transaction only through the compat API — so whatever reaches the
+ * credential-less compat listener can never decide a `/v1` transaction, and no service can
+ * decide another's. (`trx_commit_enlisted` applies the same rule in its one statement.)
+ */
+export function assertInitiator(t: TransactionRecord, actor: Actor): void {
+  const allowed = actor === COMPAT_ACTOR ? t.compat : !t.compat && t.initiator === actor;
+  if (!allowed) {
+    throw new NotAllowedError(actor, `${actor} did not begin transaction ${t.id} and may not decide it`);
+  }
+}
+
+/**
+ * A branch is voted on and acknowledged only by the service its gid names. Compat branches
+ * belong to compat transactions, which the compat API alone reaches.
+ */
+export function assertBranchOwner(gid: string, compat: boolean, actor: Actor): void {
+  const allowed = actor === COMPAT_ACTOR ? compat : !compat && parseGid(gid)?.service === actor;
+  if (!allowed) throw new NotAllowedError(actor, `${actor} may not act on branch ${gid}`);
+}
