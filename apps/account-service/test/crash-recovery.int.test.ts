@@ -1,5 +1,6 @@
 import { TRANSACTION_HEADER } from '@trx/protocol';
 import { testInfra, waitFor } from '@trx/test-support';
+import { ALL_IDENTITIES, testCredentials } from '../../../libs/service-kit/test/service-harness';
 import { AccountHarness, call } from './account-harness';
 import { ServiceProcess } from './service-process';
 
@@ -30,6 +31,8 @@ function env(): Record<string, string> {
     TRX_RECOVERY_INTERVAL_MS: '1000',
     LOG_LEVEL: 'info',
     INSTANCE_ID: 'account-service-crash-test',
+    TRX_SERVICE_TOKEN: testCredentials.token('account-service'),
+    TRX_TRUSTED_CALLERS: testCredentials.trustedCallersEnv(...ALL_IDENTITIES),
   };
 }
 

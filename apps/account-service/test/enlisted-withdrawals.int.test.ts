@@ -1,7 +1,7 @@
 import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
 import { Client } from 'pg';
 import { waitFor } from '@trx/test-support';
-import { callWithHeaders } from '../../../libs/service-kit/test/service-harness';
+import { callWithHeaders, TEST_CALLER, testCredentials } from '../../../libs/service-kit/test/service-harness';
 import { SERVICE_NAME } from '../src/config';
 import { AccountHarness } from './account-harness';
 
@@ -114,7 +114,11 @@ it('when the caller gives up while the withdrawal waits for a row lock, then the
   const abort = new AbortController();
   const call = fetch(`${url}/accounts/5/withdrawals`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...enlisted(tx.id) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: testCredentials.bearer(TEST_CALLER),
+      ...enlisted(tx.id),
+    },
     body: JSON.stringify({ amount: 7 }),
     signal: abort.signal,
   }).catch((err: Error) => err.name);

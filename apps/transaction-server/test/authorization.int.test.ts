@@ -30,7 +30,11 @@ async function everything(): Promise<unknown> {
 async function send(method: string, path: string, identity: string | undefined, body?: unknown) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (identity) headers.authorization = h.credentials.bearer(identity);
-  const res = await fetch(`${app.url}${path}`, { method, headers, body: body && JSON.stringify(body) });
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as { error: string; message: string } };
 }
 
@@ -70,7 +74,7 @@ test('when a /v1 call carries no credential or an unknown one, then it is 401 an
     const res = await fetch(`${app.url}${r.path}`, {
       method: r.method,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${'x'.repeat(43)}` },
-      body: r.body && JSON.stringify(r.body),
+      body: r.body === undefined ? undefined : JSON.stringify(r.body),
     });
     expect(res.status).toBe(401);
   }

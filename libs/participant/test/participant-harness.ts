@@ -12,6 +12,7 @@ import {
   deleteAmqpObjects,
   dropTestDatabase,
   listPrepared,
+  TestCredentials,
   testInfra,
   uniqueName,
 } from '@trx/test-support';
@@ -21,6 +22,7 @@ import { start as startServer } from '../../../apps/transaction-server/src/start
 import { Participant, type ParticipantOptions } from '../src';
 
 export const SERVICE = 'test-participant';
+const credentials = new TestCredentials();
 
 /** Log lines the participant wrote, parsed, so a test can see what it did. */
 export class LogTap {
@@ -115,12 +117,16 @@ export class ParticipantHarness {
           exchange,
           auditQueue: '',
           republishAfterMs: 600_000,
+          serviceToken: credentials.token('transaction-server'),
+          trustedCallers: credentials.trusted(),
         },
       ),
       { logger: silentLogger() },
     );
+    // One identity for the test and the participant: the service begins its own transactions here.
     const caller = createServiceCaller({
       directory: staticDirectory({ 'transaction-server': [server.url] }),
+      credential: credentials.token(SERVICE),
     });
     const coordinator = createCoordinatorClient({ caller });
     const broker = await Broker.connect({ url: amqpUrl, exchange, logger: silentLogger() });

@@ -8,12 +8,22 @@ import {
   dropTestDatabase,
   preparedIn,
   queryDatabase,
+  TestCredentials,
   testInfra,
   uniqueName,
 } from '@trx/test-support';
 import { loadAppConfig as loadServerConfig } from '../../../apps/transaction-server/src/config';
 import { start as startServer } from '../../../apps/transaction-server/src/start';
 import type { ParticipantServiceConfig } from '../src';
+
+/**
+ * This test file's credentials (jest loads this module once per file). Tests call the app as the
+ * order-service — its only caller in production — unless they say otherwise.
+ */
+export const testCredentials = new TestCredentials();
+export const TEST_CALLER = 'order-service';
+/** Every app knows every identity (so a wrong caller is 403, not 401); each route says who may call it. */
+export const ALL_IDENTITIES = ['transaction-server', 'order-service', 'account-service', 'product-service', 'operator'];
 
 /** The app under test, as its config.ts and start.ts export it. */
 export interface HarnessedApp<C, A> {
@@ -42,12 +52,23 @@ export async function startTestCoordinator(databasePrefix: string): Promise<Test
   const server = await startServer(
     loadServerConfig(
       {},
-      { port: 0, host: '127.0.0.1', databaseUrl: coordinatorDbUrl, amqpUrl, exchange, auditQueue: '' },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: coordinatorDbUrl,
+        amqpUrl,
+        exchange,
+        auditQueue: '',
+        serviceToken: testCredentials.token('transaction-server'),
+        trustedCallers: testCredentials.trusted(),
+      },
     ),
     { logger: silentLogger() },
   );
+  // The test begins and decides transactions as the order-service does.
   const caller = createServiceCaller({
     directory: staticDirectory({ 'transaction-server': [server.url] }),
+    credential: testCredentials.token(TEST_CALLER),
   });
   const coordinator = createCoordinatorClient({ caller });
   return { dbUrl, coordinatorDbUrl, exchange, serverUrl: server.url, coordinator, caller, server };
@@ -95,6 +116,8 @@ export class ServiceHarness<C extends ParticipantServiceConfig, A extends { stop
       exchange: this.exchange,
       instanceId: uniqueName(this.app.service),
       serviceUrls: { 'transaction-server': [this.serverUrl] },
+      serviceToken: testCredentials.token(this.app.service),
+      trustedCallers: testCredentials.trustedOnly(...ALL_IDENTITIES),
     };
     return this.app.loadAppConfig({}, { ...(forTest as Partial<C>), ...overrides });
   }
@@ -149,9 +172,16 @@ export async function callWithHeaders(
   headers: Record<string, string> = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
 ): Promise<{ status: number; body: any; headers: Headers }> {
+  // As the order-service unless the test sets `authorization` ('' sends none).
+  const all: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: testCredentials.bearer(TEST_CALLER),
+    ...headers,
+  };
+  if (all.authorization === '') delete all.authorization;
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: all,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
