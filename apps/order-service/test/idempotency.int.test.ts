@@ -67,7 +67,11 @@ describe('Idempotency-Key', () => {
     const transactionsBefore = (await platform.coordinator.list({ limit: 1 })).total;
     const raw = await fetch(`${platform.urls.order}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'key-running-1' },
+      headers: {
+        'content-type': 'application/json',
+        'Idempotency-Key': 'key-running-1',
+        authorization: `Bearer ${await platform.credentials.customerToken(order.customerId)}`,
+      },
       body: JSON.stringify(order),
     });
     expect(raw.headers.get('retry-after')).toBe('1');

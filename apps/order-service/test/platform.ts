@@ -18,6 +18,7 @@ import {
   createTestDatabase,
   deleteAmqpObjects,
   dropTestDatabase,
+  TestCredentials,
   testInfra,
   uniqueName,
 } from '@trx/test-support';
@@ -49,6 +50,8 @@ interface Running {
 
 export interface Platform extends PlatformProbe {
   exchange: string;
+  /** The apps' tokens and the customer signing key of this platform. */
+  credentials: TestCredentials;
   urls: Record<'coordinator' | 'product' | 'account' | 'order', string>;
   coordinator: CoordinatorApi;
   events: EventTap;
@@ -60,10 +63,17 @@ export interface Platform extends PlatformProbe {
 export type OrderBody = Record<string, unknown> & { id?: string; transactionId?: string; error?: string };
 
 const SERVICES = ['transaction-server', 'product-service', 'account-service', 'order-service'] as const;
+const IDENTITY: Record<DatabaseName, string> = {
+  coordinator: 'transaction-server',
+  product: 'product-service',
+  account: 'account-service',
+  order: 'order-service',
+};
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const { amqpUrl } = testInfra();
   const exchange = uniqueName('trx-test');
+  const credentials = new TestCredentials();
   const databases = await createDatabases();
   const pools = mapValues(databases, (url) => new Pool({ connectionString: url, max: 3 }));
   const apps: Running[] = [];
@@ -83,6 +93,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       DATABASE_URL: databases[db],
       AMQP_URL: amqpUrl,
       TRX_EXCHANGE: exchange,
+      TRX_SERVICE_TOKEN: credentials.token(IDENTITY[db]),
+      TRX_TRUSTED_CALLERS: credentials.trustedCallersEnv(...SERVICES, 'operator'),
+      ORDER_CUSTOMER_JWT_PUBLIC_KEY: credentials.customerKeys.publicKeyPem,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       SERVICE_URLS: urls,
       TRX_AUDIT_QUEUE: '',
@@ -126,7 +139,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       account: account.url,
       order: order.url,
     };
-    return assemble({ exchange, urls, pools, events, cleanup });
+    return assemble({ exchange, urls, pools, events, cleanup, credentials });
   } catch (err) {
     await cleanup();
     throw err;
@@ -139,28 +152,42 @@ function assemble(parts: {
   pools: Record<DatabaseName, Pool>;
   events: EventTap;
   cleanup: () => Promise<void>;
+  credentials: TestCredentials;
 }): Platform {
+  const { credentials } = parts;
+  // The test reads as the operator.
   const caller: ServiceCaller = createServiceCaller({
     directory: staticDirectory({ 'transaction-server': [parts.urls.coordinator] }),
     timeoutMs: 10_000,
+    credential: credentials.token('operator'),
   });
   const coordinator = createCoordinatorClient({ caller });
   const probe = new PlatformProbe(parts.pools, coordinator, parts.urls);
   return Object.assign(probe, {
     exchange: parts.exchange,
+    credentials,
     urls: parts.urls,
     coordinator,
     events: parts.events,
+    // As the customer the order names, unless the test sets `authorization` ('' sends none).
     postOrder: async (body: unknown, headers: Record<string, string> = {}) => {
+      const customerId = (body as { customerId?: unknown } | null)?.customerId;
+      const own = Number.isInteger(customerId) && (customerId as number) > 0;
+      const all: Record<string, string> = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await credentials.customerToken(own ? (customerId as number) : 1)}`,
+        ...headers,
+      };
+      if (all.authorization === '') delete all.authorization;
       const res = await fetch(`${parts.urls.order}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: all,
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as OrderBody };
     },
     getJson: async (url: string) => {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers: { authorization: credentials.bearer('operator') } });
       return { status: res.status, body: (await res.json()) as unknown };
     },
     stop: async () => {

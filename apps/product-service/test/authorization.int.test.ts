@@ -21,7 +21,7 @@ async function everything(): Promise<unknown> {
 }
 
 const made = '01900000-0000-7000-8000-000000000002';
-const writes = [
+const writes: { headers: Record<string, string> }[] = [
   { headers: {} },
   { headers: { [TRANSACTION_HEADER]: made, [ENLIST_HEADER]: ENLIST_BY_INITIATOR } },
 ];
