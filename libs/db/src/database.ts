@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { PreparedTransactionsDisabledError } from './errors';
+import { DatabaseMissingError, PreparedTransactionsDisabledError } from './errors';
 import { PgCodes, pgCode } from './pg-errors';
 
 export interface Queryable {
@@ -48,7 +48,9 @@ export async function ensureDatabase(url: string, maintenanceDatabase = 'postgre
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     return true;
   } catch (err) {
-    if (pgCode(err) === PgCodes.duplicateDatabase) return false; // created concurrently by a replica
+    // Created concurrently by a replica: 42P04, or 23505 when both inserted into pg_database at once.
+    if (pgCode(err) === PgCodes.duplicateDatabase || pgCode(err) === PgCodes.uniqueViolation) return false;
+    if (pgCode(err) === PgCodes.insufficientPrivilege) throw new DatabaseMissingError(name);
     throw err;
   } finally {
     await admin.end();

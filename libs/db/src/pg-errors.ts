@@ -5,6 +5,7 @@ export const PgCodes = {
   undefinedObject: '42704', // "prepared transaction with identifier ... does not exist"
   invalidDatabase: '3D000',
   duplicateDatabase: '42P04',
+  insufficientPrivilege: '42501',
   serializationFailure: '40001',
   deadlockDetected: '40P01',
   lockNotAvailable: '55P03',
