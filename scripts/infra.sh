@@ -10,6 +10,7 @@
 # Settings (environment): TRX_PG_ADMIN_URL, TRX_AMQP_URL, TRX_MIN_PREPARED (256),
 # TRX_MIN_CONNECTIONS (300), TRX_INSTALL_MISSING (1: apt-get install a missing local server).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PG_URL=${TRX_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 AMQP_URL=${TRX_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}
@@ -66,6 +67,15 @@ fi
 (( prepared > 0 )) || fail "PostgreSQL still has max_prepared_transactions=$prepared"
 say "PostgreSQL $PG_HOST:$PG_PORT ok (max_prepared_transactions=$prepared, max_connections=$(pg_setting max_connections))"
 
+# ---- Credentials and the roles that use them ---------------------------------------------
+# Secrets are generated once into .trx/secrets.env (git-ignored, mode 600) and printed nowhere.
+node -r ts-node/register/transpile-only scripts/local/credentials.ts generate | sed 's/^\[secrets\]/[infra]/'
+if is_local "$PG_HOST"; then
+  TRX_PG_ADMIN_URL=$PG_URL bash scripts/infra/postgres-roles.sh
+else
+  say "PostgreSQL at $PG_HOST is not changed: its administrator creates a role per service (see docs/security.md)"
+fi
+
 # ---- RabbitMQ ---------------------------------------------------------------------------
 MQ_HOST=$(host_of "$AMQP_URL"); MQ_PORT=$(port_of "$AMQP_URL" 5672)
 if ! tcp_open "$MQ_HOST" "$MQ_PORT"; then
@@ -81,5 +91,10 @@ if is_local "$MQ_HOST" && command -v rabbitmq-plugins >/dev/null; then
     rabbitmq-plugins enable rabbitmq_management >/dev/null
   fi
   wait_tcp "$MQ_HOST" 15672 60 || say "warning: the management UI is not answering on :15672 yet"
+fi
+if is_local "$MQ_HOST" && command -v rabbitmqctl >/dev/null; then
+  bash scripts/infra/rabbitmq-users.sh
+else
+  say "RabbitMQ at $MQ_HOST is not changed: its administrator creates a user per service (see docs/security.md)"
 fi
 say "RabbitMQ $MQ_HOST:$MQ_PORT ok"

@@ -3,6 +3,8 @@
 # makes PostgreSQL and RabbitMQ ready (scripts/infra.sh says what it changes), builds, and
 # starts the transaction-server and the order, account and product services as background
 # processes (logs in .trx/logs, pids in .trx/run). Running it again restarts them.
+# Each app runs with credentials of its own, generated into .trx/secrets.env by infra.sh: its
+# Postgres role, its RabbitMQ user, its service token; customers need a token (npm run token).
 # Stop with: bash scripts/down.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +20,13 @@ bash scripts/down.sh --quiet
 
 # name:port — the transaction-server first: the participants ask it about their branches on start.
 APPS=(transaction-server:8888 product-service:8082 account-service:8081 order-service:8080)
+credentials() { node -r ts-node/register/transpile-only scripts/local/credentials.ts "$@"; }
 for entry in "${APPS[@]}"; do
   app=${entry%%:*}
   echo "[up] starting $app (log: .trx/logs/$app.log)"
-  nohup node "apps/$app/dist/main.js" >>".trx/logs/$app.log" 2>&1 &
+  app_env=$(credentials env "$app")
+  # In a subshell: each app sees its own credentials only.
+  (eval "$app_env"; exec nohup node "apps/$app/dist/main.js" >>".trx/logs/$app.log" 2>&1) &
   echo $! >".trx/run/$app.pid"
 done
 
@@ -42,17 +47,21 @@ wait_ready() {
 }
 for entry in "${APPS[@]}"; do wait_ready "${entry%%:*}" "${entry##*:}"; done
 
+token=$(credentials token 1)
 cat <<TXT
 
-trx is up.
+trx is up, every call authenticated (secrets: .trx/secrets.env; docs/security.md).
   order-service        http://127.0.0.1:8080   (POST /orders, GET /orders/{id})
-  account-service      http://127.0.0.1:8081   (GET /accounts?customerId=1)
+  account-service      http://127.0.0.1:8081   (GET /accounts?customerId=1: order-service or operator token)
   product-service      http://127.0.0.1:8082   (GET /products)
-  transaction-server   http://127.0.0.1:8888   (GET /v1/transactions, /openapi.json)
-  RabbitMQ management  http://127.0.0.1:15672  (guest/guest: exchange trx-events, queue trx-events.audit)
+  transaction-server   http://127.0.0.1:8888   (GET /v1/transactions with a service or operator token; /openapi.json)
+  RabbitMQ management  http://127.0.0.1:15672  (user trx-admin, password: npm run -s secret -- TRX_AMQP_PASSWORD_ADMIN;
+                                               vhost trx: exchange trx-events, queue trx-events.audit)
 
-Place an order:
-  curl -s -X POST http://127.0.0.1:8080/orders -H 'content-type: application/json' -d '{"customerId":1,"productId":1,"quantity":2}'
+Place an order as customer 1 (a token for another customer: npm run -s token -- <customerId>):
+  curl -s -X POST http://127.0.0.1:8080/orders -H 'content-type: application/json' \\
+       -H 'authorization: Bearer $token' \\
+       -d '{"customerId":1,"productId":1,"quantity":2}'
 
 Stop everything: bash scripts/down.sh
 TXT
