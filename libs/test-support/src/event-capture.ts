@@ -25,11 +25,10 @@ export class EventCapture {
     let channel = await connection.createChannel();
     channel.on('error', () => undefined); // a refused declaration closes the channel; handled below
     // Same arguments as @trx/messaging's Broker.declareExchange, or RabbitMQ refuses the
-    // second declaration (PRECONDITION_FAILED) whichever side comes first.
+    // second declaration (PRECONDITION_FAILED) whichever side comes first. The bounded
+    // `<exchange>.unroutable` queue is left to the Broker, which owns its arguments.
     const unroutable = `${exchange}.unroutable`;
     await channel.assertExchange(unroutable, 'fanout', { durable: true });
-    await channel.assertQueue(unroutable, { durable: true });
-    await channel.bindQueue(unroutable, unroutable, '');
     try {
       await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: unroutable });
     } catch (err) {
