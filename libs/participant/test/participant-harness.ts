@@ -9,13 +9,12 @@ import { silentLogger, type Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import {
   createTestDatabase,
-  deleteAmqpObjects,
+  deleteExchangeTopology,
   dropTestDatabase,
   listPrepared,
   testInfra,
   uniqueName,
 } from '@trx/test-support';
-import { deadLetterName, decisionQueue, unroutableName } from '@trx/protocol';
 import { loadAppConfig } from '../../../apps/transaction-server/src/config';
 import { start as startServer } from '../../../apps/transaction-server/src/start';
 import { Participant, type ParticipantOptions } from '../src';
@@ -187,14 +186,7 @@ export class ParticipantHarness {
     await this.broker.close();
     await this.caller.close();
     await this.dataSource.destroy();
-    await deleteAmqpObjects(testInfra().amqpUrl, {
-      queues: [
-        decisionQueue(SERVICE, this.exchange),
-        unroutableName(this.exchange),
-        deadLetterName(this.exchange),
-      ],
-      exchanges: [this.exchange, unroutableName(this.exchange), deadLetterName(this.exchange)],
-    }).catch(() => undefined);
+    await deleteExchangeTopology(testInfra().amqpUrl, this.exchange, { services: [SERVICE] });
     await dropTestDatabase(this.dbUrl);
     await dropTestDatabase(this.coordinatorDbUrl);
   }

@@ -1,4 +1,5 @@
 import * as amqp from 'amqplib';
+import { deadLetterName, decisionQueue, unroutableName } from '@trx/protocol';
 import { uniqueName } from './infra';
 
 export interface CapturedMessage {
@@ -86,4 +87,21 @@ export async function deleteAmqpObjects(amqpUrl: string, names: { exchanges?: st
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Deletes what the platform declares on a test's exchange (best effort): the decision queues
+ * of `services`, `<exchange>.unroutable`, `<exchange>.dead-letter`, the exchange, and `queues`.
+ */
+export async function deleteExchangeTopology(
+  amqpUrl: string,
+  exchange: string,
+  o: { services?: readonly string[]; queues?: string[] } = {},
+): Promise<void> {
+  const parked = [unroutableName(exchange), deadLetterName(exchange)];
+  const decisions = (o.services ?? []).map((s) => decisionQueue(s, exchange));
+  await deleteAmqpObjects(amqpUrl, {
+    queues: [...decisions, ...parked, ...(o.queues ?? [])],
+    exchanges: [exchange, ...parked],
+  }).catch(() => undefined);
 }
