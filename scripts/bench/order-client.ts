@@ -1,6 +1,7 @@
 import { failureOf, HttpJson, networkFailure, type HttpAnswer } from './http-json';
 import type { Operation } from './load-driver';
 import type { SeedPlan } from './seed';
+import { customerToken, readSecrets } from '../local/credentials';
 
 /** The header that asks an order-service started with ORDER_BASELINE_MODE=true for the baseline flow. */
 export const BASELINE_HEADER = 'x-trx-mode';
@@ -13,6 +14,19 @@ export interface OrderClientOptions {
   baseline: boolean;
   seed: SeedPlan;
   quantity: number;
+  /** Each seeded customer's bearer token (the order-service authenticates customers). */
+  tokens: CustomerTokens;
+}
+
+/** customerId → `Bearer <jwt>`, made once before the run so signing is not in the measured path. */
+export type CustomerTokens = ReadonlyMap<number, string>;
+
+/** Tokens for every customer of the seed, signed with the local customer key (scripts/local/credentials.ts). */
+export async function customerTokens(seed: SeedPlan): Promise<CustomerTokens> {
+  const secrets = readSecrets();
+  const ids = Array.from({ length: seed.rows }, (_, i) => seed.firstCustomerId + i);
+  const tokens = await Promise.all(ids.map((id) => customerToken(secrets, id)));
+  return new Map(ids.map((id, i) => [id, `Bearer ${tokens[i]!}`]));
 }
 
 /** `POST /orders` for a random seeded product and customer. */
@@ -42,11 +56,12 @@ export class OrderClient {
       productId: seed.firstProductId + pick(),
       quantity: this.o.quantity,
     };
+    const authorization = this.o.tokens.get(body.customerId)!;
     return this.http.request(
       'POST',
       '/orders',
       body,
-      this.o.baseline ? { [BASELINE_HEADER]: 'baseline' } : {},
+      this.o.baseline ? { [BASELINE_HEADER]: 'baseline', authorization } : { authorization },
     );
   }
 

@@ -1,7 +1,7 @@
 import { CoordinatorOnly } from './coordinator-mode';
 import { LocalOrders, prepareLocalDatabase } from './local-mode';
 import { describeMachine } from './machine';
-import { OrderClient } from './order-client';
+import { customerTokens, OrderClient, type CustomerTokens } from './order-client';
 import type { BenchOptions, Mode } from './options';
 import { measurePgCost } from './pg-cost';
 import { PgProbe } from './pg-probe';
@@ -36,7 +36,8 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       pgCost: null,
       profiles: [],
     };
-    const modes = await prepareModes(o, results, session.services['order-service']!);
+    const tokens = await customerTokens(results.seed);
+    const modes = await prepareModes(o, results, session.services['order-service']!, tokens);
     const localUrl =
       o.modes.includes('local') || o.pgCost
         ? await prepareLocalDatabase(o.pgUrl, `${o.dbPrefix}_bench`, results.seed)
@@ -49,7 +50,7 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       tracer: session.tracer,
       servicePids: session.pids,
     };
-    await measureAll(o, modes, ctx, (mode, c) => driverFor(o, results, session, localUrl, mode, c), results);
+    await measureAll(o, modes, ctx, (mode, c) => driverFor(o, results, session, localUrl, mode, c, tokens), results);
     results.ratios = ratios(results.steps, o.concurrency);
     if (o.pgCost) results.pgCost = await measurePgCost(localUrl, [1, 16], 5);
     await session.close();
@@ -98,6 +99,7 @@ function driverFor(
   localUrl: string,
   mode: Mode,
   concurrency: number,
+  tokens: CustomerTokens,
 ): Driver {
   if (mode === 'coordinator') {
     const coordinator = new CoordinatorOnly(session.services['transaction-server']!, concurrency, o.exchange);
@@ -113,12 +115,18 @@ function driverFor(
     baseline: mode === 'baseline',
     seed: results.seed,
     quantity: o.quantity,
+    tokens,
   });
   return { operationFor: () => client.operation(), close: () => client.close() };
 }
 
 /** Seeds what the modes need and keeps the modes that work; a broken trx flow ends the run. */
-async function prepareModes(o: BenchOptions, results: BenchResults, orderUrl: string): Promise<Mode[]> {
+async function prepareModes(
+  o: BenchOptions,
+  results: BenchResults,
+  orderUrl: string,
+  tokens: CustomerTokens,
+): Promise<Mode[]> {
   const modes: Mode[] = [];
   if (o.seed && o.modes.some((m) => m === 'trx' || m === 'baseline')) {
     log(
@@ -138,6 +146,7 @@ async function prepareModes(o: BenchOptions, results: BenchResults, orderUrl: st
       baseline: mode === 'baseline',
       seed: results.seed,
       quantity: o.quantity,
+      tokens,
     });
     const check = mode === 'trx' ? await checkTrxFlow(client) : await checkBaselineFlow(client);
     client.close();

@@ -9,13 +9,10 @@ export async function resetBroker(options: ChaosOptions, services: readonly stri
   const connection = await amqp.connect(options.amqpUrl);
   try {
     const channel = await connection.createChannel();
-    const queues = [
-      ...services.map((s) => `${exchange}.decisions.${s}`),
-      `${exchange}.audit`,
-      `${exchange}.unroutable`,
-    ];
+    const parked = [`${exchange}.unroutable`, `${exchange}.dead-letter`];
+    const queues = [...services.map((s) => `${exchange}.decisions.${s}`), `${exchange}.audit`, ...parked];
     for (const queue of queues) await channel.deleteQueue(queue);
-    for (const name of [exchange, `${exchange}.unroutable`]) await channel.deleteExchange(name);
+    for (const name of [exchange, ...parked]) await channel.deleteExchange(name);
     await channel.close();
   } finally {
     await connection.close();

@@ -140,6 +140,8 @@ function appEnv(
     DB_POOL_SIZE: '6',
     AMQP_URL: options.amqpUrl,
     TRX_EXCHANGE: exchange,
+    // Every app shares the run's broker user, so decisions come from it (docs/security-broker.md).
+    TRX_COORDINATOR_BROKER_USER: brokerUserOf(options.amqpUrl),
     LOG_LEVEL: options.logLevel,
     INSTANCE_ID: name,
     SERVICE_URLS: serviceUrls,
@@ -159,6 +161,14 @@ function appEnv(
     ORDER_TRANSACTION_TIMEOUT_MS: '8000',
     ORDER_FAULT_INJECTION: 'true',
   };
+}
+
+/**
+ * The broker user of an AMQP URL, as @trx/messaging's brokerUserOf reads it (guest when the URL
+ * has none). Not imported: the chaos run loads before it builds the workspace packages.
+ */
+function brokerUserOf(amqpUrl: string): string {
+  return decodeURIComponent(new URL(amqpUrl).username) || 'guest';
 }
 
 /** Keys of the apps' configuration that a developer's shell must not leak into the run. */

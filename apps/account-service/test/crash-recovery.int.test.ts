@@ -1,3 +1,4 @@
+import { brokerUserOf } from '@trx/messaging';
 import { TRANSACTION_HEADER } from '@trx/protocol';
 import { testInfra, waitFor } from '@trx/test-support';
 import { ALL_IDENTITIES, testCredentials } from '../../../libs/service-kit/test/service-harness';
@@ -27,6 +28,7 @@ function env(): Record<string, string> {
     DATABASE_URL: h.dbUrl,
     AMQP_URL: testInfra().amqpUrl,
     TRX_EXCHANGE: h.exchange,
+    TRX_COORDINATOR_BROKER_USER: brokerUserOf(testInfra().amqpUrl),
     SERVICE_URLS: `transaction-server=${h.serverUrl}`,
     TRX_RECOVERY_INTERVAL_MS: '1000',
     LOG_LEVEL: 'info',

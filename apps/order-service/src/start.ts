@@ -85,7 +85,12 @@ async function openInfrastructure(
 ): Promise<Infrastructure> {
   const dataSource = await openOrderDataSource({ url: config.databaseUrl, poolSize: config.dbPoolSize });
   closers.unshift(() => dataSource.destroy());
-  const broker = await Broker.connect({ url: config.amqpUrl, exchange: config.exchange, logger });
+  const broker = await Broker.connect({
+    url: config.amqpUrl,
+    exchange: config.exchange,
+    logger,
+    deadLetterMaxLength: config.deadLetterMaxLength,
+  });
   closers.unshift(() => broker.close());
   await broker.declareExchange();
   const directory = createDirectory({
@@ -113,6 +118,7 @@ async function openInfrastructure(
     logger,
     recoveryIntervalMs: config.recoveryIntervalMs,
     prefetch: config.prefetch,
+    coordinatorBrokerUser: config.coordinatorBrokerUser,
     clock: options.clock,
   });
   closers.unshift(() => participant.stop());

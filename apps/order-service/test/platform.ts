@@ -16,13 +16,13 @@ import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/d
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import {
   createTestDatabase,
-  deleteAmqpObjects,
+  deleteExchangeTopology,
   dropTestDatabase,
   TestCredentials,
   testInfra,
   uniqueName,
 } from '@trx/test-support';
-import { decisionQueue } from '@trx/protocol';
+import { brokerUserOf } from '@trx/messaging';
 import * as transactionServer from '../../transaction-server/src/start';
 import * as transactionServerConfig from '../../transaction-server/src/config';
 import * as productService from '../../product-service/src/start';
@@ -81,10 +81,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     for (const app of apps.reverse()) await app.stop().catch(() => undefined);
     await Promise.all(Object.values(pools).map((p) => p.end().catch(() => undefined)));
     await Promise.all(Object.values(databases).map((url) => dropTestDatabase(url).catch(() => undefined)));
-    const queues = [`${exchange}.unroutable`, ...SERVICES.map((s) => decisionQueue(s, exchange))];
-    await deleteAmqpObjects(amqpUrl, { queues, exchanges: [exchange, `${exchange}.unroutable`] }).catch(
-      () => undefined,
-    );
+    await deleteExchangeTopology(amqpUrl, exchange, { services: SERVICES });
   };
   try {
     const env = (db: DatabaseName, urls: string) => ({
@@ -96,6 +93,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       TRX_SERVICE_TOKEN: credentials.token(IDENTITY[db]),
       TRX_TRUSTED_CALLERS: credentials.trustedCallersEnv(...SERVICES, 'operator'),
       ORDER_CUSTOMER_JWT_PUBLIC_KEY: credentials.customerKeys.publicKeyPem,
+      // The coordinator publishes as the tests' broker user (guest), not trx-coordinator.
+      TRX_COORDINATOR_BROKER_USER: brokerUserOf(amqpUrl),
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       SERVICE_URLS: urls,
       TRX_AUDIT_QUEUE: '',

@@ -127,6 +127,7 @@ function connectBroker(config: AppConfig, logger: Logger): Promise<Broker> {
     exchange: config.exchange,
     logger,
     connectionName: config.instanceId,
+    deadLetterMaxLength: config.deadLetterMaxLength,
   });
 }
 

@@ -1,10 +1,10 @@
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { silentLogger } from '@trx/logging';
-import { decisionQueue, parseGid, type CoordinatorApi } from '@trx/protocol';
+import { parseGid, type CoordinatorApi } from '@trx/protocol';
 import {
   createTestDatabase,
-  deleteAmqpObjects,
+  deleteExchangeTopology,
   dropTestDatabase,
   EventCapture,
   TestCredentials,
@@ -159,13 +159,9 @@ export class CoordinatorHarness {
     for (const c of this.callers) await c.close();
     await this.capture?.stop();
     await dropTestDatabase(this.dbUrl);
-    await deleteAmqpObjects(testInfra().amqpUrl, {
-      queues: [
-        ...[...this.services].map((s) => decisionQueue(s, this.exchange)),
-        `${this.exchange}.unroutable`,
-        `${this.exchange}.audit`,
-      ],
-      exchanges: [this.exchange, `${this.exchange}.unroutable`],
+    await deleteExchangeTopology(testInfra().amqpUrl, this.exchange, {
+      services: [...this.services],
+      queues: [`${this.exchange}.audit`],
     });
   }
 }

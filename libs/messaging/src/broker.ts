@@ -1,10 +1,19 @@
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from '@trx/logging';
-import { decisionQueue, routingKeys } from '@trx/protocol';
+import { deadLetterName, decisionQueue, unroutableName } from '@trx/protocol';
+import { amqpCredentials, type AmqpCredentials } from './amqp-url';
 import { Consumer } from './consumer';
-import { BrokerUnavailableError } from './errors';
+import { BrokerUnavailableError, TopologyMismatchError } from './errors';
 import { ConfirmPublisher } from './publisher';
+import {
+  assertDecisionQueue,
+  assertParking,
+  DEFAULT_DEAD_LETTER_MAX_LENGTH,
+  DEFAULT_DECISION_QUEUE_MAX_LENGTH,
+  isPreconditionFailed,
+  keepParking,
+} from './topology';
 import type { BrokerOptions, ConsumeOptions, MessageHandler, OutgoingMessage, Subscription } from './types';
 
 // Capped low: a broker restart takes seconds, and decisions wait in the outbox meanwhile, so a
@@ -25,9 +34,11 @@ export class Broker {
   private readonly declarations = new Map<string, Declaration>();
   private readonly consumers = new Set<Consumer>();
   private readonly log: Logger;
+  private readonly credentials: AmqpCredentials;
 
   private constructor(private readonly options: BrokerOptions) {
     this.log = options.logger.child({ component: 'broker', exchange: options.exchange });
+    this.credentials = amqpCredentials(options.url);
   }
 
   /** Connects once (rejects when the broker is unreachable now); reconnects by itself afterwards. */
@@ -37,24 +48,30 @@ export class Broker {
     return broker;
   }
 
+  /** The broker user this connection logs in as: the `user_id` of everything it publishes. */
+  get user(): string {
+    return this.credentials.username;
+  }
+
   isConnected(): boolean {
     return this.model !== undefined && this.publisher !== undefined;
   }
 
+  /**
+   * The exchange (its unroutable messages go to `<exchange>.unroutable`) and the parking
+   * queues `<exchange>.unroutable` and `<exchange>.dead-letter`, both bounded.
+   */
   async declareExchange(): Promise<void> {
     const { exchange } = this.options;
-    const unroutable = `${exchange}.unroutable`;
-    await this.declare(`exchange:${exchange}`, async (ch) => {
-      await ch.assertExchange(unroutable, 'fanout', { durable: true });
-      await ch.assertQueue(unroutable, { durable: true });
-      await ch.bindQueue(unroutable, unroutable, '');
-    });
+    const unroutable = unroutableName(exchange);
+    await this.declareParking(unroutable);
+    await this.declareParking(deadLetterName(exchange));
     try {
       await this.declare(`exchange:${exchange}:topic`, (ch) =>
         ch.assertExchange(exchange, 'topic', { durable: true, alternateExchange: unroutable }),
       );
     } catch (err) {
-      if ((err as { code?: number }).code !== 406) throw err;
+      if (!isPreconditionFailed(err)) throw err;
       // Someone declared the exchange without the alternate exchange first. Keep theirs:
       // the mandatory flag still turns an unroutable publish into a PublishError.
       await this.declare(`exchange:${exchange}:topic`, (ch) => ch.checkExchange(exchange));
@@ -65,15 +82,30 @@ export class Broker {
     }
   }
 
+  /**
+   * The queue of a service's decisions, bounded, its rejected deliveries dead-lettered to
+   * `<exchange>.dead-letter` (declared here too, so they never vanish). Throws
+   * TopologyMismatchError when the queue exists with other arguments (see docs/deploy.md).
+   */
   async declareDecisionQueue(service: string): Promise<string> {
-    const queue = decisionQueue(service, this.options.exchange);
-    await this.declare(`queue:${queue}`, async (ch) => {
-      await ch.assertQueue(queue, { durable: true });
-      await ch.bindQueue(queue, this.options.exchange, routingKeys.decision(service));
-    });
+    const { exchange } = this.options;
+    const queue = decisionQueue(service, exchange);
+    const maxLength = this.options.decisionQueueMaxLength ?? DEFAULT_DECISION_QUEUE_MAX_LENGTH;
+    await this.declareParking(deadLetterName(exchange));
+    try {
+      await this.declare(`queue:${queue}`, (ch) => assertDecisionQueue(ch, exchange, service, maxLength));
+    } catch (err) {
+      if (isPreconditionFailed(err)) throw new TopologyMismatchError(queue, (err as Error).message);
+      throw err;
+    }
     return queue;
   }
 
+  /**
+   * A bounded copy of everything published (bound with `#`), for watching. No dead-letter
+   * exchange: it overflows by design (oldest dropped), and that overflow must not push the
+   * refused decisions out of `<exchange>.dead-letter`.
+   */
   async declareAuditQueue(name: string, maxLength: number): Promise<void> {
     await this.declare(`queue:${name}`, async (ch) => {
       await ch.assertQueue(name, { durable: true, maxLength, arguments: { 'x-overflow': 'drop-head' } });
@@ -110,6 +142,21 @@ export class Broker {
     if (model) await model.close().catch(() => undefined);
   }
 
+  /** A parking queue (see assertParking); one declared before with other arguments is kept, with a warning. */
+  private async declareParking(name: string): Promise<void> {
+    const maxLength = this.options.deadLetterMaxLength ?? DEFAULT_DEAD_LETTER_MAX_LENGTH;
+    try {
+      await this.declare(`parking:${name}`, (ch) => assertParking(ch, name, maxLength));
+    } catch (err) {
+      if (!isPreconditionFailed(err)) throw err;
+      await this.declare(`parking:${name}`, (ch) => keepParking(ch, name));
+      this.log.warn(
+        { queue: name, maxLength },
+        'queue exists with other arguments; keeping it (docs/deploy.md, "Bounded queues and dead letters")',
+      );
+    }
+  }
+
   /** Runs a declaration now and remembers it, so it is replayed after a reconnect. */
   private async declare(key: string, declaration: Declaration): Promise<void> {
     const model = this.model;
@@ -120,24 +167,49 @@ export class Broker {
   }
 
   private async open(): Promise<void> {
+    const { username, password } = this.credentials;
+    // Log in with exactly the user that publisher stamps as user_id (not amqplib's own URL decoding).
     const model = await amqp.connect(this.options.url, {
+      credentials: amqp.credentials.plain(username, password),
       clientProperties: { connection_name: this.options.connectionName ?? 'trx' },
     });
     model.on('error', (err: Error) => this.log.warn({ err }, 'broker connection error'));
     model.on('close', () => this.onClosed(model));
     try {
       for (const declaration of this.declarations.values()) await withChannel(model, declaration);
-      const confirm = await model.createConfirmChannel();
-      confirm.on('error', (err: Error) => this.log.warn({ err }, 'confirm channel error'));
+      const publisher = await this.openPublisher(model);
       if (this.closing) throw new BrokerUnavailableError('reconnect', 'the broker is closing');
-      this.publisher = new ConfirmPublisher(confirm, this.options.exchange);
+      this.publisher = publisher;
       this.model = model;
       for (const consumer of this.consumers) await consumer.attach(model);
     } catch (err) {
       await model.close().catch(() => undefined);
       throw err;
     }
-    this.log.info('connected to RabbitMQ');
+    this.log.info({ user: username }, 'connected to RabbitMQ');
+  }
+
+  /**
+   * The confirm channel, re-opened when the broker closes it alone (a publish it refused:
+   * a topic permission, a user_id); when the whole connection went, onClosed reconnects.
+   */
+  private async openPublisher(model: ChannelModel): Promise<ConfirmPublisher> {
+    const confirm = await model.createConfirmChannel();
+    confirm.on('error', (err: Error) => this.log.warn({ err }, 'confirm channel error'));
+    confirm.on('close', () => {
+      if (this.model !== model || this.closing) return;
+      this.publisher = undefined;
+      this.openPublisher(model).then(
+        (publisher) => {
+          if (this.model === model) this.publisher = publisher;
+        },
+        (err: unknown) => {
+          // The whole connection is going: onClosed reconnects, nothing to report here.
+          if (this.model === model) this.log.warn({ err }, 'could not re-open the confirm channel');
+        },
+      );
+    });
+    return new ConfirmPublisher(confirm, this.options.exchange, this.credentials.username);
   }
 
   private onClosed(model: ChannelModel): void {

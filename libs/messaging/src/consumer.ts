@@ -63,13 +63,14 @@ export class Consumer {
       messageId: msg.properties.messageId as string | undefined,
       body: undefined,
       redelivered: msg.fields.redelivered,
+      userId: msg.properties.userId as string | undefined,
     };
     try {
       message.body = JSON.parse(msg.content.toString('utf8'));
     } catch {
       this.logger.error(
         { queue: this.queue, messageId: message.messageId },
-        'dropping a message that is not JSON',
+        'dead-lettering a message that is not JSON',
       );
       acks.settle(msg, 'reject');
       return;

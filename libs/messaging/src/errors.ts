@@ -31,3 +31,32 @@ export class BrokerUnavailableError extends Error {
     super(`RabbitMQ is not connected; cannot ${operation}${detail ? `: ${detail}` : ''}`);
   }
 }
+
+/**
+ * A queue this library declares exists with other arguments (RabbitMQ 406 PRECONDITION_FAILED),
+ * typically one declared by a trx from before the bounded, dead-lettered decision queues.
+ * Not retryable: the queue has to be drained and deleted, or the platform moved to a fresh
+ * vhost (docs/deploy.md, "Bounded queues and dead letters").
+ */
+export class TopologyMismatchError extends Error {
+  override readonly name = 'TopologyMismatchError';
+  readonly retryable = false;
+  constructor(
+    readonly queue: string,
+    detail?: string,
+  ) {
+    super(
+      `queue ${queue} exists with other arguments than this trx declares` +
+        `${detail ? ` (${detail})` : ''}; see docs/deploy.md, "Bounded queues and dead letters"`,
+    );
+  }
+}
+
+/** The broker URL is not an amqp:// or amqps:// URL. The URL itself is not repeated: it holds a password. */
+export class InvalidBrokerUrlError extends Error {
+  override readonly name = 'InvalidBrokerUrlError';
+  readonly retryable = false;
+  constructor() {
+    super('the broker URL is not an amqp:// or amqps:// URL');
+  }
+}

@@ -1,8 +1,10 @@
 /**
  * @trx/messaging — RabbitMQ for trx: one connection that reconnects with backoff after a
  * broker restart, the `trx-events` topology (durable topic exchange whose unroutable
- * messages land in `<exchange>.unroutable`), persistent JSON messages published on a
- * confirm channel (a publish resolves only once the broker confirmed every message), and
+ * messages land in the bounded `<exchange>.unroutable`; bounded decision queues whose
+ * rejected deliveries are dead-lettered to the bounded `<exchange>.dead-letter`), persistent
+ * JSON messages published on a confirm channel (a publish resolves only once the broker
+ * confirmed every message) stamped with the connection's broker user as `user_id`, and
  * consumers that re-subscribe after a reconnect and coalesce their acks (a finished delivery
  * is acked within 50 ms, many in one frame; never one whose handler is still running).
  *
@@ -11,12 +13,21 @@
  *   await broker.declareExchange();
  *   const queue = await broker.declareDecisionQueue('account-service');
  *   await broker.publish([{ routingKey: 'decision.account-service', messageId: randomUUID(), body: decision }]);
- *   const sub = await broker.consume(queue, async (m) => (await handle(m.body)) ? 'ack' : 'requeue');
+ *   // m.userId: the publisher's broker user, validated by RabbitMQ; 'reject' dead-letters the message.
+ *   const sub = await broker.consume(queue, async (m) => (await handle(m.body)) ? 'ack' : 'reject');
  *   await sub.cancel();
  *   await broker.close();
  */
 export { Broker } from './broker';
-export { PublishError, BrokerUnavailableError, type PublishFailure } from './errors';
+export { amqpCredentials, brokerUserOf, type AmqpCredentials } from './amqp-url';
+export { DEFAULT_DEAD_LETTER_MAX_LENGTH, DEFAULT_DECISION_QUEUE_MAX_LENGTH } from './topology';
+export {
+  PublishError,
+  BrokerUnavailableError,
+  TopologyMismatchError,
+  InvalidBrokerUrlError,
+  type PublishFailure,
+} from './errors';
 export type {
   BrokerOptions,
   OutgoingMessage,

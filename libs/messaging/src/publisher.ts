@@ -4,6 +4,9 @@ import type { OutgoingMessage } from './types';
 
 /**
  * Publishes on one confirm channel and remembers which messages came back as unroutable.
+ * Every message carries `user_id` = the connection's broker user, which RabbitMQ validates,
+ * so a consumer can tell who published it (participants accept decisions from the
+ * coordinator's user only).
  * RabbitMQ sends `basic.return` before the `basic.ack` of a mandatory message it could
  * not route, so by the time the confirm callback runs the return is already recorded.
  */
@@ -13,6 +16,7 @@ export class ConfirmPublisher {
   constructor(
     private readonly channel: ConfirmChannel,
     private readonly exchange: string,
+    private readonly userId: string,
   ) {
     channel.on('return', (message: Message) => {
       const id = message.properties.messageId as string | undefined;
@@ -48,6 +52,7 @@ export class ConfirmPublisher {
             mandatory: true,
             contentType: 'application/json',
             messageId: message.messageId,
+            userId: this.userId,
             timestamp: Math.floor(Date.now() / 1000),
             headers: message.headers,
           },

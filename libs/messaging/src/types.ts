@@ -10,6 +10,10 @@ export interface BrokerOptions {
   connectionName?: string;
   /** First reconnect delay after the connection is lost; doubles up to 30 s. Default 250 ms. */
   reconnectDelayMs?: number;
+  /** Cap of `<exchange>.dead-letter` and `<exchange>.unroutable` (oldest dropped). Default 10000. */
+  deadLetterMaxLength?: number;
+  /** Cap of each decision queue (a publish into a full one is nacked). Default 100000. */
+  decisionQueueMaxLength?: number;
 }
 
 export interface OutgoingMessage {
@@ -27,6 +31,11 @@ export interface IncomingMessage {
   /** The parsed JSON body. */
   body: unknown;
   redelivered: boolean;
+  /**
+   * The AMQP `user_id`: when present, RabbitMQ has checked that it is the broker user of the
+   * publishing connection. Absent when the publisher did not set it.
+   */
+  userId: string | undefined;
 }
 
 /** What becomes of a delivered message: ack it, put it back (nack requeue), or drop it (reject). */

@@ -1,6 +1,6 @@
 import * as amqp from 'amqplib';
 import { silentLogger } from '@trx/logging';
-import { decisionQueue } from '@trx/protocol';
+import { deadLetterName, decisionQueue } from '@trx/protocol';
 import {
   deleteAmqpObjects,
   dropAmqpConnections,
@@ -45,8 +45,9 @@ afterAll(async () => {
       `${exchange}.unroutable`,
       `${exchange}.audit`,
       `${exchange}.all`,
+      deadLetterName(exchange),
     ],
-    exchanges: [exchange, `${exchange}.unroutable`],
+    exchanges: [exchange, `${exchange}.unroutable`, deadLetterName(exchange)],
   });
 });
 
@@ -108,8 +109,8 @@ test('when the exchange was declared without an alternate exchange, an unroutabl
     await capture.stop();
     await other.close();
     await deleteAmqpObjects(amqpUrl, {
-      queues: [`${plain}.unroutable`],
-      exchanges: [plain, `${plain}.unroutable`],
+      queues: [`${plain}.unroutable`, deadLetterName(plain)],
+      exchanges: [plain, `${plain}.unroutable`, deadLetterName(plain)],
     });
   }
 });

@@ -1,13 +1,16 @@
 import type { Logger } from '@trx/logging';
-import { gidPrefix, type DecisionEvent } from '@trx/protocol';
+import type { DecisionEvent } from '@trx/protocol';
 import { isConnectionError } from '@trx/db';
 import type { FinishResult } from './branch-finisher';
 import type { FinishingBranches } from './finishing-branches';
 import { messageOf } from './errors';
+import { verifyDecision, type RejectReason } from './decision-verification';
 import { pause, type ConsumeResult, type DecisionMessage } from './ports';
 
 export interface DecisionConsumerOptions {
   service: string;
+  /** Only decisions published by this broker user (the AMQP `user_id`) are acted on. */
+  coordinatorUser: string;
   /** Finishes on the runtime's own pool and queues the acknowledgement to the coordinator. */
   branches: FinishingBranches;
   logger: Logger;
@@ -16,24 +19,32 @@ export interface DecisionConsumerOptions {
   /** Aborted on stop, so a waiting retry does not hold the shutdown. */
   signal: AbortSignal;
   onFinished?: (decision: DecisionEvent['decision'], result: FinishResult) => void;
+  onRejected?: (reason: RejectReason) => void;
 }
 
 /**
  * Handles one decision message: COMMIT/ROLLBACK PREPARED for each of this service's
  * branches, then (by the returned verdict) the broker ack. The acknowledgement to the
  * coordinator is queued, not awaited: if it is lost, the coordinator re-publishes the
- * decision and finishing again is harmless. Anything unsure is retried.
+ * decision and finishing again is harmless. A database that can't take it now is retried
+ * (requeued after a pause). A message that fails verifyDecision — forged, malformed, or
+ * naming another transaction or service — changes nothing and is rejected without requeue,
+ * so the queue dead-letters it to `<exchange>.dead-letter` once, for an operator to see.
  */
 export function decisionHandler(o: DecisionConsumerOptions): (m: DecisionMessage) => Promise<ConsumeResult> {
   return async (message) => {
-    const event = parseDecision(message.body);
-    if (!event || event.service !== o.service) {
-      o.logger.error(
-        { messageId: message.messageId, routingKey: message.routingKey },
-        'unusable decision message',
+    const verdict = verifyDecision(message, { service: o.service, coordinatorUser: o.coordinatorUser });
+    if (verdict.reason) {
+      const { reason } = verdict;
+      // Never the body: whatever a forger put there is not ours to log.
+      o.logger.warn(
+        { messageId: message.messageId, routingKey: message.routingKey, userId: message.userId, reason },
+        'decision rejected',
       );
+      o.onRejected?.(reason);
       return 'reject';
     }
+    const { event } = verdict;
     for (const branch of event.branches) {
       const ids = { transactionId: event.transactionId, branchId: branch.branchId, gid: branch.gid };
       let result: FinishResult;
@@ -60,25 +71,4 @@ export function decisionHandler(o: DecisionConsumerOptions): (m: DecisionMessage
     }
     return 'ack';
   };
-}
-
-function parseDecision(body: unknown): DecisionEvent | undefined {
-  let value = body;
-  if (Buffer.isBuffer(value)) value = value.toString('utf8');
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
-  const e = value as Partial<DecisionEvent> | null;
-  if (!e || typeof e.transactionId !== 'string' || typeof e.service !== 'string') return undefined;
-  if (e.decision !== 'commit' && e.decision !== 'rollback') return undefined;
-  if (!Array.isArray(e.branches)) return undefined;
-  const prefix = gidPrefix(e.service);
-  const ok = e.branches.every(
-    (b) => typeof b?.gid === 'string' && b.gid.startsWith(prefix) && typeof b?.branchId === 'string',
-  );
-  return ok ? (e as DecisionEvent) : undefined;
 }

@@ -11,6 +11,7 @@
  *   const participant = await Participant.start({
  *     service: 'account-service', instance: 'account-service-1',
  *     dataSource, coordinator, broker, logger,
+ *     coordinatorBrokerUser: 'trx-coordinator', // decisions from any other broker user are dead-lettered
  *   });
  *   // In an HTTP handler: a branch when the x-transaction-id header is present, else a local commit.
  *   const balance = await participant.run(req.header(TRANSACTION_HEADER), (manager) =>
@@ -24,7 +25,8 @@
  *   const answer = participantErrorAnswer(err); // { httpStatus: 409, body: { error: 'transaction-decided', ... } }
  *   await participant.stop();
  */
-export { Participant, type ParticipantOptions } from './participant';
+export { Participant, DEFAULT_COORDINATOR_BROKER_USER, type ParticipantOptions } from './participant';
+export { verifyDecision, type RejectReason, type Verdict } from './decision-verification';
 export type { BranchOptions } from './branch-runner';
 export type { FinishResult } from './branch-finisher';
 export type { RecoveryReport } from './recovery';

@@ -1,6 +1,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Decision } from '@trx/protocol';
 import type { RecoveryReport } from './recovery';
+import type { RejectReason } from './decision-verification';
 
 /**
  * Prometheus metrics of the runtime, registered on the service's registry (so they show
@@ -13,6 +14,7 @@ export class ParticipantMetrics {
   private readonly recovered: Counter<'result'>;
   private readonly acks: Counter<'result'>;
   private readonly ackCalls: Counter;
+  private readonly rejected: Counter<'reason'>;
 
   constructor(registry: Registry = new Registry()) {
     const registers = [registry];
@@ -52,6 +54,14 @@ export class ParticipantMetrics {
       help: 'POST /v1/outcomes calls (acks_total / calls_total = the mean batch)',
       registers,
     });
+    this.rejected = new Counter({
+      name: 'trx_decisions_rejected_total',
+      help:
+        'Decision messages refused and dead-lettered, by reason ' +
+        '(no-user-id, wrong-user, malformed, wrong-service, foreign-gid)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   /** Times a runBranch and counts it by how it ended. */
@@ -71,6 +81,10 @@ export class ParticipantMetrics {
 
   decisionApplied(decision: Decision, outcome: string, changed: boolean): void {
     this.decisions.inc({ decision, outcome, already_finished: String(!changed) });
+  }
+
+  decisionRejected(reason: RejectReason): void {
+    this.rejected.inc({ reason });
   }
 
   outcomesSent(report: { sent: number; recorded: number; rejected: number; failed: number }): void {

@@ -43,7 +43,16 @@ export interface ParticipantOptions {
   outcomeLingerMs?: number;
   /** prom-client registry of the service; the runtime's `trx_participant_*` metrics go there. */
   metricsRegistry?: Registry;
+  /**
+   * The coordinator's broker user: a decision message is acted on only when its AMQP
+   * `user_id` (validated by RabbitMQ) is this user; any other is dead-lettered. Default
+   * `trx-coordinator`.
+   */
+  coordinatorBrokerUser?: string;
 }
+
+/** The broker user of the coordinator in the credentials model (docs/security-broker.md). */
+export const DEFAULT_COORDINATOR_BROKER_USER = 'trx-coordinator';
 
 /** A service's part in distributed transactions: runs branches, applies decisions, recovers. */
 export class Participant {
@@ -181,15 +190,22 @@ export class Participant {
 
   private async consumeDecisions(): Promise<void> {
     const { service, logger, broker } = this.options;
+    const coordinatorUser = this.options.coordinatorBrokerUser ?? DEFAULT_COORDINATOR_BROKER_USER;
     const handler = decisionHandler({
       service,
+      coordinatorUser,
       branches: this.branches,
       logger,
       retryDelayMs: this.options.decisionRetryDelayMs ?? 1000,
       signal: this.abort.signal,
       onFinished: (decision, result) =>
         this.metrics.decisionApplied(decision, result.outcome, result.changed),
+      onRejected: (reason) => this.metrics.decisionRejected(reason),
     });
+    logger.info(
+      { queue: this.decisionQueue, coordinatorUser },
+      'consuming decisions published by the coordinator user',
+    );
     this.consumer = await broker.consume(this.decisionQueue, (message) => this.watch(handler(message)), {
       prefetch: this.options.prefetch ?? 32,
     });

@@ -8,8 +8,11 @@ export interface DecisionMessage {
   messageId: string | undefined;
   body: unknown;
   redelivered: boolean;
+  /** The AMQP `user_id`, validated by RabbitMQ: the broker user that published the message. */
+  userId: string | undefined;
 }
 
+/** 'reject' = nack without requeue: the queue dead-letters the message (never redelivered). */
 export type ConsumeResult = 'ack' | 'requeue' | 'reject';
 
 export interface ConsumerHandle {

@@ -2,21 +2,20 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { Broker } from '@trx/messaging';
+import { Broker, brokerUserOf } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
 import { silentLogger, type Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import {
   createTestDatabase,
-  deleteAmqpObjects,
+  deleteExchangeTopology,
   dropTestDatabase,
   listPrepared,
   TestCredentials,
   testInfra,
   uniqueName,
 } from '@trx/test-support';
-import { decisionQueue } from '@trx/protocol';
 import { loadAppConfig } from '../../../apps/transaction-server/src/config';
 import { start as startServer } from '../../../apps/transaction-server/src/start';
 import { Participant, type ParticipantOptions } from '../src';
@@ -158,6 +157,8 @@ export class ParticipantHarness {
       logger: this.tap.logger,
       recoveryIntervalMs: 0,
       clock: () => new Date(Date.now() + this.clockOffsetMs),
+      // The harness's coordinator publishes as the tests' broker user (guest), not trx-coordinator.
+      coordinatorBrokerUser: brokerUserOf(testInfra().amqpUrl),
       ...overrides,
     });
     this.participants.push(participant);
@@ -191,10 +192,7 @@ export class ParticipantHarness {
     await this.broker.close();
     await this.caller.close();
     await this.dataSource.destroy();
-    await deleteAmqpObjects(testInfra().amqpUrl, {
-      queues: [decisionQueue(SERVICE, this.exchange), `${this.exchange}.unroutable`],
-      exchanges: [this.exchange, `${this.exchange}.unroutable`],
-    }).catch(() => undefined);
+    await deleteExchangeTopology(testInfra().amqpUrl, this.exchange, { services: [SERVICE] });
     await dropTestDatabase(this.dbUrl);
     await dropTestDatabase(this.coordinatorDbUrl);
   }

@@ -114,11 +114,11 @@ describe('a branch', () => {
     expect(h.tap.lines.filter((l) => String(l.msg).startsWith('ATOMICITY ALARM'))).toEqual([]);
   });
 
-  it('when a decision message is unusable, then it is dropped, not retried forever', async () => {
+  it('when a decision message is unusable, then it is dead-lettered, not retried forever', async () => {
     const messageId = randomUUID();
     const body = { type: 'decision', service: SERVICE, decision: 'maybe', branches: 'all' };
     await h.broker.publish([{ routingKey: routingKeys.decision(SERVICE), messageId, body }]);
-    await waitFor(() => h.tap.matching('unusable decision message', { messageId }).length === 1);
+    await waitFor(() => h.tap.matching('decision rejected', { messageId, reason: 'malformed' }).length === 1);
   });
 
   it('when it arrives after its transaction was decided, then it is refused and rolled back', async () => {

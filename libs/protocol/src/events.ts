@@ -23,6 +23,20 @@ export function decisionQueue(service: string, exchange: string = DEFAULT_EXCHAN
   return `${exchange}.decisions.${service}`;
 }
 
+/** Where messages the exchange could not route to any queue land: a fanout exchange and a bounded queue of this name. */
+export function unroutableName(exchange: string = DEFAULT_EXCHANGE): string {
+  return `${exchange}.unroutable`;
+}
+
+/**
+ * Where a participant's refused decisions (forged, malformed, naming another transaction or
+ * service) go: the decision queues' dead-letter exchange (fanout) and a bounded queue, both
+ * of this name.
+ */
+export function deadLetterName(exchange: string = DEFAULT_EXCHANGE): string {
+  return `${exchange}.dead-letter`;
+}
+
 /** Every event body carries these. The AMQP `message_id` property equals `messageId`. */
 export interface EventEnvelope<T extends string> {
   messageId: string;

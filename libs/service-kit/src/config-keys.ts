@@ -34,8 +34,8 @@ export interface CommonKeysOptions {
 
 /**
  * The keys every app has (docs/architecture.md, "Common to every app"): PORT, HOST,
- * DATABASE_URL, DB_POOL_SIZE, AMQP_URL, TRX_EXCHANGE, LOG_LEVEL, INSTANCE_ID, SERVICE_URLS,
- * CONSUL_URL, CONSUL_TOKEN, ADVERTISE_ADDRESS, SHUTDOWN_TIMEOUT_MS.
+ * DATABASE_URL, DB_POOL_SIZE, AMQP_URL, TRX_EXCHANGE, TRX_DEAD_LETTER_MAX_LENGTH, LOG_LEVEL,
+ * INSTANCE_ID, SERVICE_URLS, CONSUL_URL, CONSUL_TOKEN, ADVERTISE_ADDRESS, SHUTDOWN_TIMEOUT_MS.
  */
 export function commonConfigKeys(o: CommonKeysOptions) {
   const owner = o.owner ?? "the service's";
@@ -67,6 +67,12 @@ export function commonConfigKeys(o: CommonKeysOptions) {
       'who may call this app: identity:sha256hex(token),... (an identity twice while a token is rotated)',
     ),
     exchange: key(z.string().min(1), 'TRX_EXCHANGE', 'trx-events', 'the topic exchange'),
+    deadLetterMaxLength: key(
+      int(1),
+      'TRX_DEAD_LETTER_MAX_LENGTH',
+      10_000,
+      'cap of the <exchange>.dead-letter and <exchange>.unroutable queues (oldest dropped); same in every app',
+    ),
     logLevel: key(z.string().min(1), 'LOG_LEVEL', 'info', 'pino level'),
     instanceId: key(
       z.string().min(1),
@@ -97,7 +103,7 @@ export function commonConfigKeys(o: CommonKeysOptions) {
   };
 }
 
-/** The keys of a participant (account-, product-, order-service): recovery, prefetch, the coordinator. */
+/** The keys of a participant (account-, product-, order-service): recovery, prefetch, the coordinator, its broker user. */
 export function participantConfigKeys() {
   return {
     recoveryIntervalMs: key(
@@ -114,6 +120,12 @@ export function participantConfigKeys() {
       'discovery name of the coordinator',
     ),
     callTimeoutMs: key(int(1), 'CALL_TIMEOUT_MS', 5000, 'timeout of one HTTP call to another service'),
+    coordinatorBrokerUser: key(
+      z.string().min(1),
+      'TRX_COORDINATOR_BROKER_USER',
+      'trx-coordinator',
+      "the coordinator's RabbitMQ user: decisions with another user_id are dead-lettered",
+    ),
   };
 }
 

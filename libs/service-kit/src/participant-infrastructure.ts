@@ -59,8 +59,14 @@ export async function connectInfrastructure(
   steps.push(() => dataSource.destroy());
   await runMigrationsLocked(dataSource);
 
-  const { amqpUrl, exchange, instanceId: connectionName } = config;
-  const broker = await Broker.connect({ url: amqpUrl, exchange, logger, connectionName });
+  const { amqpUrl, exchange, instanceId: connectionName, deadLetterMaxLength } = config;
+  const broker = await Broker.connect({
+    url: amqpUrl,
+    exchange,
+    logger,
+    connectionName,
+    deadLetterMaxLength,
+  });
   steps.push(() => broker.close());
   await broker.declareExchange();
 

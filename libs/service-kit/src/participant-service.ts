@@ -81,6 +81,7 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       logger,
       recoveryIntervalMs: config.recoveryIntervalMs,
       prefetch: config.prefetch,
+      coordinatorBrokerUser: config.coordinatorBrokerUser,
       clock: o.clock,
       metricsRegistry: registry,
     });

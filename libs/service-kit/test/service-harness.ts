@@ -1,10 +1,11 @@
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
 import { silentLogger, type Logger } from '@trx/logging';
-import { decisionQueue, type CoordinatorApi } from '@trx/protocol';
+import { brokerUserOf } from '@trx/messaging';
+import type { CoordinatorApi } from '@trx/protocol';
 import {
   createTestDatabase,
-  deleteAmqpObjects,
+  deleteExchangeTopology,
   dropTestDatabase,
   preparedIn,
   queryDatabase,
@@ -114,6 +115,8 @@ export class ServiceHarness<C extends ParticipantServiceConfig, A extends { stop
       databaseUrl: this.dbUrl,
       amqpUrl: testInfra().amqpUrl,
       exchange: this.exchange,
+      // The test's coordinator publishes as the tests' broker user (guest), not trx-coordinator.
+      coordinatorBrokerUser: brokerUserOf(testInfra().amqpUrl),
       instanceId: uniqueName(this.app.service),
       serviceUrls: { 'transaction-server': [this.serverUrl] },
       serviceToken: testCredentials.token(this.app.service),
@@ -141,10 +144,7 @@ export class ServiceHarness<C extends ParticipantServiceConfig, A extends { stop
     for (const app of this.apps) await app.stop();
     await this.env.server.stop();
     await this.env.caller.close();
-    await deleteAmqpObjects(testInfra().amqpUrl, {
-      queues: [decisionQueue(this.app.service, this.exchange), `${this.exchange}.unroutable`],
-      exchanges: [this.exchange, `${this.exchange}.unroutable`],
-    }).catch(() => undefined);
+    await deleteExchangeTopology(testInfra().amqpUrl, this.exchange, { services: [this.app.service] });
     await dropTestDatabase(this.dbUrl);
     await dropTestDatabase(this.coordinatorDbUrl);
   }

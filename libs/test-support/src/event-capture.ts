@@ -1,4 +1,5 @@
 import * as amqp from 'amqplib';
+import { deadLetterName, decisionQueue, unroutableName } from '@trx/protocol';
 import { uniqueName } from './infra';
 
 export interface CapturedMessage {
@@ -25,11 +26,10 @@ export class EventCapture {
     let channel = await connection.createChannel();
     channel.on('error', () => undefined); // a refused declaration closes the channel; handled below
     // Same arguments as @trx/messaging's Broker.declareExchange, or RabbitMQ refuses the
-    // second declaration (PRECONDITION_FAILED) whichever side comes first.
+    // second declaration (PRECONDITION_FAILED) whichever side comes first. The bounded
+    // `<exchange>.unroutable` queue is left to the Broker, which owns its arguments.
     const unroutable = `${exchange}.unroutable`;
     await channel.assertExchange(unroutable, 'fanout', { durable: true });
-    await channel.assertQueue(unroutable, { durable: true });
-    await channel.bindQueue(unroutable, unroutable, '');
     try {
       await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: unroutable });
     } catch (err) {
@@ -87,4 +87,21 @@ export async function deleteAmqpObjects(amqpUrl: string, names: { exchanges?: st
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Deletes what the platform declares on a test's exchange (best effort): the decision queues
+ * of `services`, `<exchange>.unroutable`, `<exchange>.dead-letter`, the exchange, and `queues`.
+ */
+export async function deleteExchangeTopology(
+  amqpUrl: string,
+  exchange: string,
+  o: { services?: readonly string[]; queues?: string[] } = {},
+): Promise<void> {
+  const parked = [unroutableName(exchange), deadLetterName(exchange)];
+  const decisions = (o.services ?? []).map((s) => decisionQueue(s, exchange));
+  await deleteAmqpObjects(amqpUrl, {
+    queues: [...decisions, ...parked, ...(o.queues ?? [])],
+    exchanges: [exchange, ...parked],
+  }).catch(() => undefined);
 }

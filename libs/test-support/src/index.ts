@@ -7,12 +7,17 @@
  *   const dbUrl = await createTestDatabase('trx_account');
  *   const capture = await EventCapture.start(testInfra().amqpUrl, exchange);
  *   await waitFor(() => capture.withKey('transaction.committed').length === 1 || undefined);
+ *   // Someone else's broker credentials, for a test of what they can (not) do:
+ *   const mallory = await createBrokerUser({ topic: { exchange, write: '^order\\.', read: '.*' } });
+ *   await amqp.connect(mallory.amqpUrl); ... await mallory.remove();
  */
 export * from './infra';
 export * from './wait-for';
 export * from './event-capture';
 export * from './database-queries';
 export * from './broker-connections';
+export * from './broker-users';
+export { managementApi } from './management-api';
 export * from './statement-recorder';
 export * from './credentials';
 export { listPrepared } from '@trx/db';
