@@ -1,7 +1,19 @@
 /** The run's RabbitMQ objects: reset at the start, probed while RabbitMQ restarts. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
 import { exchangeOf } from './platform';
 import type { ChaosOptions } from './options';
+
+/**
+ * Gives the run's exchange the broker permissions of the credentials model (only the
+ * coordinator's user publishes decision.*): scripts/infra/rabbitmq-users.sh, on a local RabbitMQ.
+ */
+export async function grantExchange(options: ChaosOptions): Promise<void> {
+  await promisify(execFile)('bash', ['scripts/infra/rabbitmq-users.sh', exchangeOf(options)], {
+    timeout: 120_000,
+  });
+}
 
 /** Deletes the run's queues and exchanges so no decision of an earlier run is redelivered. */
 export async function resetBroker(options: ChaosOptions, services: readonly string[]): Promise<void> {

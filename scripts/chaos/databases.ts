@@ -6,6 +6,7 @@
 import { Client } from 'pg';
 import { APPS, databaseOf, databaseUrl, type AppName } from './platform';
 import type { ChaosOptions } from './options';
+import { IDENTITIES } from '../local/credentials';
 
 type Row = Record<string, unknown>;
 
@@ -46,7 +47,9 @@ export class RunDatabases {
       const name = this.name(app);
       await this.rollbackPrepared(app).catch(() => undefined); // the database may not exist yet
       await query(this.options.pgAdminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await query(this.options.pgAdminUrl, `CREATE DATABASE "${name}"`);
+      // Owned by the app's own role, which is all the app connects as (no superuser).
+      await query(this.options.pgAdminUrl, `CREATE DATABASE "${name}" OWNER ${IDENTITIES[app].role}`);
+      await query(this.options.pgAdminUrl, `REVOKE CONNECT ON DATABASE "${name}" FROM PUBLIC`);
     }
   }
 

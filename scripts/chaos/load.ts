@@ -4,6 +4,7 @@
  * — status and body, or the client error — so the invariants can be checked against what
  * callers were actually told.
  */
+import { customerToken, readSecrets, type LocalSecrets } from '../local/credentials';
 import { OrderMix, type Catalogue, type OrderRequest } from './order-mix';
 import { Prng } from './prng';
 import { sleep } from './time';
@@ -38,6 +39,9 @@ export class Load {
   private stopping = false;
   private workers: Promise<void>[] = [];
   private readonly lateRetries: Promise<void>[] = [];
+  private readonly secrets: LocalSecrets = readSecrets();
+  /** customerId → its bearer token: each order goes out as the customer it names. */
+  private readonly tokens = new Map<number, Promise<string>>();
 
   constructor(private readonly options: LoadOptions) {}
 
@@ -94,7 +98,10 @@ export class Load {
     target: string,
     retry: boolean,
   ): Promise<Attempt> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await this.tokenOf(request.body.customerId)}`,
+    };
     if (request.fault) headers['x-fault-inject'] = request.fault;
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     const attempt: Attempt = { worker, request, target, startedAt: Date.now(), endedAt: 0, retry };
@@ -113,6 +120,11 @@ export class Load {
     attempt.endedAt = Date.now();
     this.attempts.push(attempt);
     return attempt;
+  }
+
+  private tokenOf(customerId: number): Promise<string> {
+    if (!this.tokens.has(customerId)) this.tokens.set(customerId, customerToken(this.secrets, customerId));
+    return this.tokens.get(customerId)!;
   }
 }
 

@@ -5,6 +5,7 @@
  * seconds. SERVICE_URLS lists every replica, so callers fail over between them.
  */
 import path from 'node:path';
+import { credentialEnv, readSecrets, type LocalSecrets } from '../local/credentials';
 import { freePorts } from './free-port';
 import { ManagedProcess, type ExitRecord } from './launcher';
 import type { ChaosOptions } from './options';
@@ -47,9 +48,10 @@ export class Platform {
     const withPorts = slots.map((slot, i) => ({ ...slot, port: ports[i]! }));
     const serviceUrls = withPorts.map((s) => `${s.app}=http://127.0.0.1:${s.port}`).join(',');
     const platform = new Platform([]);
+    const secrets = readSecrets();
     for (const slot of withPorts) {
       const name = `${slot.app}-${slot.replica}`;
-      const env = appEnv(options, slot.app, name, slot.port, serviceUrls);
+      const env = appEnv(options, secrets, slot.app, name, slot.port, serviceUrls);
       const logFile = path.join(options.outDir, `${name}.log`);
       const spec = { name, app: slot.app, port: slot.port, env, logFile };
       const managed: ManagedProcess = new ManagedProcess(
@@ -119,8 +121,13 @@ export class Platform {
   }
 }
 
+/**
+ * An app's environment: its own credentials (Postgres role owning the run's database, broker
+ * user, service token — scripts/local/credentials.ts) and the run's short intervals.
+ */
 function appEnv(
   options: ChaosOptions,
+  secrets: LocalSecrets,
   app: AppName,
   name: string,
   port: number,
@@ -136,12 +143,13 @@ function appEnv(
     PORT: String(port),
     HOST: '127.0.0.1',
     ADVERTISE_ADDRESS: '127.0.0.1',
-    DATABASE_URL: databaseUrl(options.pgAdminUrl, databaseOf(options, app)),
+    ...credentialEnv(app, secrets, {
+      postgres: new URL(options.pgAdminUrl).host,
+      rabbitmq: new URL(options.amqpUrl).host,
+      database: databaseOf(options, app),
+    }),
     DB_POOL_SIZE: '6',
-    AMQP_URL: options.amqpUrl,
     TRX_EXCHANGE: exchange,
-    // Every app shares the run's broker user, so decisions come from it (docs/security-broker.md).
-    TRX_COORDINATOR_BROKER_USER: brokerUserOf(options.amqpUrl),
     LOG_LEVEL: options.logLevel,
     INSTANCE_ID: name,
     SERVICE_URLS: serviceUrls,
@@ -161,14 +169,6 @@ function appEnv(
     ORDER_TRANSACTION_TIMEOUT_MS: '8000',
     ORDER_FAULT_INJECTION: 'true',
   };
-}
-
-/**
- * The broker user of an AMQP URL, as @trx/messaging's brokerUserOf reads it (guest when the URL
- * has none). Not imported: the chaos run loads before it builds the workspace packages.
- */
-function brokerUserOf(amqpUrl: string): string {
-  return decodeURIComponent(new URL(amqpUrl).username) || 'guest';
 }
 
 /** Keys of the apps' configuration that a developer's shell must not leak into the run. */

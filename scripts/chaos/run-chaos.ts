@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { rabbitReachable, resetBroker } from './broker';
+import { grantExchange, rabbitReachable, resetBroker } from './broker';
 import { readCommittedGids, readTransactions } from './coordinator-state';
 import { RunDatabases } from './databases';
 import { describe, injectFaults, planFaults, type FaultRecord, type PlannedFault } from './faults';
@@ -122,6 +122,7 @@ async function prepare(
 ): Promise<void> {
   log(`resetting databases ${dbs.all().join(', ')} and exchange ${exchangeOf(options)}`);
   await dbs.reset();
+  await grantExchange(options);
   await resetBroker(
     options,
     APPS.filter((a) => a !== 'transaction-server'),
