@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Gives a LOCAL RabbitMQ the broker users of the trx credentials model (docs/security-broker.md):
-# vhost `trx`; users trx-coordinator, trx-order, trx-account, trx-product with the passwords
+# vhost `trx`; users trx-coordinator, trx-order, trx-account, trx-product (and trx-admin, the
+# operator's) with the passwords
 # of .trx/secrets.env (run scripts/secrets.sh first); permissions limited to the exchange's own
 # objects; topic permissions so that only trx-coordinator may publish decision.*.
 #
@@ -101,4 +102,13 @@ trx-order       TRX_AMQP_PASSWORD_ORDER_SERVICE      |\.decisions\.order-service
 trx-account     TRX_AMQP_PASSWORD_ACCOUNT_SERVICE    |\.decisions\.account-service   ^$
 trx-product     TRX_AMQP_PASSWORD_PRODUCT_SERVICE    |\.decisions\.product-service   ^$
 TABLE
+# trx-admin: the operator's user on the vhost (management UI login, the scripts' resets of a
+# run's queues). It may configure and read everything there and publish nothing: its topic
+# permissions allow no routing key, so it can't forge a decision either.
+ADMIN="trx-admin$SUFFIX"
+ensure_user "$ADMIN" "$(secret TRX_AMQP_PASSWORD_ADMIN)"
+ctl set_user_tags "$ADMIN" management
+ctl set_permissions -p "$VHOST" "$ADMIN" '.*' '.*' '.*'
+while read -r e; do ctl set_topic_permissions -p "$VHOST" "$ADMIN" "$e" '^$' '.*'; done <<<"$EXCHANGES"
+say "$ADMIN: the vhost's operator (management UI), publishes nothing"
 say "done: AMQP_URL=amqp://<user>:<password>@127.0.0.1:5672/$VHOST"
