@@ -69,7 +69,7 @@ say "PostgreSQL $PG_HOST:$PG_PORT ok (max_prepared_transactions=$prepared, max_c
 
 # ---- Credentials and the roles that use them ---------------------------------------------
 # Secrets are generated once into .trx/secrets.env (git-ignored, mode 600) and printed nowhere.
-node -r ts-node/register/transpile-only scripts/local/credentials.ts generate | sed 's/^\[secrets\]/[infra]/'
+bash scripts/secrets.sh | sed 's/^\[secrets\]/[infra]/'
 if is_local "$PG_HOST"; then
   TRX_PG_ADMIN_URL=$PG_URL bash scripts/infra/postgres-roles.sh
 else

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gives a LOCAL RabbitMQ the broker users of the trx credentials model (docs/security-broker.md):
+# Gives a LOCAL RabbitMQ the broker users of the trx credentials model (docs/security.md#broker):
 # vhost `trx`; users trx-coordinator, trx-order, trx-account, trx-product (and trx-admin, the
 # operator's) with the passwords
 # of .trx/secrets.env (run scripts/secrets.sh first); permissions limited to the exchange's own

@@ -51,7 +51,7 @@ export interface ParticipantOptions {
   coordinatorBrokerUser?: string;
 }
 
-/** The broker user of the coordinator in the credentials model (docs/security-broker.md). */
+/** The broker user of the coordinator in the credentials model (docs/security.md#broker). */
 export const DEFAULT_COORDINATOR_BROKER_USER = 'trx-coordinator';
 
 /** A service's part in distributed transactions: runs branches, applies decisions, recovers. */
