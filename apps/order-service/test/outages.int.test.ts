@@ -15,6 +15,9 @@ async function withPlatform(
 
 const order = { customerId: 1, productId: 1, quantity: 2 };
 
+/** A public answer names the dependency, never an address or a driver's words. */
+const INTERNALS = /127\.0\.0\.1|localhost|:\d{2,5}\b|ECONN|EHOST|ETIMEDOUT|getaddrinfo|socket/i;
+
 test('when the account-service cannot be reached, then the reservation rolls back, the order is kept REJECTED and the answer is 503', async () => {
   await withPlatform({ orderSees: { 'account-service': await closedPortUrl() } }, async (platform) => {
     const before = await platform.snapshot();
@@ -23,9 +26,10 @@ test('when the account-service cannot be reached, then the reservation rolls bac
     expect(status).toBe(503);
     expect(body).toMatchObject({
       error: 'participant-unavailable',
-      message: expect.any(String),
+      message: 'account-service is unavailable; retry',
       retryable: true,
     });
+    expect(JSON.stringify(body)).not.toMatch(INTERNALS);
     const { orderId, transactionId } = (body as { details: { orderId: string; transactionId: string } })
       .details;
     const tx = await platform.waitForSettled(transactionId);
@@ -46,6 +50,7 @@ test('when the coordinator cannot be reached at begin, then 503 and nothing is s
 
     expect(status).toBe(503);
     expect(body).toEqual({ error: 'coordinator-unavailable', message: expect.any(String), retryable: true });
+    expect(JSON.stringify(body)).not.toMatch(INTERNALS);
     expect(await platform.snapshot()).toEqual(before);
     expect((await platform.coordinator.list({ limit: 1 })).total).toBe(0);
     const ready = await platform.getJson(`${platform.urls.order}/health/ready`);

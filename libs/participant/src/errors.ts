@@ -137,7 +137,9 @@ export function participantErrorAnswer(err: unknown): ErrorAnswer | undefined {
   const name = (err as Error | null)?.name;
   const e = err as Partial<ParticipantError>;
   if (name === 'CoordinatorUnavailableError') {
-    const body = { error: 'coordinator-unavailable', message: messageOf(err), retryable: true };
+    // A fixed text: the cause names hosts and ports, which a caller has no business seeing (the log has it).
+    const message = 'the coordinator could not be reached; retry';
+    const body = { error: 'coordinator-unavailable', message, retryable: true };
     return { httpStatus: 503, body };
   }
   if (err instanceof ParticipantError || (e.code && e.httpStatus && name && PARTICIPANT_ERRORS.has(name))) {

@@ -7,14 +7,20 @@ export type ReadinessCheck = () => Promise<void>;
 const CHECK_TIMEOUT_MS = 2000;
 
 /** `/health/live`, `/health/ready` (which dependency fails, 503) and `/metrics`. */
-export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: Registry): Router {
+export function healthRoutes(
+  checks: Record<string, ReadinessCheck>,
+  registry: Registry,
+  onDown?: (check: string, err: unknown) => void,
+): Router {
   const router = Router();
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'up' });
   });
   router.get('/health/ready', async (_req, res) => {
     const names = Object.keys(checks);
-    const results = await Promise.all(names.map((name) => probe(checks[name]!)));
+    const results = await Promise.all(
+      names.map((name) => probe(checks[name]!, (err) => onDown?.(name, err))),
+    );
     const report: Record<string, string> = {};
     names.forEach((name, i) => (report[name] = results[i]!));
     const ready = results.every((r) => r === 'up');
@@ -26,7 +32,7 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: R
   return router;
 }
 
-async function probe(check: ReadinessCheck): Promise<string> {
+async function probe(check: ReadinessCheck, onDown?: (err: unknown) => void): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
@@ -35,7 +41,9 @@ async function probe(check: ReadinessCheck): Promise<string> {
     await Promise.race([check(), timeout]);
     return 'up';
   } catch (err) {
-    return `down: ${err instanceof Error ? err.message : String(err)}`;
+    // Only "down" in public: the cause names hosts and ports (logged by the caller of probe()).
+    onDown?.(err);
+    return 'down';
   } finally {
     clearTimeout(timer);
   }

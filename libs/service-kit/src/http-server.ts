@@ -49,7 +49,11 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer>
   app.disable('x-powered-by');
   app.use(requestMetrics(o.registry));
   app.use(express.json({ limit: o.jsonLimit ?? '64kb' }));
-  app.use(healthRoutes(o.checks, o.registry));
+  app.use(
+    healthRoutes(o.checks, o.registry, (check, err) =>
+      o.logger.warn({ check, err: (err as Error)?.message ?? String(err) }, 'readiness check down'),
+    ),
+  );
   if (o.callers) app.use(identifyCaller(o.callers));
   for (const routes of [o.routes].flat()) app.use(routes);
   app.use((_req, res) => {

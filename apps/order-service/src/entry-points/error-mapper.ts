@@ -21,6 +21,19 @@ const STATUS_BY_CODE: Record<string, number> = {
   'database-unavailable': 503,
 };
 
+/**
+ * What a 5xx says in public: which dependency, never how it failed — a cause names hosts,
+ * ports and driver messages. The cause goes to the log.
+ */
+function publicMessage(code: string, err: unknown): string | undefined {
+  const service = (err as { service?: unknown } | null)?.service;
+  if (code === 'participant-unavailable')
+    return `${typeof service === 'string' ? service : 'a service the order needs'} is unavailable; retry`;
+  if (code === 'coordinator-unavailable') return 'the transaction coordinator is unavailable; retry';
+  if (code === 'database-unavailable') return 'the order database is unavailable; retry';
+  return undefined;
+}
+
 export interface Answer {
   status: number;
   body: unknown;
@@ -57,7 +70,8 @@ export function rejectedOrderAnswer(order: OrderRecord, error: Error & { code?: 
   const status = statusOf(code);
   const details = { orderId: order.id, transactionId: order.transactionId };
   if (status === 503) {
-    return { status, body: { error: code, message: error.message, retryable: true, details } };
+    const message = publicMessage(code, error) ?? 'unavailable; retry';
+    return { status, body: { error: code, message, retryable: true, details } };
   }
   if (code === 'internal-error') {
     return { status, body: { error: code, message: 'the order failed unexpectedly', details } };
@@ -83,7 +97,7 @@ export function errorAnswer(err: unknown): { status: number; body: ErrorBody; in
     const body: ErrorBody = { error: 'internal-error', message: 'an unexpected error occurred' };
     return { status: 500, body, internal: true };
   }
-  const body: ErrorBody = { error: code, message: e?.message ?? code };
+  const body: ErrorBody = { error: code, message: publicMessage(code, err) ?? e?.message ?? code };
   if (e?.details !== undefined) body.details = e.details;
   if (e?.retryable === true) body.retryable = true;
   return { status: statusOf(code), body, internal: false };
