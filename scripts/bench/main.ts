@@ -6,9 +6,11 @@
  *   npm run bench                         # full run: 1,4,16,64 clients, 15 s each, all modes
  *   npm run bench -- --quick              # smoke test under a minute; exit 1 only on errors or a crash
  *   npm run bench -- --modes trx,baseline --concurrency 16 --duration 30 --url http://127.0.0.1:8080
+ *   npm run bench -- --against 39ccdda --rounds 3 --modes trx,baseline --concurrency 16   # two builds in turns
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runAgainst } from './against';
 import { renderChart } from './chart';
 import { HELP, parseOptions, UsageError, wantsHelp } from './options';
 import { renderReport } from './report';
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const against = splitAgainst(argv);
+  if (against) return runAgainst(against, REPO_ROOT);
   const options = parseOptions(argv);
   const results = await runBench(options, REPO_ROOT);
   const files = writeResults(results, path.resolve(REPO_ROOT, options.out));
@@ -30,6 +34,20 @@ async function main(argv: string[]): Promise<number> {
   const problems = problemsOf(results);
   for (const p of problems) console.error(`[bench] FAILED: ${p}`);
   return problems.length > 0 ? 1 : 0;
+}
+
+/** `--against <ref> [--rounds n]`: the rest of the arguments go to each build's own bench. */
+function splitAgainst(argv: string[]): Parameters<typeof runAgainst>[0] | undefined {
+  const at = argv.indexOf('--against');
+  if (at < 0) return undefined;
+  const ref = argv[at + 1];
+  if (!ref || ref.startsWith('--')) throw new UsageError('--against needs a git ref');
+  const rest = [...argv.slice(0, at), ...argv.slice(at + 2)];
+  const r = rest.indexOf('--rounds');
+  const rounds = r >= 0 ? Number(rest[r + 1]) : 3;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer');
+  const benchArgs = r >= 0 ? [...rest.slice(0, r), ...rest.slice(r + 2)] : rest;
+  return { ref, rounds, benchArgs: ['--no-pg-cost', ...benchArgs], out: 'bench/results' };
 }
 
 /** Errors and stuck prepared transactions fail the run; speed never does. */

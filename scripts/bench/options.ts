@@ -72,7 +72,9 @@ export const HELP = `npm run bench -- [options]
   --up-script <path>      starts the services (scripts/up.sh); gets ORDER_BASELINE_MODE, LOG_LEVEL,
   --down-script <path>    NODE_OPTIONS, SERVICE_URLS in its environment; stops them (scripts/down.sh)
   --keep-up               leave the platform running
-  --quick                 a smoke test under a minute: fails only on errors or a crash`;
+  --quick                 a smoke test under a minute: fails only on errors or a crash
+  --against <ref> [--rounds 3]   this build and <ref>'s, each with its own bench and databases,
+                          in turns (A B, B A, ...); medians and ratios to bench/results/against-<sha>.md`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

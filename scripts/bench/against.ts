@@ -1,0 +1,177 @@
+/**
+ * `npm run bench -- --against <git-ref>`: this build and another, measured in turns on the
+ * same machine, so the ratio between them is not the drift between two hours (±20 % here).
+ * The other ref is built in a worktree of its own (.trx/against/<sha>) and each round runs
+ * both builds' own benchmark, one after the other, in alternating order (A B, B A, …): same
+ * clients, same seed sizes, each build on databases and an exchange of its own so neither
+ * sees the other's schema. The per-round numbers and their medians are printed and written to
+ * bench/results/against-<sha>.md (and .json).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BenchResults, StepResult } from './results';
+
+export interface AgainstOptions {
+  ref: string;
+  rounds: number;
+  /** Arguments for each build's own `npm run bench` (modes, concurrency, duration...). */
+  benchArgs: string[];
+  out: string;
+}
+
+interface Build {
+  name: string;
+  dir: string;
+  /** Extra bench arguments that keep this build's databases apart. */
+  args: string[];
+}
+
+interface Sample {
+  round: number;
+  build: string;
+  steps: StepResult[];
+}
+
+const sh = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+
+export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<number> {
+  const sha = sh('git', ['rev-parse', '--verify', `${o.ref}^{commit}`], repoRoot);
+  const here = sh('git', ['rev-parse', '--short', 'HEAD'], repoRoot);
+  const other = prepareWorktree(repoRoot, sha);
+  const builds: Build[] = [
+    { name: `${o.ref} (${sha.slice(0, 7)})`, dir: other, args: otherBuildArgs(other) },
+    { name: `this build (${here})`, dir: repoRoot, args: [] },
+  ];
+  const samples: Sample[] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    const order = round % 2 === 1 ? builds : [...builds].reverse();
+    for (const build of order) {
+      const out = path.join(repoRoot, '.trx', 'against', 'runs', `${round}-${build === builds[0] ? 'other' : 'this'}`);
+      console.log(`[against] round ${round}/${o.rounds}: ${build.name}`);
+      const run = spawnSync('npm', ['run', '-s', 'bench', '--', ...o.benchArgs, ...build.args, '--out', out], {
+        cwd: build.dir,
+        stdio: 'inherit',
+      });
+      if (run.status !== 0) throw new Error(`the bench of ${build.name} failed (exit ${run.status})`);
+      const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as BenchResults;
+      samples.push({ round, build: build.name, steps: results.steps });
+    }
+  }
+  const report = renderAgainst(builds.map((b) => b.name), samples);
+  console.log(`\n${report}`);
+  mkdirSync(path.join(repoRoot, o.out), { recursive: true });
+  const base = path.join(repoRoot, o.out, `against-${sha.slice(0, 7)}`);
+  writeFileSync(`${base}.md`, `${report}\n`);
+  writeFileSync(`${base}.json`, `${JSON.stringify({ ref: o.ref, sha, here, samples }, null, 2)}\n`);
+  console.log(`[against] results: ${path.relative(repoRoot, base)}.md, .json`);
+  return 0;
+}
+
+/** A worktree of `sha`, with its packages installed and built (kept for the next run). */
+function prepareWorktree(repoRoot: string, sha: string): string {
+  const dir = path.join(repoRoot, '.trx', 'against', sha.slice(0, 12));
+  if (!existsSync(dir)) sh('git', ['worktree', 'add', '--detach', dir, sha], repoRoot);
+  console.log(`[against] installing and building ${sha.slice(0, 7)} in ${path.relative(repoRoot, dir)}`);
+  sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+  sh('npx', ['tsc', '-b', 'tsconfig.build.json'], dir);
+  return dir;
+}
+
+/**
+ * The other build runs on databases `trx_against_*` and the exchange `trx-events-against`.
+ * A build from before the credentials (no scripts/local/credentials.ts) connects as the admin
+ * user, as it did then; a newer one gets its own roles' databases (scripts/infra/postgres-roles.sh
+ * makes `trx_against_*` owned by them).
+ */
+function otherBuildArgs(dir: string): string[] {
+  const upScript = path.join(dir, '.trx', 'against-up.sh');
+  mkdirSync(path.dirname(upScript), { recursive: true });
+  const withCredentials = existsSync(path.join(dir, 'scripts', 'local', 'credentials.ts'));
+  if (withCredentials) {
+    execFileSync('bash', ['scripts/infra/postgres-roles.sh', ...AGAINST_DATABASES.map(([db, , role]) => `${db}:${role}`)], {
+      cwd: dir,
+      stdio: 'inherit',
+    });
+  }
+  writeFileSync(upScript, upScriptFor(withCredentials), { mode: 0o755 });
+  return ['--db-prefix', 'trx_against', '--exchange', 'trx-events-against', '--up-script', upScript];
+}
+
+const AGAINST_DATABASES = [
+  ['trx_against_coordinator', 'transaction-server', 'trx_coordinator'],
+  ['trx_against_order', 'order-service', 'trx_order'],
+  ['trx_against_account', 'account-service', 'trx_account'],
+  ['trx_against_product', 'product-service', 'trx_product'],
+] as const;
+
+/**
+ * What the other build's scripts/up.sh does, with each app on a database of its own (its
+ * up.sh gives every app the same environment, so it can't move one app's database alone).
+ */
+function upScriptFor(withCredentials: boolean): string {
+  const apps = AGAINST_DATABASES.map(([db, app]) => `${app}:${db}`).join(' ');
+  return `#!/usr/bin/env bash
+# Generated by scripts/bench/against.ts: starts this build's apps on databases of their own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run -s build
+mkdir -p .trx/logs .trx/run
+bash scripts/down.sh --quiet
+export TRX_EXCHANGE=trx-events-against
+ports=(transaction-server:8888 product-service:8082 account-service:8081 order-service:8080)
+for entry in ${apps}; do
+  app=\${entry%%:*}; db=\${entry##*:}
+  (
+    ${withCredentials ? 'eval "$(node -r ts-node/register/transpile-only scripts/local/credentials.ts env "$app")"' : ':'}
+    base=\${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    export DATABASE_URL="\${base%/*}/$db"
+    exec nohup node "apps/$app/dist/main.js" >>".trx/logs/$app.log" 2>&1
+  ) &
+  echo $! >".trx/run/$app.pid"
+done
+for entry in "\${ports[@]}"; do
+  for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:\${entry##*:}/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+done
+`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Per mode and concurrency: each round's rate and p99 for both builds, then the medians and their ratio. */
+export function renderAgainst(builds: string[], samples: Sample[]): string {
+  const keys = [...new Set(samples.flatMap((s) => s.steps.map((st) => `${st.mode} c=${st.concurrency}`)))];
+  const lines = [
+    `# ${builds[1]} against ${builds[0]}, measured in turns`,
+    '',
+    '| step | build | rounds: orders/s (p99 ms) | median orders/s | median p99 ms | CPU ms/order |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
+  ];
+  const medians = new Map<string, number>();
+  for (const key of keys) {
+    for (const build of builds) {
+      const steps = samples
+        .filter((s) => s.build === build)
+        .map((s) => s.steps.find((st) => `${st.mode} c=${st.concurrency}` === key))
+        .filter((st): st is NonNullable<typeof st> => st !== undefined);
+      const rates = steps.map((st) => st.summary.rate);
+      const p99s = steps.map((st) => st.summary.p99);
+      medians.set(`${key} ${build}`, median(rates));
+      const rounds = steps.map((st) => `${st.summary.rate.toFixed(1)} (${st.summary.p99.toFixed(0)})`).join(', ');
+      const cpu = median(steps.map((st) => st.cpu.totalMsPerOrder));
+      lines.push(
+        `| ${key} | ${build} | ${rounds} | ${median(rates).toFixed(1)} | ${median(p99s).toFixed(0)} | ${cpu.toFixed(1)} |`,
+      );
+    }
+  }
+  lines.push('', '| step | this build / other (median orders/s) |', '| --- | ---: |');
+  for (const key of keys) {
+    const ratio = medians.get(`${key} ${builds[1]}`)! / medians.get(`${key} ${builds[0]}`)!;
+    lines.push(`| ${key} | ${ratio.toFixed(3)} |`);
+  }
+  return lines.join('\n');
+}
