@@ -3,7 +3,7 @@
  * "at least 3 minutes" run on a 2-core machine; --quick is the CI profile.
  */
 import { randomSeed } from './prng';
-import { BROKER_VHOST, readSecrets } from '../local/credentials';
+import { BROKER_VHOST, credentialEnv, readSecrets } from '../local/credentials';
 
 export const FAULT_KINDS = [
   'kill-coordinator',
@@ -62,19 +62,21 @@ export const USAGE = `usage: npm run chaos -- [options]
   --no-build           skip 'tsc -b tsconfig.build.json'
   --keep               leave the platform running after the report
   --log-level <level>  LOG_LEVEL of the services (default info)
-env: TRX_PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), TRX_AMQP_URL (the local trx-admin user on vhost trx,
-     from .trx/secrets.env): where the run makes and drops its databases, exchange and queues. The apps
-     themselves run with their own roles, broker users and tokens (scripts/local/credentials.ts).`;
+env: TRX_PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), TRX_AMQP_URL (the local trx-coordinator user
+     on vhost trx, from .trx/secrets.env): where the run makes and drops its databases, exchange and queues.
+     The apps themselves run with their own roles, broker users and tokens (scripts/local/credentials.ts).`;
 
-/** trx-admin on the local vhost trx (scripts/infra/rabbitmq-users.sh makes it): resets the run's queues. */
-function localBrokerAdminUrl(): string {
-  let password = '';
+/**
+ * The coordinator's broker user on the local vhost trx: the one user that may configure every
+ * queue of an exchange (scripts/infra/rabbitmq-users.sh), so it resets the run's queues.
+ */
+function localCoordinatorBrokerUrl(): string {
   try {
-    password = encodeURIComponent(readSecrets().values.TRX_AMQP_PASSWORD_ADMIN ?? '');
+    return credentialEnv('transaction-server', readSecrets()).AMQP_URL!;
   } catch {
     // No local secrets yet: the run stops at its start with readSecrets' own message.
+    return `amqp://trx-coordinator@127.0.0.1:5672/${BROKER_VHOST}`;
   }
-  return `amqp://trx-admin:${password}@127.0.0.1:5672/${BROKER_VHOST}`;
 }
 
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined>): ChaosOptions {
@@ -83,7 +85,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
   const durationMs = seconds(flags.get('duration'), quick ? 75 : 180);
   const faults = parseFaults(flags.get('faults') ?? 'all');
   const pgAdminUrl = env.TRX_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const amqpUrl = env.TRX_AMQP_URL || localBrokerAdminUrl();
+  const amqpUrl = env.TRX_AMQP_URL || localCoordinatorBrokerUrl();
   // Restarts run pg_ctlcluster / rabbitmqctl on this machine: never aim them at a remote server.
   if (faults.includes('postgres') && !isLoopback(pgAdminUrl))
     throw new Error('--faults postgres needs a local PostgreSQL');

@@ -25,6 +25,7 @@ const KEYS = {
   order: 'TRX_AMQP_PASSWORD_ORDER_SERVICE',
   account: 'TRX_AMQP_PASSWORD_ACCOUNT_SERVICE',
   product: 'TRX_AMQP_PASSWORD_PRODUCT_SERVICE',
+  admin: 'TRX_AMQP_PASSWORD_ADMIN',
 } as const;
 type Who = keyof typeof KEYS;
 
@@ -34,7 +35,13 @@ const vhost = uniqueName('trx-users-test');
 const suffix = `-${randomBytes(3).toString('hex')}`;
 const exchange = uniqueName('trx-users-ex').replace(/_/g, '-');
 const secondExchange = `${exchange}-chaos`;
-const passwords: Record<Who, string> = { coordinator: pw(), order: pw(), account: pw(), product: pw() };
+const passwords: Record<Who, string> = {
+  coordinator: pw(),
+  order: pw(),
+  account: pw(),
+  product: pw(),
+  admin: pw(),
+};
 const brokers: Broker[] = [];
 const outputs: string[] = [];
 
@@ -156,15 +163,24 @@ describeIfRabbitmqctl('scripts/infra/rabbitmq-users.sh', () => {
     await onFirst.publish(decision('account-service', 'still-on-the-first'));
   }, 180_000);
 
+  it("gives the operator's UI login read access and nothing else", async () => {
+    const auth = 'Basic ' + Buffer.from(`${userOf('admin')}:${passwords.admin}`).toString('base64');
+    const whoami = await fetch(`${testInfra().rabbitApiUrl}/api/whoami`, {
+      headers: { authorization: auth },
+    });
+    expect(await whoami.json()).toMatchObject({ name: userOf('admin'), tags: ['monitoring'] });
+    await expect(brokerOf('admin')).rejects.toThrow(/ACCESS_REFUSED/);
+  });
+
   it('never prints a password', () => {
     const printed = outputs.join('\n');
     for (const who of Object.keys(KEYS) as Who[]) expect(printed).not.toContain(passwords[who]);
   });
 
-  it('without the secrets file, stops and says to run scripts/secrets.sh', () => {
+  it('without the secrets file, stops and says what generates it', () => {
     const { status, output } = runScript([], { TRX_SECRETS_FILE: path.join(dir, 'missing.env') });
     expect(status).not.toBe(0);
-    expect(output).toMatch(/missing\.env is missing: run 'bash scripts\/secrets\.sh' first/);
+    expect(output).toMatch(/missing\.env is missing: run 'bash scripts\/(secrets|infra)\.sh' first/);
   });
 });
 

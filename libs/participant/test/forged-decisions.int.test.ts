@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { Registry, type Counter } from 'prom-client';
 import type { EntityManager } from 'typeorm';
-import { deadLetterName, makeGid, routingKeys, type DecisionEvent } from '@trx/protocol';
-import { createBrokerUser, peekQueue, testInfra, waitFor, type TestBrokerUser } from '@trx/test-support';
+import { deadLetterName, decisionQueue, makeGid, routingKeys, type DecisionEvent } from '@trx/protocol';
+import {
+  createBrokerUser,
+  managementApi,
+  peekQueue,
+  testInfra,
+  waitFor,
+  type TestBrokerUser,
+} from '@trx/test-support';
 import type { Participant } from '../src';
 import { ParticipantHarness, SERVICE } from './participant-harness';
 
@@ -202,5 +209,36 @@ describe('a decision published by the coordinator’s user', () => {
     expect(await h.prepared()).toEqual(expect.arrayContaining([mine.gid, other.gid]));
     await committed(mine.txId);
     await committed(other.txId);
+  });
+});
+
+describe('an upgrade from a trx whose coordinator set no user_id', () => {
+  it('when the old decision is still in the queue, then it is dead-lettered and recovery finishes the branch as the coordinator decided', async () => {
+    const { txId, branchId, gid } = await preparedBranch();
+    await participant.stop(); // the upgrade: nobody consumes while the coordinator decides
+    await h.coordinator.commit(txId);
+    const queue = decisionQueue(SERVICE, h.exchange);
+    await waitFor(async () => (await peekQueue(queue)).length > 0, { description: 'the decision queued' });
+    await managementApi('DELETE', `/queues/%2F/${encodeURIComponent(queue)}/contents`);
+    // What the old coordinator published: the same decision, from its broker user, without user_id.
+    const old = decision(txId, [{ branchId, gid }], { decision: 'commit' });
+    expect(await publishAs(testInfra().amqpUrl, old)).toBeUndefined();
+
+    registry = new Registry();
+    h.clockOffsetMs = 60_000; // old enough for recovery
+    try {
+      participant = await h.startParticipant({ metricsRegistry: registry }); // start runs a recovery round
+    } finally {
+      h.clockOffsetMs = 0;
+    }
+    await waitFor(() => deadLettered(old.messageId), { description: 'the old decision dead-lettered' });
+    expect(
+      h.tap.matching('decision rejected', { messageId: old.messageId, reason: 'no-user-id' }),
+    ).toHaveLength(1);
+    expect(await h.prepared()).not.toContain(gid);
+    expect(await itemsOf(txId)).toEqual([{ name: 'forgery target' }]);
+    await waitFor(async () => (await h.coordinator.get(txId)).status === 'committed', {
+      description: 'the acknowledgement recorded',
+    });
   });
 });
