@@ -48,7 +48,10 @@ export async function ensureDatabase(url: string, maintenanceDatabase = 'postgre
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     return true;
   } catch (err) {
-    if (pgCode(err) === PgCodes.duplicateDatabase) return false; // created concurrently by a replica
+    // Created concurrently by a replica: 42P04 when its CREATE committed first, 23505 (on
+    // pg_database's unique index) when both were inserting the catalog row at the same time.
+    const code = pgCode(err);
+    if (code === PgCodes.duplicateDatabase || code === PgCodes.uniqueViolation) return false;
     throw err;
   } finally {
     await admin.end();
