@@ -93,7 +93,7 @@ A password from secrets.<map>.<key>: required, not "guest". Call with (list $map
 {{- $map := index . 0 -}}
 {{- $key := index . 1 -}}
 {{- $what := index . 2 -}}
-{{- $password := required (printf "%s.%s is required (or secrets.existingSecret)" $what $key) (index $map $key) -}}
+{{- $password := required (printf "%s.%s is required (or secrets.existingSecret)" $what $key) (index $map $key) | toString -}}
 {{- if eq (lower $password) "guest" -}}
 {{- fail (printf "%s.%s may not be \"guest\"" $what $key) -}}
 {{- end -}}
@@ -137,7 +137,7 @@ A token from secrets.tokens: required, at least 32 characters. Call with (list $
 */}}
 {{- define "trx.token" -}}
 {{- $key := index . 1 -}}
-{{- $token := required (printf "secrets.tokens.%s is required (or secrets.existingSecret)" $key) (index (index . 0).Values.secrets.tokens $key) -}}
+{{- $token := required (printf "secrets.tokens.%s is required (or secrets.existingSecret)" $key) (index (index . 0).Values.secrets.tokens $key) | toString -}}
 {{- if lt (len $token) 32 -}}
 {{- fail (printf "secrets.tokens.%s must be at least 32 characters" $key) -}}
 {{- end -}}
