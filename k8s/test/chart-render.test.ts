@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
@@ -441,6 +442,75 @@ describeRender(unavailable ? `chart render (skipped: ${unavailable})` : 'chart r
     const result = runRenderer(renderer, files as string[], sets as string[]);
     expect(result.ok).toBe(false);
     expect(result.stderr).toMatch(message as RegExp);
+  });
+
+  test('the renderer has the helm functions include, tpl, required, toYaml, fromYaml, lookup, .Files, .Capabilities, .Release', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'trx-render-fixture-'));
+    try {
+      mkdirSync(path.join(dir, 'templates'));
+      mkdirSync(path.join(dir, 'files'));
+      writeFileSync(
+        path.join(dir, 'Chart.yaml'),
+        'apiVersion: v2\nname: fixture\nversion: 1.2.3\nappVersion: "9.9"\n',
+      );
+      writeFileSync(
+        path.join(dir, 'values.yaml'),
+        'greeting: hello {{ .Release.Name }}\nmap:\n  b: 2\n  a: [1, x]\nneeded: ""\n',
+      );
+      writeFileSync(path.join(dir, 'files', 'data.yaml'), 'k: v\n');
+      writeFileSync(
+        path.join(dir, 'templates', '_h.tpl'),
+        '{{- define "fx.name" -}}{{ .Chart.Name }}-{{ .Release.Namespace }}{{- end -}}',
+      );
+      writeFileSync(
+        path.join(dir, 'templates', 'cm.yaml'),
+        [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata:',
+          '  name: {{ include "fx.name" . }}',
+          'data:',
+          '  tpl: {{ tpl .Values.greeting . | quote }}',
+          '  yaml: {{ toYaml .Values.map | quote }}',
+          '  fromYaml: {{ (.Files.Get "files/data.yaml" | fromYaml).k | quote }}',
+          '  lookup: {{ lookup "v1" "Secret" "ns" "x" | len | quote }}',
+          '  kube: {{ .Capabilities.KubeVersion.Version | quote }}',
+          '  hasPolicy: {{ .Capabilities.APIVersions.Has "policy/v1" | quote }}',
+          '  hasMonitoring: {{ .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" | quote }}',
+          '  chart: {{ printf "%s-%s" .Chart.Version .Chart.AppVersion | quote }}',
+          '  missing: "{{ .Values.nothing }}"',
+          '  needed: {{ required "needed is required" .Values.needed | quote }}',
+        ].join('\n'),
+      );
+      const run = (...extra: string[]) =>
+        spawnSync(renderer, ['--chart', dir, '--name', 'rel', '--namespace', 'ns', ...extra], {
+          encoding: 'utf8',
+        });
+      expect(run().stderr).toContain('needed is required');
+      const ok = run('--set', 'needed=yes');
+      expect(ok.stderr).toBe('');
+      expect(parseManifests(ok.stdout)).toEqual([
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'fixture-ns' },
+          data: {
+            tpl: 'hello rel',
+            yaml: 'a:\n- 1\n- x\nb: 2',
+            fromYaml: 'v',
+            lookup: '0',
+            kube: 'v1.30.0',
+            hasPolicy: 'true',
+            hasMonitoring: 'false',
+            chart: '1.2.3-9.9',
+            missing: '',
+            needed: 'yes',
+          },
+        },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('--set overrides a values file (the renderer itself)', () => {
