@@ -27,6 +27,7 @@ import {
   runRenderer,
   type K8sObject,
 } from './chart-render';
+import { unknownFields } from './kube-strict';
 import { validateObject } from './kube-validate';
 
 type Container = {
@@ -88,6 +89,10 @@ describeRender(unavailable ? `chart render (skipped: ${unavailable})` : 'chart r
       expect(objs.flatMap(validateObject)).toEqual([]);
       for (const obj of objs) expect(obj.metadata.name.length).toBeLessThanOrEqual(63);
     });
+
+    test('no field the Kubernetes API does not know, no wrong type (TypeScript excess-property check)', () => {
+      expect(unknownFields(objects(set))).toEqual([]);
+    }, 60_000);
 
     test('the merged values satisfy values.schema.json', () => {
       const result = runRenderer(renderer, VALUE_SETS[set] as string[], [], ['--dump-values']);
@@ -512,6 +517,15 @@ describeRender(unavailable ? `chart render (skipped: ${unavailable})` : 'chart r
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('the unknown-field check names a misspelt field', () => {
+    const objs = structuredClone(objects('default values (with the required credentials)'));
+    const deployment = objs.find((o) => o.kind === 'Deployment') as K8sObject;
+    (podSpec(deployment).containers as Container[])[0]!.readinesProbe = {};
+    expect(unknownFields(objs)).toEqual([
+      expect.stringMatching(/^Deployment\/trx-\S+: .*'"readinesProbe"' does not exist/),
+    ]);
+  }, 60_000);
 
   test('--set overrides a values file (the renderer itself)', () => {
     const objs = renderChart(renderer, ['ci.yaml'], ['apps.order-service.replicas=3']);

@@ -2,8 +2,7 @@
  * Validates rendered objects against the Kubernetes API schemas of the `kubernetes-models`
  * packages (and `@kubernetes-models/prometheus-operator` for ServiceMonitor and PrometheusRule).
  * Those schemas check types, required fields, enums and formats; like the API's OpenAPI
- * documents they allow unknown fields, so a misspelt key is caught by the chart tests' own
- * assertions, not here.
+ * documents they allow unknown fields: kube-strict.ts catches those.
  *
  * @example
  *   validateObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: {} }); // []
