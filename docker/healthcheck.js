@@ -1,5 +1,5 @@
 /* global process, fetch, AbortSignal */
-// Health probe for the trx images (node:20-slim has no curl): `node healthcheck.js [path]`.
+// Health probe for the trx images (the node slim images have no curl): `node healthcheck.js [path]`.
 // Exits 0 when GET http://127.0.0.1:$PORT<path> answers 2xx within 2 s; path defaults to
 // /health/live. PORT falls back to the default port of the app named by $APP.
 const DEFAULT_PORTS = {

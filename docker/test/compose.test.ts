@@ -1,14 +1,20 @@
 /**
  * Static checks of docker/compose.yaml (no Docker engine runs here): every service is there,
  * each app is built from docker/Dockerfile for an app that exists, and its environment,
- * published port and database match the app's configuration schema.
+ * published port and database match the app's configuration schema; no published host port
+ * collides with the local stack; every secret comes from docker/dev-secrets.sh, which is run
+ * here into a scratch directory to prove it defines every variable compose needs.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import {
   APPS,
   REPO_ROOT,
+  acceptsKey,
   appConfigKeys,
   configSource,
   defaultDatabase,
@@ -31,8 +37,20 @@ interface ComposeService {
   healthcheck?: { test: string[] };
 }
 
-const compose = parse(readFileSync(path.join(DOCKER_DIR, 'compose.yaml'), 'utf8'), { merge: true }) as {
-  services: Record<string, ComposeService>;
+/** The ports the local stack (scripts/infra.sh, scripts/up.sh and the usual neighbours) takes on the host. */
+const LOCAL_STACK_PORTS = [5432, 5672, 15672, 8080, 8081, 8082, 8888, 3306, 6379, 1883, 4222];
+
+const composeText = readFileSync(path.join(DOCKER_DIR, 'compose.yaml'), 'utf8');
+/** `${VAR}`, `${VAR:?message}`, `${VAR:-default}` of the compose file. */
+const VARIABLE = /\$\{(\w+)(?::?[-?+][^}]*)?\}/g;
+const composeVariables = [...new Set([...composeText.matchAll(VARIABLE)].map((m) => m[1] as string))];
+
+/** The compose file as compose sees it, every variable replaced by a stand-in value. */
+const compose = parse(
+  composeText.replace(VARIABLE, (_, name: string) => `dev-${name.toLowerCase().replace(/_/g, '-')}`),
+  { merge: true },
+) as {
+  services: Record<string, ComposeService & { restart?: string }>;
 };
 
 function service(name: string): ComposeService {
@@ -77,14 +95,17 @@ describe('infrastructure', () => {
     }
   });
 
-  test('rabbitmq runs the management plugin with AMQP and UI ports published', () => {
+  test('rabbitmq runs the management plugin with AMQP and UI published beside the local ones (5673, 15673)', () => {
     const rabbitmq = service('rabbitmq');
     expect(rabbitmq.image).toMatch(/^rabbitmq:3\.\d+-management/);
     expect(publishedPorts(rabbitmq)).toEqual(
       expect.arrayContaining([
-        { host: 5672, container: 5672 },
-        { host: 15672, container: 15672 },
+        { host: 5673, container: 5672 },
+        { host: 15673, container: 15672 },
       ]),
+    );
+    expect(rabbitmq.volumes).toEqual(
+      expect.arrayContaining(['./.generated/rabbitmq-definitions.json:/etc/rabbitmq/definitions.json:ro']),
     );
   });
 
@@ -93,7 +114,7 @@ describe('infrastructure', () => {
     expect(consul.image).toMatch(/^hashicorp\/consul/);
     expect(commandText(consul)).toMatch(/agent\b.*-dev\b/);
     expect(commandText(consul)).toMatch(/-client[ =]0\.0\.0\.0/);
-    expect(publishedPorts(consul)).toContainEqual({ host: 8500, container: 8500 });
+    expect(publishedPorts(consul)).toContainEqual({ host: 18500, container: 8500 });
   });
 
   test.each(INFRA)('%s has a healthcheck', (name) => {
@@ -122,10 +143,17 @@ describe.each(APPS.map((app) => [app, configSource(app)] as const))(
     });
 
     test('sets only known configuration keys, with valid values, and the ones compose must set', () => {
-      const unknown = Object.keys(env()).filter((name) => !keys.env.has(name));
+      const unknown = Object.keys(env()).filter((name) => !acceptsKey(keys, name));
       expect(unknown).toEqual([]);
       expect(Object.keys(env())).toEqual(
-        expect.arrayContaining(['DATABASE_URL', 'AMQP_URL', 'CONSUL_URL', 'ADVERTISE_ADDRESS']),
+        expect.arrayContaining([
+          'DATABASE_URL',
+          'AMQP_URL',
+          'CONSUL_URL',
+          'ADVERTISE_ADDRESS',
+          'TRX_SERVICE_TOKEN',
+          'TRX_TRUSTED_CALLERS',
+        ]),
       );
       expect(keys.problems(env())).toEqual([]);
     });
@@ -140,9 +168,22 @@ describe.each(APPS.map((app) => [app, configSource(app)] as const))(
       expect(env().ADVERTISE_ADDRESS).toBe(app);
     });
 
-    test('publishes the port it listens on', () => {
+    test('publishes the port it listens on as 10000 + that port, on loopback', () => {
       const port = Number(env().PORT ?? defaultPort(keys));
-      expect(publishedPorts(svc())).toContainEqual({ host: defaultPort(keys), container: port });
+      expect(publishedPorts(svc())).toContainEqual({ host: 10000 + defaultPort(keys), container: port });
+      expect(svc().ports?.every((spec) => spec.startsWith('127.0.0.1:'))).toBe(true);
+    });
+
+    test('connects as its own Postgres role and broker user, never postgres or guest, secrets from docker/.env', () => {
+      const db = new URL(env().DATABASE_URL ?? '');
+      const mq = new URL(env().AMQP_URL ?? '');
+      expect(db.username).toMatch(/^trx_/);
+      expect(mq.username).toMatch(/^trx-/);
+      expect(mq.pathname).toBe('/trx');
+      expect(db.password).toMatch(/^dev-trx-pg-password-/);
+      expect(mq.password).toMatch(/^dev-trx-amqp-password-/);
+      expect(env().TRX_SERVICE_TOKEN).toMatch(/^dev-trx-token-/);
+      if (app !== 'transaction-server') expect(env().TRX_COORDINATOR_BROKER_USER).toBe('trx-coordinator');
     });
 
     test('waits for healthy dependencies and has a readiness healthcheck', () => {
@@ -158,8 +199,108 @@ describe.each(APPS.map((app) => [app, configSource(app)] as const))(
   },
 );
 
-test('order-service is published on 8080 with fault injection off', () => {
+test('order-service is published on 18080 with fault injection off and a customer-JWT key', () => {
   const order = service('order-service');
-  expect(publishedPorts(order)).toContainEqual({ host: 8080, container: 8080 });
+  expect(publishedPorts(order)).toContainEqual({ host: 18080, container: 8080 });
   expect(order.environment?.ORDER_FAULT_INJECTION).toBe('false');
+  expect(order.environment?.ORDER_CUSTOMER_JWT_PUBLIC_KEY).toBeDefined();
+});
+
+test('no published host port collides with the local stack', () => {
+  const published = Object.entries(compose.services).flatMap(([name, svc]) =>
+    publishedPorts(svc).map((p) => ({ name, host: p.host })),
+  );
+  expect(published.length).toBeGreaterThan(0);
+  expect(published.filter((p) => LOCAL_STACK_PORTS.includes(p.host))).toEqual([]);
+  const hosts = published.map((p) => p.host);
+  expect(new Set(hosts).size).toBe(hosts.length);
+});
+
+test('every service restarts unless stopped', () => {
+  for (const [name, svc] of Object.entries(compose.services)) {
+    expect({ name, restart: svc.restart }).toEqual({ name, restart: 'unless-stopped' });
+  }
+});
+
+test('no credential is written in compose.yaml: every password and token is a variable', () => {
+  expect(composeText).not.toMatch(/guest/);
+  expect(composeText).not.toMatch(/postgres:\/\/postgres[:@]/);
+  for (const [name, svc] of Object.entries(compose.services)) {
+    for (const [key, value] of Object.entries(svc.environment ?? {})) {
+      if (/PASSWORD|TOKEN|_URL$|TRUSTED/.test(key) && !/CONSUL_URL/.test(key)) {
+        expect({ name, key, fromVariable: /dev-/.test(String(value)) }).toEqual({
+          name,
+          key,
+          fromVariable: true,
+        });
+      }
+    }
+  }
+});
+
+describe('docker/dev-secrets.sh', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'trx-dev-secrets-'));
+    copyFileSync(path.join(DOCKER_DIR, 'dev-secrets.sh'), path.join(dir, 'dev-secrets.sh'));
+    execFileSync('bash', [path.join(dir, 'dev-secrets.sh')], { stdio: 'pipe' });
+    execFileSync('bash', [path.join(dir, 'dev-secrets.sh')], { stdio: 'pipe' }); // idempotent
+    env = Object.fromEntries(
+      readFileSync(path.join(dir, '.env'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('='))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('defines every variable compose.yaml uses, each once', () => {
+    expect(composeVariables.filter((name) => !(name in env))).toEqual([]);
+    const lines = readFileSync(path.join(dir, '.env'), 'utf8').trim().split('\n');
+    expect(lines.length).toBe(Object.keys(env).length);
+  });
+
+  test('generates 43-character random tokens and passwords, and trusted callers as sha256 digests', () => {
+    const secrets = Object.entries(env).filter(([k]) => /^TRX_(TOKEN|PG_PASSWORD|AMQP_PASSWORD)_/.test(k));
+    expect(secrets.length).toBe(13);
+    for (const [, value] of secrets) expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Set(secrets.map(([, v]) => v)).size).toBe(secrets.length);
+    const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+    expect(env.TRX_TRUSTED_CALLERS_ACCOUNT_SERVICE).toBe(
+      `order-service:${digest(env.TRX_TOKEN_ORDER_SERVICE as string)},operator:${digest(env.TRX_TOKEN_OPERATOR as string)}`,
+    );
+  });
+
+  test('broker users match the AMQP_URLs; only trx-coordinator may publish decision.*', () => {
+    const definitions = JSON.parse(
+      readFileSync(path.join(dir, '.generated', 'rabbitmq-definitions.json'), 'utf8'),
+    ) as {
+      users: { name: string; tags: string[] }[];
+      topic_permissions: { user: string; write: string }[];
+    };
+    const users = definitions.users.map((u) => u.name);
+    for (const app of APPS) {
+      expect(users).toContain(new URL(service(app).environment?.AMQP_URL ?? '').username);
+    }
+    expect(users).not.toContain('guest');
+    for (const p of definitions.topic_permissions) {
+      const mayPublishDecision = new RegExp(p.write).test('decision.account-service');
+      expect({ user: p.user, mayPublishDecision }).toEqual({
+        user: p.user,
+        mayPublishDecision: p.user === 'trx-coordinator',
+      });
+      expect(new RegExp(p.write).test('transaction.committed')).toBe(true);
+    }
+  });
+
+  test('the Postgres init script makes each app role NOSUPERUSER, owner of its database only', () => {
+    const script = readFileSync(path.join(DOCKER_DIR, 'postgres-init', '01-roles-and-databases.sh'), 'utf8');
+    for (const app of APPS) {
+      const role = new URL(service(app).environment?.DATABASE_URL ?? '').username;
+      expect(script).toMatch(new RegExp(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`));
+      expect(script).toMatch(new RegExp(`CREATE DATABASE ${role} OWNER ${role};`));
+    }
+    expect(script).toMatch(/REVOKE CONNECT ON DATABASE .* FROM PUBLIC/);
+  });
 });

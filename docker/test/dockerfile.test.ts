@@ -57,12 +57,15 @@ function workspacePackageJsons(): string[] {
 
 test('has a build stage and a separate runtime stage', () => {
   expect(stages.length).toBeGreaterThanOrEqual(2);
-  expect(runtime.from).toMatch(/^node:20-(slim|alpine)/);
+  // The current LTS in the images (the code keeps working on Node 20, package.json engines).
+  expect(runtime.from).toMatch(/^node:24-(bookworm-slim|slim|alpine)/);
+  expect(buildStage.from).toBe(runtime.from);
 });
 
-test('the build stage installs with the lockfile, builds with tsconfig.build.json and prunes dev deps', () => {
+test('the build stage installs exactly the lockfile (npm ci), builds with tsconfig.build.json and prunes dev deps', () => {
   const commands = runs(buildStage);
-  const install = commands.findIndex((c) => /\bnpm install\b/.test(c));
+  const install = commands.findIndex((c) => /\bnpm ci\b/.test(c));
+  expect(commands.some((c) => /\bnpm install\b/.test(c))).toBe(false);
   const build = commands.findIndex((c) => /\btsc -b tsconfig\.build\.json\b/.test(c));
   expect(install).toBeGreaterThanOrEqual(0);
   expect(build).toBeGreaterThanOrEqual(install);
@@ -72,7 +75,7 @@ test('the build stage installs with the lockfile, builds with tsconfig.build.jso
 test('every workspace package.json is copied before the install (else it is not linked)', () => {
   const beforeInstall = buildStage.instructions.slice(
     0,
-    buildStage.instructions.findIndex((i) => i.op === 'RUN' && /\bnpm install\b/.test(i.args)),
+    buildStage.instructions.findIndex((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args)),
   );
   const copied = beforeInstall
     .filter((i) => i.op === 'COPY')

@@ -18,6 +18,14 @@ Name of one app's objects. Call with (list $ "<app>").
 {{- end -}}
 
 {{/*
+The key of an app in the camelCase maps of the values (secrets.tokens, postgres.users, ...):
+"order-service" -> "orderService".
+*/}}
+{{- define "trx.key" -}}
+{{- camelcase . | untitle -}}
+{{- end -}}
+
+{{/*
 Labels that select one app's pods. Call with (list $ "<app>").
 */}}
 {{- define "trx.selectorLabels" -}}
@@ -37,27 +45,74 @@ app.kubernetes.io/managed-by: {{ (index . 0).Release.Service }}
 {{- end -}}
 
 {{/*
-The Secret holding DATABASE_URLs, AMQP_URL and CONSUL_TOKEN: existingSecret, or the chart's own.
+The Secret with every credential: secrets.existingSecret, or the chart's own.
 */}}
 {{- define "trx.secretName" -}}
-{{- if .Values.existingSecret -}}
-{{- .Values.existingSecret -}}
+{{- if .Values.secrets.existingSecret -}}
+{{- .Values.secrets.existingSecret -}}
 {{- else -}}
 {{- include "trx.fullname" . -}}
 {{- end -}}
 {{- end -}}
 
 {{/*
-DATABASE_URL of one app. Call with (list $ $app), $app an entry of .Values.apps.
+The image of one app: <registry>/<repository>:<tag>[@<digest>]. Call with (list $ $app).
+*/}}
+{{- define "trx.image" -}}
+{{- $root := index . 0 -}}
+{{- $app := index . 1 -}}
+{{- $registry := required "image.registry is required: the registry you pushed the trx images to (README.md, Install)" $root.Values.image.registry -}}
+{{- $repository := required "apps.<app>.image.repository is required" $app.image.repository -}}
+{{- $tag := $app.image.tag | default $root.Values.image.tag | default $root.Chart.AppVersion -}}
+{{- $image := printf "%s/%s:%s" (trimSuffix "/" $registry) $repository $tag -}}
+{{- if $app.image.digest -}}
+{{- $image = printf "%s@%s" $image $app.image.digest -}}
+{{- end -}}
+{{- $image -}}
+{{- end -}}
+
+{{/*
+Percent-encodes a user name or password for the userinfo of a URL (RFC 3986): every byte
+but the unreserved A-Z a-z 0-9 - . _ ~ becomes %XX, so a space is %20 (urlquery's "+" is
+form encoding, which a URL parser reads as a plus sign).
+*/}}
+{{- define "trx.urlEscape" -}}
+{{- range $char := splitList "" (toString .) -}}
+{{- if regexMatch "^[A-Za-z0-9._~-]$" $char -}}
+{{- $char -}}
+{{- else -}}
+{{- regexReplaceAll "(..)" (printf "%X" $char) "%${1}" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A password from secrets.<map>.<key>: required, not "guest". Call with (list $map "<key>" "<what>").
+*/}}
+{{- define "trx.password" -}}
+{{- $map := index . 0 -}}
+{{- $key := index . 1 -}}
+{{- $what := index . 2 -}}
+{{- $password := required (printf "%s.%s is required (or secrets.existingSecret)" $what $key) (index $map $key) | toString -}}
+{{- if eq (lower $password) "guest" -}}
+{{- fail (printf "%s.%s may not be \"guest\"" $what $key) -}}
+{{- end -}}
+{{- $password -}}
+{{- end -}}
+
+{{/*
+DATABASE_URL of one app. Call with (list $ "<app>").
 */}}
 {{- define "trx.databaseUrl" -}}
-{{- $pg := (index . 0).Values.postgres -}}
-{{- $app := index . 1 -}}
-{{- $auth := $pg.user -}}
-{{- if $pg.password -}}
-{{- $auth = printf "%s:%s" $pg.user ($pg.password | urlquery) -}}
-{{- end -}}
-{{- $url := printf "postgres://%s@%s:%v/%s" $auth $pg.host $pg.port $app.database -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $key := include "trx.key" $name -}}
+{{- $pg := $root.Values.postgres -}}
+{{- $app := index $root.Values.apps $name -}}
+{{- $user := required (printf "postgres.users.%s is required" $key) (index $pg.users $key) -}}
+{{- $password := include "trx.password" (list $root.Values.secrets.postgresPasswords $key "secrets.postgresPasswords") -}}
+{{- $host := required "postgres.host is required: the Postgres server" $pg.host -}}
+{{- $url := printf "postgres://%s:%s@%s:%v/%s" (include "trx.urlEscape" $user) (include "trx.urlEscape" $password) $host $pg.port $app.database -}}
 {{- if $pg.options -}}
 {{- $url = printf "%s?%s" $url $pg.options -}}
 {{- end -}}
@@ -65,19 +120,59 @@ DATABASE_URL of one app. Call with (list $ $app), $app an entry of .Values.apps.
 {{- end -}}
 
 {{/*
-AMQP_URL of every app.
+AMQP_URL of one app. Call with (list $ "<app>").
 */}}
 {{- define "trx.amqpUrl" -}}
-{{- $mq := .Values.rabbitmq -}}
-{{- $url := printf "amqp://%s:%s@%s:%v" $mq.user ($mq.password | urlquery) $mq.host $mq.port -}}
-{{- if $mq.vhost -}}
-{{- $url = printf "%s/%s" $url ($mq.vhost | urlquery) -}}
-{{- end -}}
-{{- $url -}}
+{{- $root := index . 0 -}}
+{{- $key := include "trx.key" (index . 1) -}}
+{{- $mq := $root.Values.rabbitmq -}}
+{{- $user := required (printf "rabbitmq.users.%s is required" $key) (index $mq.users $key) -}}
+{{- $password := include "trx.password" (list $root.Values.secrets.rabbitmqPasswords $key "secrets.rabbitmqPasswords") -}}
+{{- $host := required "rabbitmq.host is required: the RabbitMQ broker" $mq.host -}}
+{{- printf "amqp://%s:%s@%s:%v/%s" (include "trx.urlEscape" $user) (include "trx.urlEscape" $password) $host $mq.port (include "trx.urlEscape" $mq.vhost) -}}
 {{- end -}}
 
 {{/*
-SERVICE_URLS: every app at its Kubernetes Service (used by the apps when consul.url is empty).
+A token from secrets.tokens: required, at least 32 characters. Call with (list $ "<key>").
+*/}}
+{{- define "trx.token" -}}
+{{- $key := index . 1 -}}
+{{- $token := required (printf "secrets.tokens.%s is required (or secrets.existingSecret)" $key) (index (index . 0).Values.secrets.tokens $key) | toString -}}
+{{- if lt (len $token) 32 -}}
+{{- fail (printf "secrets.tokens.%s must be at least 32 characters" $key) -}}
+{{- end -}}
+{{- $token -}}
+{{- end -}}
+
+{{/*
+Who may call an app: identity -> the identities it trusts (docs: the credentials model).
+*/}}
+{{- define "trx.trustedIdentities" -}}
+transaction-server: [order-service, account-service, product-service, transaction-server, operator]
+order-service: [operator]
+account-service: [order-service, operator]
+product-service: [order-service, operator]
+{{- end -}}
+
+{{/*
+TRX_TRUSTED_CALLERS of one app: identity:sha256hex of each trusted caller's token, and of its
+Previous token when one is set (rotation). Call with (list $ "<app>").
+*/}}
+{{- define "trx.trustedCallers" -}}
+{{- $root := index . 0 -}}
+{{- $entries := list -}}
+{{- range $identity := index (include "trx.trustedIdentities" $root | fromYaml) (index . 1) -}}
+{{- $key := include "trx.key" $identity -}}
+{{- $entries = append $entries (printf "%s:%s" $identity (include "trx.token" (list $root $key) | sha256sum)) -}}
+{{- with index $root.Values.secrets.tokens (printf "%sPrevious" $key) -}}
+{{- $entries = append $entries (printf "%s:%s" $identity (include "trx.token" (list $root (printf "%sPrevious" $key)) | sha256sum)) -}}
+{{- end -}}
+{{- end -}}
+{{- join "," $entries -}}
+{{- end -}}
+
+{{/*
+SERVICE_URLS: every app at its Kubernetes Service.
 */}}
 {{- define "trx.serviceUrls" -}}
 {{- $urls := list -}}
@@ -85,4 +180,17 @@ SERVICE_URLS: every app at its Kubernetes Service (used by the apps when consul.
 {{- $urls = append $urls (printf "%s=http://%s:%v" $name (include "trx.componentName" (list $ $name)) $app.port) -}}
 {{- end -}}
 {{- join "," $urls -}}
+{{- end -}}
+
+{{/*
+Fails unless the pod's grace period covers the preStop sleep and the app's shutdown bound.
+*/}}
+{{- define "trx.checkGracePeriod" -}}
+{{- range $name, $app := .Values.apps -}}
+{{- $shutdownMs := index (merge (dict) $app.config $.Values.config) "SHUTDOWN_TIMEOUT_MS" | default "10000" -}}
+{{- $needed := add $.Values.preStopSleepSeconds (div (add (int $shutdownMs) 999) 1000) -}}
+{{- if lt (int $.Values.terminationGracePeriodSeconds) (int $needed) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%v) must be at least preStopSleepSeconds + SHUTDOWN_TIMEOUT_MS of %s in seconds (%v)" $.Values.terminationGracePeriodSeconds $name $needed) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}

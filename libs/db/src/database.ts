@@ -48,9 +48,11 @@ export async function ensureDatabase(url: string, maintenanceDatabase = 'postgre
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     return true;
   } catch (err) {
-    // Created concurrently by a replica: 42P04, or 23505 when both inserted into pg_database at once.
-    if (pgCode(err) === PgCodes.duplicateDatabase || pgCode(err) === PgCodes.uniqueViolation) return false;
-    if (pgCode(err) === PgCodes.insufficientPrivilege) throw new DatabaseMissingError(name);
+    // Created concurrently by a replica: 42P04 when its CREATE committed first, 23505 (on
+    // pg_database's unique index) when both were inserting the catalog row at the same time.
+    const code = pgCode(err);
+    if (code === PgCodes.duplicateDatabase || code === PgCodes.uniqueViolation) return false;
+    if (code === PgCodes.insufficientPrivilege) throw new DatabaseMissingError(name);
     throw err;
   } finally {
     await admin.end();

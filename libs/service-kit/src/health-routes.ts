@@ -6,7 +6,11 @@ export type ReadinessCheck = () => Promise<void>;
 
 const CHECK_TIMEOUT_MS = 2000;
 
-/** `/health/live`, `/health/ready` (which dependency fails, 503) and `/metrics`. */
+/**
+ * `/health/live`, `/health/ready` (which dependency fails, 503) and `/metrics`.
+ * `/health/ready?ignore=coordinator` leaves named checks out: the Kubernetes readiness probe
+ * uses it, so a coordinator outage does not take every participant out of its Service.
+ */
 export function healthRoutes(
   checks: Record<string, ReadinessCheck>,
   registry: Registry,
@@ -16,8 +20,9 @@ export function healthRoutes(
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'up' });
   });
-  router.get('/health/ready', async (_req, res) => {
-    const names = Object.keys(checks);
+  router.get('/health/ready', async (req, res) => {
+    const ignored = ignoredChecks(req.query.ignore);
+    const names = Object.keys(checks).filter((name) => !ignored.has(name));
     const results = await Promise.all(
       names.map((name) => probe(checks[name]!, (err) => onDown?.(name, err))),
     );
@@ -30,6 +35,12 @@ export function healthRoutes(
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;
+}
+
+/** `?ignore=a,b` (or repeated) → the set of check names to leave out. */
+export function ignoredChecks(query: unknown): Set<string> {
+  const raw = Array.isArray(query) ? query.join(',') : typeof query === 'string' ? query : '';
+  return new Set(raw.split(',').map((name) => name.trim()).filter(Boolean));
 }
 
 async function probe(check: ReadinessCheck, onDown?: (err: unknown) => void): Promise<string> {

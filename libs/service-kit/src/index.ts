@@ -34,7 +34,7 @@ export {
   type ParticipantConfig,
 } from './config-keys';
 export { createRegistry, startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
-export { healthRoutes, type ReadinessCheck } from './health-routes';
+export { healthRoutes, ignoredChecks, type ReadinessCheck } from './health-routes';
 export { allowCallers, callerOf, identifyCaller, refuseUnauthenticated, requireCaller } from './caller-auth';
 export {
   answerFor,

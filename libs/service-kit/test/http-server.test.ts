@@ -70,6 +70,14 @@ describe('the HTTP server of a service', () => {
     });
   });
 
+  it('leaves the checks named by ?ignore= out of readiness (the chart ignores the coordinator)', async () => {
+    expect(await get('/health/ready?ignore=broker')).toEqual({
+      status: 200,
+      body: { status: 'up', checks: { database: 'up' } },
+    });
+    expect(await get('/health/ready?ignore=coordinator,nothing')).toMatchObject({ status: 503 });
+  });
+
   it('parses JSON bodies and answers 400 to a body that is not JSON', async () => {
     const json = { method: 'POST', headers: { 'content-type': 'application/json' } };
     expect(await get('/echo', { ...json, body: '{"a":1}' })).toEqual({ status: 200, body: { a: 1 } });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { ignoredChecks } from '@trx/service-kit';
 import type { OrderMetrics } from './order-metrics';
 
 export type HealthCheck = () => Promise<void>;
@@ -11,14 +12,18 @@ export interface HealthRoutesOptions {
   checkTimeoutMs: number;
 }
 
-/** `/health/live`, `/health/ready` (which dependency is down, 503) and `/metrics`. */
+/**
+ * `/health/live`, `/health/ready` (which dependency is down, 503) and `/metrics`;
+ * `/health/ready?ignore=coordinator` leaves the coordinator check out (the chart's readiness probe).
+ */
 export function healthRoutes(o: HealthRoutesOptions): Router {
   const router = Router();
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
   });
-  router.get('/health/ready', async (_req, res) => {
-    const names = Object.keys(o.checks);
+  router.get('/health/ready', async (req, res) => {
+    const ignored = ignoredChecks(req.query.ignore);
+    const names = Object.keys(o.checks).filter((name) => !ignored.has(name));
     const results = await Promise.all(names.map((name) => run(o.checks[name]!, o.checkTimeoutMs)));
     const checks = Object.fromEntries(names.map((name, i) => [name, results[i]]));
     const ready = results.every((r) => r === 'up');
