@@ -16,27 +16,9 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const APPS = ['transaction-server', 'order-service', 'account-service', 'product-service'] as const;
 export type AppName = (typeof APPS)[number];
 
-/**
- * Environment keys the chart and compose set that the apps' config schemas do not have yet:
- * issue 12 (the credentials model, /work/notes/credentials-model.md) is adding them. The
- * deployment checks accept these names on top of each app's schema, so a typo in any other
- * key still fails. Delete a name here once every app's configSpec has it.
- */
-export const KEYS_BEING_ADDED_BY_ISSUE_12 = [
-  'TRX_SERVICE_TOKEN',
-  'TRX_TRUSTED_CALLERS',
-  'TRX_COORDINATOR_BROKER_USER',
-  'TRX_DEAD_LETTER_MAX_LENGTH',
-  'ORDER_CUSTOMER_JWT_PUBLIC_KEY',
-  'ORDER_CUSTOMER_JWKS_URL',
-  'ORDER_CUSTOMER_JWT_ISSUER',
-  'ORDER_CUSTOMER_JWT_AUDIENCE',
-  'TRX_COMPAT_LISTEN',
-] as const;
-
-/** Whether an app accepts an environment key: its schema has it, or issue 12 is adding it. */
+/** Whether an app accepts an environment key: its configuration schema has it. */
 export function acceptsKey(keys: AppConfigKeys, name: string): boolean {
-  return keys.env.has(name) || (KEYS_BEING_ADDED_BY_ISSUE_12 as readonly string[]).includes(name);
+  return keys.env.has(name);
 }
 
 /** The databases of the credentials model, for when DATABASE_URL has no default (issue 12). */

@@ -145,13 +145,14 @@ A token from secrets.tokens: required, at least 32 characters. Call with (list $
 {{- end -}}
 
 {{/*
-Who may call an app: identity -> the identities it trusts (docs: the credentials model).
+Whom an app knows: every app and the operator, so a known caller that may not call a route
+is 403, not 401 (each route decides; docs/security.md).
 */}}
 {{- define "trx.trustedIdentities" -}}
 transaction-server: [order-service, account-service, product-service, transaction-server, operator]
-order-service: [operator]
-account-service: [order-service, operator]
-product-service: [order-service, operator]
+order-service: [order-service, account-service, product-service, transaction-server, operator]
+account-service: [order-service, account-service, product-service, transaction-server, operator]
+product-service: [order-service, account-service, product-service, transaction-server, operator]
 {{- end -}}
 
 {{/*
