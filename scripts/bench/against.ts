@@ -48,18 +48,31 @@ export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<n
   for (let round = 1; round <= o.rounds; round++) {
     const order = round % 2 === 1 ? builds : [...builds].reverse();
     for (const build of order) {
-      const out = path.join(repoRoot, '.trx', 'against', 'runs', `${round}-${build === builds[0] ? 'other' : 'this'}`);
+      const out = path.join(
+        repoRoot,
+        '.trx',
+        'against',
+        'runs',
+        `${round}-${build === builds[0] ? 'other' : 'this'}`,
+      );
       console.log(`[against] round ${round}/${o.rounds}: ${build.name}`);
-      const run = spawnSync('npm', ['run', '-s', 'bench', '--', ...o.benchArgs, ...build.args, '--out', out], {
-        cwd: build.dir,
-        stdio: 'inherit',
-      });
+      const run = spawnSync(
+        'npm',
+        ['run', '-s', 'bench', '--', ...o.benchArgs, ...build.args, '--out', out],
+        {
+          cwd: build.dir,
+          stdio: 'inherit',
+        },
+      );
       if (run.status !== 0) throw new Error(`the bench of ${build.name} failed (exit ${run.status})`);
       const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as BenchResults;
       samples.push({ round, build: build.name, steps: results.steps });
     }
   }
-  const report = renderAgainst(builds.map((b) => b.name), samples);
+  const report = renderAgainst(
+    builds.map((b) => b.name),
+    samples,
+  );
   console.log(`\n${report}`);
   mkdirSync(path.join(repoRoot, o.out), { recursive: true });
   const base = path.join(repoRoot, o.out, `against-${sha.slice(0, 7)}`);
@@ -90,10 +103,14 @@ function otherBuildArgs(dir: string): string[] {
   mkdirSync(path.dirname(upScript), { recursive: true });
   const withCredentials = existsSync(path.join(dir, 'scripts', 'local', 'credentials.ts'));
   if (withCredentials) {
-    execFileSync('bash', ['scripts/infra/postgres-roles.sh', ...AGAINST_DATABASES.map(([db, , role]) => `${db}:${role}`)], {
-      cwd: dir,
-      stdio: 'inherit',
-    });
+    execFileSync(
+      'bash',
+      ['scripts/infra/postgres-roles.sh', ...AGAINST_DATABASES.map(([db, , role]) => `${db}:${role}`)],
+      {
+        cwd: dir,
+        stdio: 'inherit',
+      },
+    );
   }
   writeFileSync(upScript, upScriptFor(withCredentials), { mode: 0o755 });
   return ['--db-prefix', 'trx_against', '--exchange', 'trx-events-against', '--up-script', upScript];
@@ -139,7 +156,11 @@ done
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length === 0
+    ? 0
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** Per mode and concurrency: each round's rate and p99 for both builds, then the medians and their ratio. */
@@ -161,7 +182,9 @@ export function renderAgainst(builds: string[], samples: Sample[]): string {
       const rates = steps.map((st) => st.summary.rate);
       const p99s = steps.map((st) => st.summary.p99);
       medians.set(`${key} ${build}`, median(rates));
-      const rounds = steps.map((st) => `${st.summary.rate.toFixed(1)} (${st.summary.p99.toFixed(0)})`).join(', ');
+      const rounds = steps
+        .map((st) => `${st.summary.rate.toFixed(1)} (${st.summary.p99.toFixed(0)})`)
+        .join(', ');
       const cpu = median(steps.map((st) => st.cpu.totalMsPerOrder));
       lines.push(
         `| ${key} | ${build} | ${rounds} | ${median(rates).toFixed(1)} | ${median(p99s).toFixed(0)} | ${cpu.toFixed(1)} |`,

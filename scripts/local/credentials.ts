@@ -12,27 +12,40 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  generateCustomerKeyPair,
-  generateToken,
-  signCustomerToken,
-  trustedCallersOf,
-} from '@trx/auth';
+import { generateCustomerKeyPair, generateToken, signCustomerToken, trustedCallersOf } from '@trx/auth';
 
 export const APPS = ['transaction-server', 'order-service', 'account-service', 'product-service'] as const;
 export type AppName = (typeof APPS)[number];
 
 /** Who each app is in Postgres and RabbitMQ, and the name of its secrets. */
-export const IDENTITIES: Record<AppName, { database: string; role: string; brokerUser: string; key: string }> = {
+export const IDENTITIES: Record<
+  AppName,
+  { database: string; role: string; brokerUser: string; key: string }
+> = {
   'transaction-server': {
     database: 'trx_coordinator',
     role: 'trx_coordinator',
     brokerUser: 'trx-coordinator',
     key: 'TRANSACTION_SERVER',
   },
-  'order-service': { database: 'trx_order', role: 'trx_order', brokerUser: 'trx-order', key: 'ORDER_SERVICE' },
-  'account-service': { database: 'trx_account', role: 'trx_account', brokerUser: 'trx-account', key: 'ACCOUNT_SERVICE' },
-  'product-service': { database: 'trx_product', role: 'trx_product', brokerUser: 'trx-product', key: 'PRODUCT_SERVICE' },
+  'order-service': {
+    database: 'trx_order',
+    role: 'trx_order',
+    brokerUser: 'trx-order',
+    key: 'ORDER_SERVICE',
+  },
+  'account-service': {
+    database: 'trx_account',
+    role: 'trx_account',
+    brokerUser: 'trx-account',
+    key: 'ACCOUNT_SERVICE',
+  },
+  'product-service': {
+    database: 'trx_product',
+    role: 'trx_product',
+    brokerUser: 'trx-product',
+    key: 'PRODUCT_SERVICE',
+  },
 };
 
 export const CUSTOMER_ISSUER = 'trx';
@@ -72,7 +85,11 @@ export function generateSecrets(dir = secretsDir()): string[] {
   const made = secretNames().filter((name) => !existing[name]);
   const values = { ...existing, ...Object.fromEntries(made.map((name) => [name, generateToken()])) };
   const lines = Object.entries(values).map(([k, v]) => `${k}=${v}`);
-  fs.writeFileSync(f.env, `# trx local secrets: generated, never committed. Rotate by deleting a line and re-running.\n${lines.join('\n')}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    f.env,
+    `# trx local secrets: generated, never committed. Rotate by deleting a line and re-running.\n${lines.join('\n')}\n`,
+    { mode: 0o600 },
+  );
   fs.chmodSync(f.env, 0o600);
   if (!fs.existsSync(f.privateKey) || !fs.existsSync(f.publicKey)) {
     const pair = generateCustomerKeyPair();
@@ -169,7 +186,9 @@ async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   if (command === 'generate') {
     const made = generateSecrets();
-    console.log(made.length ? `[secrets] generated into ${secretsDir()}: ${made.length} secrets` : '[secrets] ok');
+    console.log(
+      made.length ? `[secrets] generated into ${secretsDir()}: ${made.length} secrets` : '[secrets] ok',
+    );
   } else if (command === 'env' && (APPS as readonly string[]).includes(arg ?? '')) {
     console.log(shellExports(credentialEnv(arg as AppName, readSecrets())));
   } else if (command === 'get' && arg && /^[A-Z0-9_]+$/.test(arg)) {

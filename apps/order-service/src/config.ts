@@ -43,7 +43,12 @@ export const configSpec = {
     '',
     'PEM public key that verifies customer tokens, instead of a JWKS URL',
   ),
-  customerJwtIssuer: key(z.string().min(1), 'ORDER_CUSTOMER_JWT_ISSUER', 'trx', 'required `iss` of customer tokens'),
+  customerJwtIssuer: key(
+    z.string().min(1),
+    'ORDER_CUSTOMER_JWT_ISSUER',
+    'trx',
+    'required `iss` of customer tokens',
+  ),
   customerJwtAudience: key(
     z.string().min(1),
     'ORDER_CUSTOMER_JWT_AUDIENCE',
@@ -53,7 +58,6 @@ export const configSpec = {
 };
 
 export type AppConfig = ConfigOf<typeof configSpec>;
-
 
 export function loadAppConfig(
   env: Record<string, string | undefined>,

@@ -45,7 +45,7 @@ test('when an order carries no token, a forged one, an expired one or a service 
   expect(await platform.snapshot()).toEqual(before);
 });
 
-test("when a customer orders for another customer, then it is 403 and nothing changes", async () => {
+test('when a customer orders for another customer, then it is 403 and nothing changes', async () => {
   const before = await platform.snapshot();
   const asTwo = bearer(await platform.credentials.customerToken(2));
   const res = await platform.postOrder(order, asTwo);
@@ -60,7 +60,10 @@ test("a customer reads only their own orders; another's order is not found; the 
   const asOne = bearer(await platform.credentials.customerToken(1));
   const asTwo = bearer(await platform.credentials.customerToken(2));
   expect((await get(`/orders/${placed.body.id}`, asOne)).status).toBe(200);
-  expect(await get(`/orders/${placed.body.id}`, asTwo)).toMatchObject({ status: 404, body: { error: 'order-not-found' } });
+  expect(await get(`/orders/${placed.body.id}`, asTwo)).toMatchObject({
+    status: 404,
+    body: { error: 'order-not-found' },
+  });
   expect((await get('/orders?customerId=1', asTwo)).status).toBe(403);
   expect((await get('/orders?customerId=1', {})).status).toBe(401);
   const own = await get('/orders', asOne);

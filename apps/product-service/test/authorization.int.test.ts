@@ -29,12 +29,24 @@ const writes: { headers: Record<string, string> }[] = [
 test('when a reservation carries no credential, then it is 401; from another service, 403; nothing changes', async () => {
   const before = await everything();
   for (const { headers } of writes) {
-    const none = await call(url, 'POST', '/products/1/reservations', { quantity: 1 }, { ...headers, authorization: '' });
+    const none = await call(
+      url,
+      'POST',
+      '/products/1/reservations',
+      { quantity: 1 },
+      { ...headers, authorization: '' },
+    );
     expect(none).toMatchObject({ status: 401, body: { error: 'unauthenticated' } });
-    const other = await call(url, 'POST', '/products/1/reservations', { quantity: 1 }, {
-      ...headers,
-      authorization: testCredentials.bearer('account-service'),
-    });
+    const other = await call(
+      url,
+      'POST',
+      '/products/1/reservations',
+      { quantity: 1 },
+      {
+        ...headers,
+        authorization: testCredentials.bearer('account-service'),
+      },
+    );
     expect(other).toMatchObject({ status: 403, body: { error: 'forbidden' } });
   }
   expect(await everything()).toEqual(before);

@@ -133,9 +133,7 @@ function connectBroker(config: AppConfig, logger: Logger): Promise<Broker> {
 
 function listen(app: import('express').Express, at: { port: number; host: string }): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(at.port, at.host, (err?: Error) =>
-      err ? reject(err) : resolve(server),
-    );
+    const server = app.listen(at.port, at.host, (err?: Error) => (err ? reject(err) : resolve(server)));
   });
 }
 

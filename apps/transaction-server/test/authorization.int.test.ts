@@ -17,14 +17,22 @@ beforeAll(async () => {
   PRODUCT = h.service('product');
   const api = h.client(app);
   tx = await api.begin();
-  branch = await api.registerBranch(tx.id, { service: ACCOUNT, instance: 'a1', gid: makeGid(ACCOUNT, tx.id, 'k') });
+  branch = await api.registerBranch(tx.id, {
+    service: ACCOUNT,
+    instance: 'a1',
+    gid: makeGid(ACCOUNT, tx.id, 'k'),
+  });
 });
 afterAll(() => h.tearDown());
 
 /** Every row of the coordinator's database, to prove a refusal changed nothing. */
 async function everything(): Promise<unknown> {
   const rows = async (table: string) => queryDatabase(h.dbUrl, `SELECT * FROM ${table} ORDER BY id`);
-  return { transactions: await rows('trx_transaction'), branches: await rows('trx_branch'), outbox: await rows('trx_outbox') };
+  return {
+    transactions: await rows('trx_transaction'),
+    branches: await rows('trx_branch'),
+    outbox: await rows('trx_outbox'),
+  };
 }
 
 async function send(method: string, path: string, identity: string | undefined, body?: unknown) {
@@ -49,7 +57,12 @@ const routes = () => [
     body: { service: ACCOUNT, instance: 'x', gid: makeGid(ACCOUNT, tx.id, 'forged'), vote: 'yes' },
     other: PRODUCT,
   },
-  { method: 'PUT', path: `/v1/transactions/${tx.id}/branches/${branch.id}/vote`, body: { vote: 'no' }, other: PRODUCT },
+  {
+    method: 'PUT',
+    path: `/v1/transactions/${tx.id}/branches/${branch.id}/vote`,
+    body: { vote: 'no' },
+    other: PRODUCT,
+  },
   {
     method: 'PUT',
     path: `/v1/transactions/${tx.id}/branches/${branch.id}/outcome`,
@@ -70,7 +83,10 @@ test('when a /v1 call carries no credential or an unknown one, then it is 401 an
   const before = await everything();
   for (const r of routes()) {
     const none = await send(r.method, r.path, undefined, r.body);
-    expect({ route: `${r.method} ${r.path}`, ...none }).toMatchObject({ status: 401, body: { error: 'unauthenticated' } });
+    expect({ route: `${r.method} ${r.path}`, ...none }).toMatchObject({
+      status: 401,
+      body: { error: 'unauthenticated' },
+    });
     const res = await fetch(`${app.url}${r.path}`, {
       method: r.method,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${'x'.repeat(43)}` },
@@ -85,7 +101,10 @@ test('when another service registers, votes, acknowledges, commits or rolls back
   const before = await everything();
   for (const r of routes().filter((r) => r.other !== undefined)) {
     const res = await send(r.method, r.path, r.other, r.body);
-    expect({ route: `${r.method} ${r.path}`, ...res }).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect({ route: `${r.method} ${r.path}`, ...res }).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden' },
+    });
   }
   expect(await everything()).toEqual(before);
 });

@@ -139,9 +139,9 @@ test('the compat API is served only on its own listener, and what reaches it can
   const v1 = await api.begin();
   expect((await call('GET', `/transactions/${v1.id}`)).status).toBe(404);
   expect((await call('PUT', `/transactions/${v1.id}/finish/ROLLBACK`)).status).toBe(404);
-  expect((await call('PUT', `/transactions/${v1.id}/participants`, { serviceId: 'x', status: 'NEW' })).status).toBe(
-    404,
-  );
+  expect(
+    (await call('PUT', `/transactions/${v1.id}/participants`, { serviceId: 'x', status: 'NEW' })).status,
+  ).toBe(404);
   const listed = (await call('GET', '/transactions')).body as { id: string }[];
   expect(listed.map((t) => t.id)).not.toContain(v1.id);
   expect(await api.get(v1.id)).toMatchObject({ status: 'active', branches: [] });

@@ -112,10 +112,12 @@ export class CoordinatorHarness {
       branchService.set(b.id, b.service);
       return b;
     };
-    const ownerOf = (branchId: string) => serviceClient(branchService.get(branchId) ?? CoordinatorHarness.INITIATOR);
+    const ownerOf = (branchId: string) =>
+      serviceClient(branchService.get(branchId) ?? CoordinatorHarness.INITIATOR);
     return {
       ...initiator,
-      registerBranch: async (id, request) => remember(await serviceClient(request.service).registerBranch(id, request)),
+      registerBranch: async (id, request) =>
+        remember(await serviceClient(request.service).registerBranch(id, request)),
       vote: (id, branchId, request) => ownerOf(branchId).vote(id, branchId, request),
       recordOutcome: (id, branchId, request) => ownerOf(branchId).recordOutcome(id, branchId, request),
       recordOutcomes: async (request) => {

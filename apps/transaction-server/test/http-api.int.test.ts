@@ -36,7 +36,10 @@ test('an invalid body is refused with 400 invalid-request and the validation det
   expect((await call('POST', '/v1/transactions', { timeoutMs: 10_000_000 })).status).toBe(400);
   const bad = await fetch(`${app.url}/v1/transactions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: h.credentials.bearer(CoordinatorHarness.INITIATOR) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: h.credentials.bearer(CoordinatorHarness.INITIATOR),
+    },
     body: '{',
   });
   expect(bad.status).toBe(400);

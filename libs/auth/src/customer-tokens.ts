@@ -44,9 +44,12 @@ export async function createCustomerVerifier(o: CustomerVerifierOptions): Promis
         requiredClaims: ['exp', 'sub'],
         currentDate: new Date(now()),
       }).catch((err: unknown) => {
-        throw new UnauthenticatedError(`invalid customer token (${(err as { code?: string }).code ?? 'invalid'})`);
+        throw new UnauthenticatedError(
+          `invalid customer token (${(err as { code?: string }).code ?? 'invalid'})`,
+        );
       });
-      if (!CUSTOMER_ID.test(payload.sub ?? '')) throw new UnauthenticatedError('token subject is not a customer id');
+      if (!CUSTOMER_ID.test(payload.sub ?? ''))
+        throw new UnauthenticatedError('token subject is not a customer id');
       const customerId = Number(payload.sub);
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(token, { customerId, expiresAt: payload.exp! * 1000 });

@@ -24,7 +24,10 @@ const DIGEST = /^[0-9a-f]{64}$/;
  */
 export function parseTrustedCallers(raw: string): Map<string, Identity> {
   const trusted = new Map<string, Identity>();
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const colon = entry.lastIndexOf(':');
     const identity = entry.slice(0, colon);
     const digest = entry.slice(colon + 1).toLowerCase();

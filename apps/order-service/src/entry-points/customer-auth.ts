@@ -15,7 +15,10 @@ export class ForbiddenError extends Error {
  * Authenticates `/orders` callers: the operator's service token, or a customer's bearer JWT.
  * No credential, or one that does not verify, is 401 before the route runs.
  */
-export function authenticateCustomer(customers: CustomerVerifier, services: ServiceTokenVerifier): RequestHandler {
+export function authenticateCustomer(
+  customers: CustomerVerifier,
+  services: ServiceTokenVerifier,
+): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (token === undefined) return refuseUnauthenticated(req, res);
@@ -24,7 +27,10 @@ export function authenticateCustomer(customers: CustomerVerifier, services: Serv
       return next();
     }
     try {
-      res.locals.principal = { kind: 'customer', customerId: await customers.verify(token) } satisfies Principal;
+      res.locals.principal = {
+        kind: 'customer',
+        customerId: await customers.verify(token),
+      } satisfies Principal;
     } catch (err) {
       return refuseUnauthenticated(req, res, (err as Error).message);
     }
@@ -40,7 +46,9 @@ export function principalOf(res: Response): Principal {
 export function assertActsFor(principal: Principal, customerId: number, action: 'order' | 'read'): void {
   if (principal.kind === 'operator' ? action === 'read' : principal.customerId === customerId) return;
   const who = principal.kind === 'operator' ? 'the operator' : `customer ${principal.customerId}`;
-  throw new ForbiddenError(`${who} may not ${action === 'order' ? 'order' : 'read orders'} for customer ${customerId}`);
+  throw new ForbiddenError(
+    `${who} may not ${action === 'order' ? 'order' : 'read orders'} for customer ${customerId}`,
+  );
 }
 
 /** May this principal see this customer's order? (Another's answers 404: its existence is not told.) */

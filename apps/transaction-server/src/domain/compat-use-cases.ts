@@ -54,12 +54,14 @@ export async function compatList(ctx: CoordinatorContext, limit = 1000): Promise
     ctx.pool,
     items.map((t) => t.id),
   );
-  return items.filter((t) => t.compat).map((t) =>
-    compatTransaction(
-      t,
-      branches.filter((b) => b.transactionId === t.id),
-    ),
-  );
+  return items
+    .filter((t) => t.compat)
+    .map((t) =>
+      compatTransaction(
+        t,
+        branches.filter((b) => b.transactionId === t.id),
+      ),
+    );
 }
 
 export async function compatAddParticipant(

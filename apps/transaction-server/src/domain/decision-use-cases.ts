@@ -35,16 +35,23 @@ export async function commit(
   enlisted: EnlistedBranch[] = [],
   rule: CommitRule = 'all-prepared',
 ): Promise<TransactionView> {
-  const view = await decideOnRequest(ctx, actor, id, enlisted, rule === 'all-prepared', (t, branches, now) => {
-    const expired = now.getTime() >= t.deadline.getTime();
-    const yes = branches.every(
-      (b) => b.status === 'prepared' || (rule === 'none-failed' && b.status === 'registered'),
-    );
-    return {
-      decision: !expired && yes ? 'commit' : 'rollback',
-      reason: expired ? 'timeout' : yes ? null : 'not every branch voted yes',
-    };
-  });
+  const view = await decideOnRequest(
+    ctx,
+    actor,
+    id,
+    enlisted,
+    rule === 'all-prepared',
+    (t, branches, now) => {
+      const expired = now.getTime() >= t.deadline.getTime();
+      const yes = branches.every(
+        (b) => b.status === 'prepared' || (rule === 'none-failed' && b.status === 'registered'),
+      );
+      return {
+        decision: !expired && yes ? 'commit' : 'rollback',
+        reason: expired ? 'timeout' : yes ? null : 'not every branch voted yes',
+      };
+    },
+  );
   if (view.decision === 'rollback') {
     throw new TransactionConflictError(
       'transaction-rolled-back',

@@ -47,7 +47,8 @@ export function v1Routes(ctx: CoordinatorContext): Router {
   r.post('/v1/transactions/:id/branches', async (req, res) => {
     const request = parse(registerBranchSchema, req.body, 'branch');
     const actor = actorOf(res);
-    if (request.service !== actor) throw new NotAllowedError(actor, `${actor} may not register for ${request.service}`);
+    if (request.service !== actor)
+      throw new NotAllowedError(actor, `${actor} may not register for ${request.service}`);
     assertOwnGids(actor, [request.gid]);
     const { branch, created } = await registerBranch(ctx, req.params.id, request);
     res.status(created ? 201 : 200).json(branch);
