@@ -31,7 +31,8 @@ done
 add TRX_PG_SUPERUSER_PASSWORD "$(random)"
 add TRX_AMQP_ADMIN_PASSWORD "$(random)"
 
-# Who may call whom (the credentials model): digests only, never another app's token.
+# Every app knows every identity (digests only, never another app's token); each route decides
+# who may call it, so a known caller a route does not allow gets 403, not 401.
 callers() {
   local out=() id
   for id in "$@"; do
@@ -41,11 +42,10 @@ callers() {
   (IFS=,; echo "${out[*]}")
 }
 sed -i '/^TRX_TRUSTED_CALLERS_/d' "$ENV_FILE"
-add TRX_TRUSTED_CALLERS_TRANSACTION_SERVER \
-  "$(callers transaction-server order-service account-service product-service operator)"
-add TRX_TRUSTED_CALLERS_ORDER_SERVICE "$(callers operator)"
-add TRX_TRUSTED_CALLERS_ACCOUNT_SERVICE "$(callers order-service operator)"
-add TRX_TRUSTED_CALLERS_PRODUCT_SERVICE "$(callers order-service operator)"
+for app in "${APPS[@]}"; do
+  add "TRX_TRUSTED_CALLERS_$app" \
+    "$(callers transaction-server order-service account-service product-service operator)"
+done
 
 if [[ ! -f $OUT/customer-jwt.key.pem ]]; then
   openssl genpkey -algorithm ed25519 -out "$OUT/customer-jwt.key.pem"

@@ -3,7 +3,8 @@
  * each app is built from docker/Dockerfile for an app that exists, and its environment,
  * published port and database match the app's configuration schema; no published host port
  * collides with the local stack; every secret comes from docker/dev-secrets.sh, which is run
- * here into a scratch directory to prove it defines every variable compose needs.
+ * here into a scratch directory to prove it defines every variable compose needs. Its values
+ * replace the variables, so the apps' configuration schemas check real-shaped credentials.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -45,13 +46,47 @@ const composeText = readFileSync(path.join(DOCKER_DIR, 'compose.yaml'), 'utf8');
 const VARIABLE = /\$\{(\w+)(?::?[-?+][^}]*)?\}/g;
 const composeVariables = [...new Set([...composeText.matchAll(VARIABLE)].map((m) => m[1] as string))];
 
-/** The compose file as compose sees it, every variable replaced by a stand-in value. */
-const compose = parse(
-  composeText.replace(VARIABLE, (_, name: string) => `dev-${name.toLowerCase().replace(/_/g, '-')}`),
-  { merge: true },
-) as {
-  services: Record<string, ComposeService & { restart?: string }>;
-};
+type ComposeFile = { services: Record<string, ComposeService & { restart?: string }> };
+
+/**
+ * docker/dev-secrets.sh run twice (it must be idempotent) in a scratch copy of docker/: the
+ * `.env` it writes, as compose reads it (a double-quoted value turns `\n` into a newline).
+ */
+const secretsDir = mkdtempSync(path.join(os.tmpdir(), 'trx-dev-secrets-'));
+afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
+copyFileSync(path.join(DOCKER_DIR, 'dev-secrets.sh'), path.join(secretsDir, 'dev-secrets.sh'));
+execFileSync('bash', [path.join(secretsDir, 'dev-secrets.sh')], { stdio: 'pipe' });
+execFileSync('bash', [path.join(secretsDir, 'dev-secrets.sh')], { stdio: 'pipe' });
+const envFileLines = readFileSync(path.join(secretsDir, '.env'), 'utf8').trim().split('\n');
+const devSecrets: Record<string, string> = Object.fromEntries(
+  envFileLines
+    .filter((line) => line.includes('='))
+    .map((line) => {
+      const [name, raw] = [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)];
+      const quoted = /^"(.*)"$/s.exec(raw);
+      return [name, quoted ? (quoted[1] as string).replace(/\\n/g, '\n') : raw];
+    }),
+);
+
+/** Replaces the variables in every string of the parsed file, as compose interpolates values. */
+function interpolate<T>(node: T, vars: Record<string, string>): T {
+  if (typeof node === 'string') {
+    return node.replace(VARIABLE, (whole, name: string) => vars[name] ?? whole) as T;
+  }
+  if (Array.isArray(node)) return node.map((item: unknown) => interpolate(item, vars)) as T;
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, vars)])) as T;
+  }
+  return node;
+}
+
+/** The compose file as written (variables not replaced). */
+const composeRaw = parse(composeText, { merge: true }) as ComposeFile;
+/** The compose file as compose sees it with the secrets docker/dev-secrets.sh generates. */
+const compose = interpolate(composeRaw, devSecrets);
+
+/** The variable of the credentials model for an app: TRX_TOKEN_ORDER_SERVICE, ... */
+const appVariable = (prefix: string, app: AppName) => `${prefix}_${app.toUpperCase().replace(/-/g, '_')}`;
 
 function service(name: string): ComposeService {
   const found = compose.services[name];
@@ -180,10 +215,14 @@ describe.each(APPS.map((app) => [app, configSource(app)] as const))(
       expect(db.username).toMatch(/^trx_/);
       expect(mq.username).toMatch(/^trx-/);
       expect(mq.pathname).toBe('/trx');
-      expect(db.password).toMatch(/^dev-trx-pg-password-/);
-      expect(mq.password).toMatch(/^dev-trx-amqp-password-/);
-      expect(env().TRX_SERVICE_TOKEN).toMatch(/^dev-trx-token-/);
-      if (app !== 'transaction-server') expect(env().TRX_COORDINATOR_BROKER_USER).toBe('trx-coordinator');
+      expect(decodeURIComponent(db.password)).toBe(devSecrets[appVariable('TRX_PG_PASSWORD', app)]);
+      expect(decodeURIComponent(mq.password)).toBe(devSecrets[appVariable('TRX_AMQP_PASSWORD', app)]);
+      expect(env().TRX_SERVICE_TOKEN).toBe(devSecrets[appVariable('TRX_TOKEN', app)]);
+      expect(env().TRX_TRUSTED_CALLERS).toBe(devSecrets[appVariable('TRX_TRUSTED_CALLERS', app)]);
+      // Only participants act on decisions; the transaction-server's configuration has no such key.
+      expect(env().TRX_COORDINATOR_BROKER_USER).toBe(
+        app === 'transaction-server' ? undefined : 'trx-coordinator',
+      );
     });
 
     test('waits for healthy dependencies and has a readiness healthcheck', () => {
@@ -203,7 +242,9 @@ test('order-service is published on 18080 with fault injection off and a custome
   const order = service('order-service');
   expect(publishedPorts(order)).toContainEqual({ host: 18080, container: 8080 });
   expect(order.environment?.ORDER_FAULT_INJECTION).toBe('false');
-  expect(order.environment?.ORDER_CUSTOMER_JWT_PUBLIC_KEY).toBeDefined();
+  expect(order.environment?.ORDER_CUSTOMER_JWT_PUBLIC_KEY).toBe(
+    readFileSync(path.join(secretsDir, '.generated', 'customer-jwt.pub.pem'), 'utf8'),
+  );
 });
 
 test('no published host port collides with the local stack', () => {
@@ -225,10 +266,10 @@ test('every service restarts unless stopped', () => {
 test('no credential is written in compose.yaml: every password and token is a variable', () => {
   expect(composeText).not.toMatch(/guest/);
   expect(composeText).not.toMatch(/postgres:\/\/postgres[:@]/);
-  for (const [name, svc] of Object.entries(compose.services)) {
+  for (const [name, svc] of Object.entries(composeRaw.services)) {
     for (const [key, value] of Object.entries(svc.environment ?? {})) {
-      if (/PASSWORD|TOKEN|_URL$|TRUSTED/.test(key) && !/CONSUL_URL/.test(key)) {
-        expect({ name, key, fromVariable: /dev-/.test(String(value)) }).toEqual({
+      if (/PASSWORD|TOKEN|_URL$|TRUSTED|_KEY$/.test(key) && !/CONSUL_URL/.test(key)) {
+        expect({ name, key, fromVariable: /\$\{\w+:\?[^}]*\}/.test(String(value)) }).toEqual({
           name,
           key,
           fromVariable: true,
@@ -239,26 +280,12 @@ test('no credential is written in compose.yaml: every password and token is a va
 });
 
 describe('docker/dev-secrets.sh', () => {
-  let dir: string;
-  let env: Record<string, string>;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'trx-dev-secrets-'));
-    copyFileSync(path.join(DOCKER_DIR, 'dev-secrets.sh'), path.join(dir, 'dev-secrets.sh'));
-    execFileSync('bash', [path.join(dir, 'dev-secrets.sh')], { stdio: 'pipe' });
-    execFileSync('bash', [path.join(dir, 'dev-secrets.sh')], { stdio: 'pipe' }); // idempotent
-    env = Object.fromEntries(
-      readFileSync(path.join(dir, '.env'), 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('='))
-        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-    );
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = secretsDir;
+  const env = devSecrets;
 
   test('defines every variable compose.yaml uses, each once', () => {
     expect(composeVariables.filter((name) => !(name in env))).toEqual([]);
-    const lines = readFileSync(path.join(dir, '.env'), 'utf8').trim().split('\n');
-    expect(lines.length).toBe(Object.keys(env).length);
+    expect(envFileLines.length).toBe(Object.keys(env).length);
   });
 
   test('generates 43-character random tokens and passwords, and trusted callers as sha256 digests', () => {
@@ -267,9 +294,19 @@ describe('docker/dev-secrets.sh', () => {
     for (const [, value] of secrets) expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(new Set(secrets.map(([, v]) => v)).size).toBe(secrets.length);
     const digest = (token: string) => createHash('sha256').update(token).digest('hex');
-    expect(env.TRX_TRUSTED_CALLERS_ACCOUNT_SERVICE).toBe(
-      `order-service:${digest(env.TRX_TOKEN_ORDER_SERVICE as string)},operator:${digest(env.TRX_TOKEN_OPERATOR as string)}`,
-    );
+    // Every app knows every identity (each route decides who may call it): 403, not 401.
+    const all = ['transaction-server', 'order-service', 'account-service', 'product-service', 'operator']
+      .map((id) => `${id}:${digest(env[`TRX_TOKEN_${id.toUpperCase().replace(/-/g, '_')}`] as string)}`)
+      .join(',');
+    for (const app of APPS) {
+      expect({ app, trusted: env[appVariable('TRX_TRUSTED_CALLERS', app)] }).toEqual({ app, trusted: all });
+    }
+    // The token itself is in no list: verifiers hold digests only.
+    expect(
+      Object.entries(env).filter(
+        ([k, v]) => /TRUSTED/.test(k) && v.includes(env.TRX_TOKEN_OPERATOR as string),
+      ),
+    ).toEqual([]);
   });
 
   test('broker users match the AMQP_URLs; only trx-coordinator may publish decision.*', () => {

@@ -209,19 +209,21 @@ describeRender(unavailable ? `chart render (skipped: ${unavailable})` : 'chart r
       expect(url).toContain(':pg%20pass%2F1%2B%C3%A9@');
     });
 
-    test('TRX_TRUSTED_CALLERS: sha256 of the tokens; coordinator trusts all, participants the order-service, the order-service the operator', () => {
+    test('TRX_TRUSTED_CALLERS: sha256 of the tokens; every app knows every identity (routes decide who may call)', () => {
       const data = secretData(objects(set));
       const tokens = ciValues.secrets.tokens;
       const entry = (identity: string) => `${identity}:${sha256(tokens[camel(identity)] as string)}`;
       const trusted = (app: AppName) => (data[`${app}-trusted-callers`] as string).split(',').sort();
-      expect(trusted('transaction-server')).toEqual(
-        ['order-service', 'account-service', 'product-service', 'transaction-server', 'operator']
-          .map(entry)
-          .sort(),
-      );
-      expect(trusted('account-service')).toEqual(['order-service', 'operator'].map(entry).sort());
-      expect(trusted('product-service')).toEqual(['order-service', 'operator'].map(entry).sort());
-      expect(trusted('order-service')).toEqual([entry('operator')]);
+      const identities = [
+        'transaction-server',
+        'order-service',
+        'account-service',
+        'product-service',
+        'operator',
+      ];
+      for (const app of APPS) {
+        expect({ app, trusted: trusted(app) }).toEqual({ app, trusted: identities.map(entry).sort() });
+      }
       for (const app of APPS) {
         expect(data[`${app}-service-token`]).toBe(tokens[camel(app)]);
         expect(envOf(containerOf(objects(set), app), 'TRX_SERVICE_TOKEN')?.valueFrom?.secretKeyRef?.key).toBe(
@@ -352,8 +354,26 @@ describeRender(unavailable ? `chart render (skipped: ${unavailable})` : 'chart r
         .sort(),
     );
     for (const d of ofKind(objs, 'Deployment')) expect(d.spec).not.toHaveProperty('replicas');
-    const trusted = (secretData(objs)['account-service-trusted-callers'] as string).split(',');
-    expect(trusted.filter((e) => e.startsWith('order-service:'))).toHaveLength(2);
+    // orderServicePrevious is set: every app (all know every identity) trusts the old token too.
+    const data = secretData(objs);
+    const previous = (
+      parse(readFileSync(path.join(VALUES_DIR, 'hpa-no-networkpolicy.yaml'), 'utf8')) as {
+        secrets: { tokens: { orderServicePrevious: string } };
+      }
+    ).secrets.tokens.orderServicePrevious;
+    expect(previous).toBeTruthy();
+    for (const app of APPS) {
+      const trusted = (data[`${app}-trusted-callers`] as string).split(',');
+      expect({ app, entries: trusted.filter((e) => e.startsWith('order-service:')) }).toEqual({
+        app,
+        entries: [
+          `order-service:${sha256(ciValues.secrets.tokens.orderService as string)}`,
+          `order-service:${sha256(previous)}`,
+        ],
+      });
+      expect(trusted.filter((e) => !e.startsWith('order-service:'))).toHaveLength(4);
+    }
+    expect(Object.values(data).filter((v) => v.includes(previous))).toEqual([]);
   });
 
   test('monitoring on: ServiceMonitor, the rules file as PrometheusRule, the dashboard, an Ingress to /orders, the compat API, a JWKS', () => {

@@ -1,5 +1,12 @@
 import { parse } from 'yaml';
-import { blockBalance, hasPath, stripActions, unbalancedActionLines, valuesPaths } from './chart-template';
+import {
+  blockBalance,
+  forApp,
+  hasPath,
+  stripActions,
+  unbalancedActionLines,
+  valuesPaths,
+} from './chart-template';
 
 describe('stripActions', () => {
   test('drops whole-line actions and replaces inline ones by unique scalars', () => {
@@ -67,4 +74,44 @@ test('hasPath requires * paths under every entry', () => {
   expect(hasPath(values, ['apps', '*', 'port'])).toBe(true);
   expect(hasPath(values, ['apps', '*', 'extra'])).toBe(false);
   expect(hasPath(values, ['apps', 'b', 'extra'])).toBe(true);
+});
+
+describe('forApp', () => {
+  const template = [
+    '{{- range $name, $app := .Values.apps }}',
+    'data:',
+    '  A: {{ $app.a }}',
+    '  {{- if ne $name "coordinator" }}',
+    '  BROKER_USER: x',
+    '  {{- end }}',
+    '  {{- if and (eq $name "order") .Values.jwks }}',
+    '  JWKS: {{ .Values.jwks }}',
+    '  {{- end }}',
+    '  {{- if eq $name "coordinator" }}',
+    '  COMPAT: y',
+    '  {{- else if eq $name "order" }}',
+    '  {{- if .Values.fault }}',
+    '  FAULT: z',
+    '  {{- end }}',
+    '  {{- else }}',
+    '  PARTICIPANT: w',
+    '  {{- end }}',
+    '{{- end }}',
+  ].join('\n');
+  const keys = (app: string) =>
+    Object.keys((parse(stripActions(forApp(template, app))) as { data: object }).data);
+
+  test('keeps the branches an app takes, other conditions as they are', () => {
+    expect(keys('coordinator')).toEqual(['A', 'COMPAT']);
+    expect(keys('order')).toEqual(['A', 'BROKER_USER', 'JWKS', 'FAULT']);
+    expect(keys('account')).toEqual(['A', 'BROKER_USER', 'PARTICIPANT']);
+  });
+
+  test('leaves the other actions and the blocks balanced', () => {
+    const text = forApp(template, 'order');
+    expect(text).toContain('{{- if .Values.fault }}');
+    expect(text).toContain('{{- range $name, $app := .Values.apps }}');
+    const { opened, ended } = blockBalance(text);
+    expect(ended).toBe(opened);
+  });
 });

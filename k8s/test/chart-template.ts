@@ -100,3 +100,74 @@ export function hasPath(values: unknown, path: string[]): boolean {
   }
   return head in map && hasPath(map[head], rest);
 }
+
+/** `eq $name "x"` / `ne $name "x"`, alone or as the first operand of `and`. */
+const NAME_TEST = /^(?:and \()?(eq|ne) \$name "([\w-]+)"(\))?(.*)$/;
+
+/**
+ * Whether a condition holds for one app, when the condition tests `$name` (the app of
+ * `range $name, $app := .Values.apps`): `eq $name "x"`, `ne $name "x"`, or
+ * `and (eq|ne $name "x") <more>`, whose other operands count as true (the block may be
+ * rendered). `undefined` when the condition does not test `$name`.
+ */
+function nameCondition(condition: string, app: string): boolean | undefined {
+  const m = NAME_TEST.exec(condition.trim());
+  if (!m) return undefined;
+  const [, op, name, closed, rest] = m as unknown as [string, string, string, string | undefined, string];
+  const isAnd = condition.trim().startsWith('and (');
+  if (isAnd !== (closed === ')') || (!isAnd && rest.trim() !== '')) return undefined;
+  return op === 'eq' ? name === app : name !== app;
+}
+
+/**
+ * The template as one app sees it inside `range $name, $app := .Values.apps`: an
+ * `if`/`else if`/`else` decided by `$name` keeps only the branch taken by `app` (its own
+ * actions become empty); every other action and block is left as it is.
+ *
+ * @example
+ *   forApp('a: 1\n{{- if eq $name "x" }}\nb: 2\n{{- else }}\nc: 3\n{{- end }}\n', 'y');
+ *   // 'a: 1\n\nc: 3\n\n'
+ */
+export function forApp(text: string, app: string): string {
+  // One frame per open block: `decided` for an `if` on $name, with whether its branch is taken.
+  type Frame = { decided: false } | { decided: true; taken: boolean; done: boolean };
+  const source = removeComments(text);
+  const stack: Frame[] = [];
+  const visible = () => stack.every((f) => !f.decided || f.taken);
+  let out = '';
+  let last = 0;
+  for (const match of source.matchAll(ACTION)) {
+    const action = match[0];
+    if (visible()) out += source.slice(last, match.index);
+    last = (match.index ?? 0) + action.length;
+    const body = action.replace(/^\{\{-?\s*/, '').replace(/\s*-?\}\}$/, '');
+    const top = stack[stack.length - 1];
+    if (/^if\b/.test(body)) {
+      const taken = nameCondition(body.slice(2), app);
+      if (taken === undefined) {
+        stack.push({ decided: false });
+        if (visible()) out += action;
+      } else {
+        stack.push({ decided: true, taken, done: taken });
+      }
+    } else if (/^else\b/.test(body) && top?.decided) {
+      const condition = body.replace(/^else\s*/, '');
+      if (condition === '') {
+        top.taken = !top.done;
+      } else {
+        const taken = /^if\b/.test(condition) ? nameCondition(condition.slice(2), app) : undefined;
+        if (taken === undefined) throw new Error(`forApp: cannot decide "${body}" for ${app}`);
+        top.taken = !top.done && taken;
+      }
+      top.done ||= top.taken;
+    } else if (/^end\b/.test(body)) {
+      const frame = stack.pop();
+      if (!frame?.decided && visible()) out += action;
+    } else {
+      if (BLOCK_OPENERS.test(body)) stack.push({ decided: false });
+      if (visible()) out += action;
+    }
+  }
+  if (visible()) out += source.slice(last);
+  return out;
+}
