@@ -50,7 +50,13 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       tracer: session.tracer,
       servicePids: session.pids,
     };
-    await measureAll(o, modes, ctx, (mode, c) => driverFor(o, results, session, localUrl, mode, c, tokens), results);
+    await measureAll(
+      o,
+      modes,
+      ctx,
+      (mode, c) => driverFor(o, results, session, localUrl, mode, c, tokens),
+      results,
+    );
     results.ratios = ratios(results.steps, o.concurrency);
     if (o.pgCost) results.pgCost = await measurePgCost(localUrl, [1, 16], 5);
     await session.close();

@@ -40,7 +40,12 @@ export function healthRoutes(
 /** `?ignore=a,b` (or repeated) → the set of check names to leave out. */
 export function ignoredChecks(query: unknown): Set<string> {
   const raw = Array.isArray(query) ? query.join(',') : typeof query === 'string' ? query : '';
-  return new Set(raw.split(',').map((name) => name.trim()).filter(Boolean));
+  return new Set(
+    raw
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
 }
 
 async function probe(check: ReadinessCheck, onDown?: (err: unknown) => void): Promise<string> {

@@ -16,7 +16,9 @@ const credentials = {
 
 describe('the credentials', () => {
   it('have no default: an app without them refuses to start, naming each', () => {
-    expect(() => loadConfig(spec, {})).toThrow(/DATABASE_URL.*AMQP_URL.*TRX_SERVICE_TOKEN.*TRX_TRUSTED_CALLERS/);
+    expect(() => loadConfig(spec, {})).toThrow(
+      /DATABASE_URL.*AMQP_URL.*TRX_SERVICE_TOKEN.*TRX_TRUSTED_CALLERS/,
+    );
   });
 });
 
@@ -37,6 +39,8 @@ describe('the broker keys', () => {
   });
 
   it('refuse a dead-letter cap below one', () => {
-    expect(() => loadConfig(spec, { ...credentials, TRX_DEAD_LETTER_MAX_LENGTH: '0' })).toThrow(/TRX_DEAD_LETTER_MAX_LENGTH/);
+    expect(() => loadConfig(spec, { ...credentials, TRX_DEAD_LETTER_MAX_LENGTH: '0' })).toThrow(
+      /TRX_DEAD_LETTER_MAX_LENGTH/,
+    );
   });
 });

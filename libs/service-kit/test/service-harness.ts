@@ -24,7 +24,13 @@ import type { ParticipantServiceConfig } from '../src';
 export const testCredentials = new TestCredentials();
 export const TEST_CALLER = 'order-service';
 /** Every app knows every identity (so a wrong caller is 403, not 401); each route says who may call it. */
-export const ALL_IDENTITIES = ['transaction-server', 'order-service', 'account-service', 'product-service', 'operator'];
+export const ALL_IDENTITIES = [
+  'transaction-server',
+  'order-service',
+  'account-service',
+  'product-service',
+  'operator',
+];
 
 /** The app under test, as its config.ts and start.ts export it. */
 export interface HarnessedApp<C, A> {
