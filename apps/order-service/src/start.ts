@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '@trx/logging';
 import { Broker } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { Participant } from '@trx/participant';
+import { httpLimitsOf } from '@trx/service-kit';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { openOrderDataSource } from './data-access/order-data-source';
 import { OutboxRepository } from './data-access/outbox-repository';
@@ -45,7 +46,8 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
       clock: options.clock,
       onConfirmed: () => relay.nudge(),
     });
-    const server = await listen(app, config.port, config.host, config.shutdownTimeoutMs);
+    const limits = httpLimitsOf(config);
+    const server = await listen(app, config.port, config.host, config.shutdownTimeoutMs, limits);
     closers.unshift(() => server.close());
     const registration = await registerService({
       consulUrl: config.consulUrl,
@@ -74,7 +76,15 @@ async function openInfrastructure(
   logger: Logger,
   closers: Closer[],
 ): Promise<Infrastructure> {
-  const dataSource = await openOrderDataSource({ url: config.databaseUrl, poolSize: config.dbPoolSize });
+  const dataSource = await openOrderDataSource({
+    url: config.databaseUrl,
+    poolSize: config.dbPoolSize,
+    bounds: {
+      connectionTimeoutMs: config.dbConnectionTimeoutMs,
+      lockTimeoutMs: config.lockTimeoutMs,
+      statementTimeoutMs: config.statementTimeoutMs,
+    },
+  });
   closers.unshift(() => dataSource.destroy());
   const broker = await Broker.connect({ url: config.amqpUrl, exchange: config.exchange, logger });
   closers.unshift(() => broker.close());
@@ -101,6 +111,7 @@ async function openInfrastructure(
     recoveryIntervalMs: config.recoveryIntervalMs,
     prefetch: config.prefetch,
     clock: options.clock,
+    maxPreparedBranches: config.maxPreparedBranches,
   });
   closers.unshift(() => participant.stop());
   return { dataSource, broker, caller, coordinator, participant };

@@ -20,7 +20,12 @@ export const configSpec = {
     30_000,
     'timeout of a transaction that does not give one',
   ),
-  maxTimeoutMs: key(int(1), 'TRX_MAX_TIMEOUT_MS', 600_000, 'largest timeout a client may ask for'),
+  maxTimeoutMs: key(
+    int(1),
+    'TRX_MAX_TIMEOUT_MS',
+    60_000,
+    'largest timeout a client may ask for (a branch holds its row locks until then at worst)',
+  ),
   sweepIntervalMs: key(int(0), 'TRX_SWEEP_INTERVAL_MS', 1000, 'period of the timeout and re-publish sweeps'),
   republishAfterMs: key(
     int(1),

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '@trx/logging';
 import { ensureDatabase, poolOf, runMigrationsLocked } from '@trx/db';
 import { registerService } from '@trx/discovery';
 import { Broker } from '@trx/messaging';
+import { createBoundedServer, httpLimitsOf, listenOn } from '@trx/service-kit';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { createAsyncPool, createDataSource } from './data-access';
 import type { CoordinatorContext } from './domain/context';
@@ -39,7 +40,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     createLogger({ service: SERVICE_NAME, level: config.logLevel, base: { instance: config.instanceId } });
 
   await ensureDatabase(config.databaseUrl);
-  const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize);
+  const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize, config.dbConnectionTimeoutMs);
   await dataSource.initialize();
   const broker = await connectBroker(config, logger).catch(async (err: unknown) => {
     await dataSource.destroy();
@@ -58,6 +59,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   const asyncPool = createAsyncPool(
     config.databaseUrl,
     Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+    config.dbConnectionTimeoutMs,
     (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
   );
   const relay = new OutboxRelay(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
@@ -71,7 +73,8 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     settings: config,
     afterCommit: (ids) => relay.flush(ids),
   };
-  const server = await listen(createHttpApp(ctx, { pool, broker, registry }, logger), config);
+  const app = createHttpApp(ctx, { pool, broker, registry }, logger, config.requestDeadlineMs);
+  const server = await listenOn(createBoundedServer(app, httpLimitsOf(config)), config.port, config.host);
   const port = (server.address() as { port: number }).port;
   const sweeper = startPeriodic('sweeper', config.sweepIntervalMs, () => sweepOnce(ctx), logger);
   const poller = startPeriodic('outbox', config.outboxPollMs, () => relay.runOnce(), logger);
@@ -117,14 +120,6 @@ function connectBroker(config: AppConfig, logger: Logger): Promise<Broker> {
     exchange: config.exchange,
     logger,
     connectionName: config.instanceId,
-  });
-}
-
-function listen(app: import('express').Express, config: AppConfig): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(config.port, config.host, (err?: Error) =>
-      err ? reject(err) : resolve(server),
-    );
   });
 }
 

@@ -101,12 +101,15 @@ async function rollbackAllPrepared(url: string): Promise<void> {
 
 /**
  * Runs the TypeORM migrations of `dataSource` under a Postgres advisory lock, so replicas
- * that start together migrate one at a time instead of racing.
+ * that start together migrate one at a time instead of racing. The wait for the lock is
+ * unbounded on purpose: the pool's sessions may carry a short lock_timeout, and a replica
+ * must wait for another's migration however long it takes, not fail its start.
  */
 export async function runMigrationsLocked(dataSource: import('typeorm').DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    await runner.query('SET lock_timeout = 0');
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', ['trx-migrations']);
     try {
       await dataSource.runMigrations({ transaction: 'each' });
@@ -114,6 +117,7 @@ export async function runMigrationsLocked(dataSource: import('typeorm').DataSour
       await runner.query('SELECT pg_advisory_unlock(hashtext($1))', ['trx-migrations']);
     }
   } finally {
+    await runner.query('RESET lock_timeout').catch(() => undefined);
     await runner.release();
   }
 }

@@ -43,6 +43,12 @@ export interface ParticipantOptions {
   outcomeLingerMs?: number;
   /** prom-client registry of the service; the runtime's `trx_participant_*` metrics go there. */
   metricsRegistry?: Registry;
+  /**
+   * Branches of this service prepared at once, across its replicas (default 0 = no cap but
+   * max_prepared_transactions): past it a branch votes no with TooManyPreparedError (503)
+   * before preparing, so one service can't take every prepared slot of the cluster.
+   */
+  maxPreparedBranches?: number;
 }
 
 /** A service's part in distributed transactions: runs branches, applies decisions, recovers. */
@@ -89,10 +95,16 @@ export class Participant {
   static async start(options: ParticipantOptions): Promise<Participant> {
     const { dataSource, broker, service } = options;
     const [{ db }] = (await dataSource.query('SELECT current_database() AS db')) as [{ db: string }];
-    await assertCanPrepare(
+    const maxPrepared = await assertCanPrepare(
       { query: async (sql, params) => ({ rows: await dataSource.query(sql, params) }) },
       db,
     );
+    if ((options.maxPreparedBranches ?? 0) >= maxPrepared) {
+      options.logger.warn(
+        { maxPreparedBranches: options.maxPreparedBranches, maxPreparedTransactions: maxPrepared },
+        "the service's cap of prepared branches is not below max_prepared_transactions: it can starve the others",
+      );
+    }
     await createBranchTable(dataSource);
     const queue = await broker.declareDecisionQueue(service);
     const finisher = await openFinisher(dataSource, options.finisherPoolSize ?? 2);
@@ -209,7 +221,8 @@ export class Participant {
   }
 
   private runnerOptions(): BranchRunnerOptions {
-    const { service, instance, dataSource, coordinator, logger } = this.options;
-    return { service, instance, dataSource, finisher: this.finisher, coordinator, logger };
+    const { service, instance, dataSource, coordinator, logger, maxPreparedBranches } = this.options;
+    const finisher = this.finisher;
+    return { service, instance, dataSource, finisher, coordinator, logger, maxPrepared: maxPreparedBranches };
   }
 }

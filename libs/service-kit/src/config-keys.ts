@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { key, serviceMapSchema, z, type ConfigOf } from '@trx/config';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 
 /** Every app on its default port on one machine: the static discovery map when nothing else is set. */
 export const DEFAULT_SERVICE_URLS =
@@ -24,7 +25,9 @@ export interface CommonKeysOptions {
 /**
  * The keys every app has (docs/architecture.md, "Common to every app"): PORT, HOST,
  * DATABASE_URL, DB_POOL_SIZE, AMQP_URL, TRX_EXCHANGE, LOG_LEVEL, INSTANCE_ID, SERVICE_URLS,
- * CONSUL_URL, CONSUL_TOKEN, ADVERTISE_ADDRESS, SHUTDOWN_TIMEOUT_MS.
+ * CONSUL_URL, CONSUL_TOKEN, ADVERTISE_ADDRESS, SHUTDOWN_TIMEOUT_MS, the HTTP server's bounds
+ * (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS,
+ * HTTP_MAX_CONNECTIONS, REQUEST_DEADLINE_MS) and DB_CONNECTION_TIMEOUT_MS.
  */
 export function commonConfigKeys(o: CommonKeysOptions) {
   const owner = o.owner ?? "the service's";
@@ -70,7 +73,58 @@ export function commonConfigKeys(o: CommonKeysOptions) {
       'address registered in Consul',
     ),
     shutdownTimeoutMs: key(int(0), 'SHUTDOWN_TIMEOUT_MS', 10_000, 'graceful shutdown bound'),
+    ...httpLimitKeys(),
+    dbConnectionTimeoutMs: key(
+      int(1),
+      'DB_CONNECTION_TIMEOUT_MS',
+      5_000,
+      `longest wait for a connection of ${owner} pool (a new one, or a free one when all are busy); then 503`,
+    ),
   };
+}
+
+/** The HTTP server's bounds (HttpLimits), with the defaults of DEFAULT_HTTP_LIMITS. */
+function httpLimitKeys() {
+  const d = DEFAULT_HTTP_LIMITS;
+  return {
+    headersTimeoutMs: key(
+      int(1),
+      'HTTP_HEADERS_TIMEOUT_MS',
+      d.headersTimeoutMs,
+      'request headers must arrive within this (408)',
+    ),
+    requestTimeoutMs: key(
+      int(1),
+      'HTTP_REQUEST_TIMEOUT_MS',
+      d.requestTimeoutMs,
+      'the whole request body must arrive within this (408)',
+    ),
+    keepAliveTimeoutMs: key(
+      int(1),
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+      d.keepAliveTimeoutMs,
+      'idle keep-alive connections are closed after this',
+    ),
+    maxConnections: key(
+      int(1),
+      'HTTP_MAX_CONNECTIONS',
+      d.maxConnections,
+      'connections open at once; more are closed on accept',
+    ),
+    requestDeadlineMs: key(
+      int(0),
+      'REQUEST_DEADLINE_MS',
+      d.requestDeadlineMs,
+      'a request not answered within this gets 503 request-timeout (0 = none)',
+    ),
+  };
+}
+
+/** The HttpLimits of a configuration that has the common keys. */
+export function httpLimitsOf(config: HttpLimits): HttpLimits {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, requestDeadlineMs } =
+    config;
+  return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, requestDeadlineMs };
 }
 
 /** The keys of a participant (account-, product-, order-service): recovery, prefetch, the coordinator. */
@@ -90,6 +144,24 @@ export function participantConfigKeys() {
       'discovery name of the coordinator',
     ),
     callTimeoutMs: key(int(1), 'CALL_TIMEOUT_MS', 5000, 'timeout of one HTTP call to another service'),
+    lockTimeoutMs: key(
+      int(0),
+      'DB_LOCK_TIMEOUT_MS',
+      2_000,
+      "lock_timeout of the service's sessions: a branch that waits longer on a row lock votes no (503 lock-timeout)",
+    ),
+    statementTimeoutMs: key(
+      int(0),
+      'DB_STATEMENT_TIMEOUT_MS',
+      10_000,
+      "statement_timeout of the service's sessions: a longer statement is cancelled (503 statement-timeout)",
+    ),
+    maxPreparedBranches: key(
+      int(0),
+      'TRX_MAX_PREPARED_BRANCHES',
+      64,
+      "branches of this service prepared at once (all replicas); more vote no with 503 too-many-prepared; keep the services' sum below max_prepared_transactions (0 = no cap)",
+    ),
   };
 }
 

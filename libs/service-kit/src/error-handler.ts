@@ -24,10 +24,13 @@ export const participantErrors: ErrorMapper = (err) => {
  */
 export function errorHandler(logger: Logger, mappers: ErrorMapper[] = []): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // Answered already (the request's deadline passed): the late outcome has nowhere to go.
+    if (res.headersSent) return;
     const { status, body } = answerFor(err, mappers);
     const transactionId = req.get('x-transaction-id');
     if (status >= 500) logger.error({ err, transactionId, path: req.path }, 'request failed');
     else logger.debug({ transactionId, path: req.path, error: body.error }, 'request refused');
+    if (status === 503 && body.retryable) res.set('Retry-After', '1');
     res.status(status).json(body);
   };
 }

@@ -5,6 +5,13 @@ import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client
 import type { Logger } from '@trx/logging';
 import { errorHandler, type ErrorMapper } from './error-handler';
 import { healthRoutes, type ReadinessCheck } from './health-routes';
+import {
+  createBoundedServer,
+  DEFAULT_HTTP_LIMITS,
+  listenOn,
+  requestDeadline,
+  type HttpLimits,
+} from './http-limits';
 
 export interface HttpServerOptions {
   host: string;
@@ -21,6 +28,8 @@ export interface HttpServerOptions {
   errorMappers?: ErrorMapper[];
   /** Largest JSON body (default 64kb). */
   jsonLimit?: string;
+  /** Time and connection bounds (the HTTP_* keys); default DEFAULT_HTTP_LIMITS. */
+  limits?: HttpLimits;
 }
 
 export interface HttpServer {
@@ -29,6 +38,8 @@ export interface HttpServer {
   url: string;
   /** Stops accepting, lets requests in flight finish, and cuts what is left after `timeoutMs`. */
   close(timeoutMs: number): Promise<void>;
+  /** Connections open now. */
+  connections(): Promise<number>;
 }
 
 /** A registry of this app instance (two instances in one test process must not share one). */
@@ -41,9 +52,11 @@ export function createRegistry(service: string): Registry {
 
 /** Express with JSON bodies, health routes, /metrics, the app's routes, 404 and the error handler. */
 export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
+  const limits = o.limits ?? DEFAULT_HTTP_LIMITS;
   const app = express();
   app.disable('x-powered-by');
   app.use(requestMetrics(o.registry));
+  app.use(requestDeadline(limits.requestDeadlineMs));
   app.use(express.json({ limit: o.jsonLimit ?? '64kb' }));
   app.use(healthRoutes(o.checks, o.registry));
   for (const routes of [o.routes].flat()) app.use(routes);
@@ -51,14 +64,18 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer>
     res.status(404).json({ error: 'not-found', message: 'no such route' });
   });
   app.use(errorHandler(o.logger, o.errorMappers));
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port, o.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+  const server = await listenOn(createBoundedServer(app, limits), o.port, o.host);
   const port = (server.address() as AddressInfo).port;
   o.logger.info({ port, host: o.host }, 'http server listening');
   // A wildcard listen address is reachable on loopback.
   const urlHost = ['0.0.0.0', '::'].includes(o.host) ? '127.0.0.1' : o.host;
-  return { port, url: `http://${urlHost}:${port}`, close: (timeoutMs) => closeServer(server, timeoutMs) };
+  return {
+    port,
+    url: `http://${urlHost}:${port}`,
+    close: (timeoutMs) => closeServer(server, timeoutMs),
+    connections: () =>
+      new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
+  };
 }
 
 function requestMetrics(registry: Registry): express.RequestHandler {

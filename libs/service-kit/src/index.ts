@@ -29,12 +29,28 @@ export {
   commonConfigKeys,
   participantConfigKeys,
   DEFAULT_SERVICE_URLS,
+  httpLimitsOf,
   type CommonKeysOptions,
   type CommonConfig,
   type ParticipantConfig,
 } from './config-keys';
 export { createRegistry, startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
 export { healthRoutes, type ReadinessCheck } from './health-routes';
+export {
+  createBoundedServer,
+  listenOn,
+  requestDeadline,
+  DEFAULT_HTTP_LIMITS,
+  type HttpLimits,
+} from './http-limits';
+export {
+  encodeCursor,
+  decodeCursor,
+  pageOf,
+  PAGE_LIMIT_DEFAULT,
+  PAGE_LIMIT_MAX,
+  type Page,
+} from './page-cursor';
 export {
   answerFor,
   errorHandler,
@@ -49,10 +65,12 @@ export { runMain, type MainConfig, type MainOptions } from './main-runner';
 export { StopSteps, type StopStep } from './stop-steps';
 export {
   createServiceDataSource,
+  boundedPoolOptions,
   connectInfrastructure,
   participantReadinessChecks,
   type Infrastructure,
   type ServiceDatabase,
+  type SessionBounds,
 } from './participant-infrastructure';
 export {
   startParticipantService,

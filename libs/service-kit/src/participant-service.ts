@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { registerService } from '@trx/discovery';
 import { createLogger, type Logger } from '@trx/logging';
 import { Participant } from '@trx/participant';
-import type { CommonConfig, ParticipantConfig } from './config-keys';
+import { httpLimitsOf, type CommonConfig, type ParticipantConfig } from './config-keys';
 import { participantErrors, type ErrorMapper } from './error-handler';
 import type { ReadinessCheck } from './health-routes';
 import { createRegistry, startHttpServer, type HttpServer } from './http-server';
@@ -82,6 +82,7 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       prefetch: config.prefetch,
       clock: o.clock,
       metricsRegistry: registry,
+      maxPreparedBranches: config.maxPreparedBranches,
     });
     steps.push(() => participant.stop());
     const onStop = (step: StopStep) => steps.push(step);
@@ -94,6 +95,7 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       registry,
       checks: { ...participantReadinessChecks(config, infra), ...o.checks },
       errorMappers: [...(o.errorMappers ?? []), participantErrors],
+      limits: httpLimitsOf(config),
     });
     steps.push(() => http.close(config.shutdownTimeoutMs));
     await register(service, config, http, logger, steps);

@@ -1,11 +1,14 @@
 import { DataSource } from 'typeorm';
 import { ensureDatabase, runMigrationsLocked } from '@trx/db';
+import { boundedPoolOptions, type SessionBounds } from '@trx/service-kit';
 import { orderEntities } from './order-entities';
 import { OrderSchema1732400000000 } from './migrations/1732400000000-order-schema';
 
 export interface OrderDataSourceOptions {
   url: string;
   poolSize: number;
+  /** Connection wait, lock_timeout and statement_timeout of the pool's sessions. */
+  bounds: SessionBounds;
 }
 
 /** Creates the order database on first start, connects, and migrates it (one replica at a time). */
@@ -19,7 +22,7 @@ export async function openOrderDataSource(options: OrderDataSourceOptions): Prom
     migrationsTableName: 'order_migrations',
     synchronize: false,
     logging: false,
-    extra: { max: options.poolSize },
+    extra: { max: options.poolSize, ...boundedPoolOptions(options.bounds) },
   });
   await dataSource.initialize();
   try {

@@ -65,7 +65,7 @@ export function createOrderApp(options: OrderAppOptions): Express {
     limiter: new KeyedLimiter(maxOrdersPerKey),
   });
   const health = healthRoutes({ checks: readinessChecks(config, infra), metrics, checkTimeoutMs: 2_000 });
-  return createHttpApp([routes, health], logger);
+  return createHttpApp([routes, health], logger, config.requestDeadlineMs);
 }
 
 function readinessChecks(config: AppConfig, infra: Infrastructure): Record<string, HealthCheck> {
