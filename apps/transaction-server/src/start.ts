@@ -9,6 +9,7 @@ import { SERVICE_NAME, type AppConfig } from './config';
 import { createAsyncPool, createDataSource } from './data-access';
 import type { CoordinatorContext } from './domain/context';
 import { sweepOnce, type SweepResult } from './domain/sweeper';
+import { retainOnce, type RetentionResult } from './domain/retention';
 import { createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
 import { OutboxRelay } from './entry-points/jobs/outbox-relay';
@@ -30,6 +31,7 @@ export interface StartOptions {
 export interface RunningCoordinator extends RunningApp {
   sweeper: { runOnce(): Promise<SweepResult> };
   outbox: { runOnce(): Promise<number> };
+  retention: { runOnce(): Promise<RetentionResult> };
 }
 
 /** Starts the coordinator: database and migrations, broker topology, HTTP, sweeper and outbox poller. */
@@ -78,6 +80,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   const port = (server.address() as { port: number }).port;
   const sweeper = startPeriodic('sweeper', config.sweepIntervalMs, () => sweepOnce(ctx), logger);
   const poller = startPeriodic('outbox', config.outboxPollMs, () => relay.runOnce(), logger);
+  const retention = startPeriodic('retention', config.retentionIntervalMs, () => retainOnce(ctx), logger);
   const registration = await registerService({
     consulUrl: config.consulUrl,
     consulToken: config.consulToken,
@@ -94,7 +97,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   const stop = async () => {
     await registration.deregister().catch((err: unknown) => logger.warn({ err }, 'deregistration failed'));
     await closeServer(server, config.shutdownTimeoutMs);
-    await Promise.all([sweeper.stop(), poller.stop()]);
+    await Promise.all([sweeper.stop(), poller.stop(), retention.stop()]);
     await relay.drain();
     // Whatever a request wrote last still goes out before we disconnect.
     await relay
@@ -110,6 +113,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     url: `http://127.0.0.1:${port}`,
     sweeper: { runOnce: () => sweepOnce(ctx) },
     outbox: { runOnce: () => relay.runOnce() },
+    retention: { runOnce: () => retainOnce(ctx) },
     stop: () => (stopping ??= stop()),
   };
 }

@@ -115,6 +115,7 @@ export class ParticipantHarness {
           exchange,
           auditQueue: '',
           republishAfterMs: 600_000,
+          participantServices: [SERVICE],
         },
       ),
       { logger: silentLogger() },

@@ -5,6 +5,7 @@ import { InitialSchema1732390000000 } from './migrations/1732390000000-initial-s
 import { BranchFinishedByCaller1732400000000 } from './migrations/1732400000000-branch-finished-by-caller';
 import { CommitEnlistedFunction1732410000000 } from './migrations/1732410000000-commit-enlisted-function';
 import { OutboxClaimLease1732420000000 } from './migrations/1732420000000-outbox-claim-lease';
+import { InDoubt1732430000000 } from './migrations/1732430000000-in-doubt';
 
 /** The coordinator's schema history, in order. */
 export const migrations = [
@@ -12,6 +13,7 @@ export const migrations = [
   BranchFinishedByCaller1732400000000,
   CommitEnlistedFunction1732410000000,
   OutboxClaimLease1732420000000,
+  InDoubt1732430000000,
 ];
 
 /** `connectionTimeoutMs` bounds the wait for a connection, a new one or a free one of a busy pool. */

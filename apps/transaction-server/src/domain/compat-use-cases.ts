@@ -1,4 +1,5 @@
-import { findBranches, listTransactions, findBranchesOf } from '../data-access';
+import type { Page } from '@trx/service-kit';
+import { findBranches } from '../data-access';
 import { registerBranch, recordOutcome, vote } from './branch-use-cases';
 import {
   compatGid,
@@ -10,7 +11,7 @@ import {
 import type { CoordinatorContext } from './context';
 import { BranchNotFoundError, InvalidRequestError, type CoordinatorError } from './errors';
 import { commit, rollback } from './decision-use-cases';
-import { begin, loadTransaction } from './transaction-use-cases';
+import { begin, listPage, loadTransaction } from './transaction-use-cases';
 
 /**
  * The Spring sample's API on top of the same tables. Its participants have no prepare
@@ -31,18 +32,12 @@ export async function compatGet(ctx: CoordinatorContext, id: string): Promise<Co
   return compatTransaction(t, await findBranches(ctx.pool, t.id));
 }
 
-export async function compatList(ctx: CoordinatorContext, limit = 1000): Promise<CompatTransaction[]> {
-  const { items } = await listTransactions(ctx.pool, { limit, offset: 0 });
-  const branches = await findBranchesOf(
-    ctx.pool,
-    items.map((t) => t.id),
-  );
-  return items.map((t) =>
-    compatTransaction(
-      t,
-      branches.filter((b) => b.transactionId === t.id),
-    ),
-  );
+/** A page of transactions in the sample's shape, newest first (`{items, next}`, as every list). */
+export async function compatList(
+  ctx: CoordinatorContext,
+  query: { limit?: number; cursor?: string },
+): Promise<Page<CompatTransaction>> {
+  return listPage(ctx, query, compatTransaction);
 }
 
 export async function compatAddParticipant(
