@@ -3,10 +3,12 @@ import { createLogger, type Logger } from '@trx/logging';
 import { Broker } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { Participant } from '@trx/participant';
-import { httpLimitsOf } from '@trx/service-kit';
+import { httpLimitsOf, startPeriodic } from '@trx/service-kit';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { openOrderDataSource } from './data-access/order-data-source';
 import { OutboxRepository } from './data-access/outbox-repository';
+import { RetentionRepository } from './data-access/retention-repository';
+import { retainOrdersOnce, type OrderRetentionResult } from './entry-points/retention-job';
 import { OutboxRelay } from './entry-points/outbox-relay';
 import { createOrderApp, type Infrastructure } from './entry-points/order-app';
 import { listen, type RunningApp } from './entry-points/http-server';
@@ -16,11 +18,13 @@ export interface StartOptions {
   logger?: Logger;
   /** Outbox poll period (default 200 ms); the relay is also nudged after each commit. */
   outboxPollMs?: number;
-  /** Orders in flight per product and per customer in this instance (default 8): see KeyedLimiter. */
-  maxOrdersPerKey?: number;
 }
 
-export type OrderServiceApp = RunningApp & { participant: Participant };
+export type OrderServiceApp = RunningApp & {
+  participant: Participant;
+  /** One round of the order-service's own retention (outbox, Idempotency-Keys); tests drive it. */
+  retention: { runOnce(): Promise<OrderRetentionResult> };
+};
 type Closer = () => Promise<unknown>;
 
 /** Starts the order-service: database, broker, participant runtime, outbox relay, HTTP, registration. */
@@ -39,6 +43,16 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     });
     relay.start();
     closers.unshift(() => relay.stop());
+    const retain = () =>
+      retainOrdersOnce({
+        repository: new RetentionRepository(infra.dataSource),
+        logger,
+        clock: options.clock ?? (() => new Date()),
+        retentionMs: config.retentionMs,
+        batch: config.retentionBatch,
+      });
+    const retention = startPeriodic('retention', config.retentionIntervalMs, retain, logger);
+    closers.unshift(() => retention.stop());
     const app = createOrderApp({
       config,
       infra,
@@ -62,7 +76,8 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     closers.unshift(() => registration.deregister());
     logger.info({ port: server.port }, 'order-service started');
     const stop = () => closeAll(closers, logger);
-    return { port: server.port, url: server.url, participant: infra.participant, stop };
+    const participant = infra.participant;
+    return { port: server.port, url: server.url, participant, retention: { runOnce: retain }, stop };
   } catch (err) {
     await closeAll(closers, logger);
     throw err;
@@ -112,6 +127,9 @@ async function openInfrastructure(
     prefetch: config.prefetch,
     clock: options.clock,
     maxPreparedBranches: config.maxPreparedBranches,
+    retentionMs: config.retentionMs,
+    retentionIntervalMs: config.retentionIntervalMs,
+    retentionBatch: config.retentionBatch,
   });
   closers.unshift(() => participant.stop());
   return { dataSource, broker, caller, coordinator, participant };

@@ -40,6 +40,8 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Where the order-service finds these services instead (e.g. a closed port, to test an outage). */
   orderSees?: Partial<Record<(typeof SERVICES)[number], string>>;
+  /** The order-service's clock (its retention, its participant runtime); default real time. */
+  orderClock?: () => Date;
 }
 
 interface Running {
@@ -52,6 +54,8 @@ export interface Platform extends PlatformProbe {
   urls: Record<'coordinator' | 'product' | 'account' | 'order', string>;
   coordinator: CoordinatorApi;
   events: EventTap;
+  /** The order-service app itself, for driving its periodic work (retention) in tests. */
+  orderApp: orderService.OrderServiceApp;
   postOrder(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: OrderBody }>;
   getJson(url: string): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
@@ -116,7 +120,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       .join(',');
     const order = await track(
       apps,
-      orderService.start(orderConfig.loadAppConfig({ ...env('order', all), ...options.orderEnv })),
+      orderService.start(orderConfig.loadAppConfig({ ...env('order', all), ...options.orderEnv }), {
+        clock: options.orderClock,
+      }),
     );
     const events = await EventTap.start(amqpUrl, exchange);
     apps.push({ url: '', stop: () => events.stop() });
@@ -126,7 +132,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       account: account.url,
       order: order.url,
     };
-    return assemble({ exchange, urls, pools, events, cleanup });
+    return assemble({ exchange, urls, pools, events, cleanup, orderApp: order });
   } catch (err) {
     await cleanup();
     throw err;
@@ -139,6 +145,7 @@ function assemble(parts: {
   pools: Record<DatabaseName, Pool>;
   events: EventTap;
   cleanup: () => Promise<void>;
+  orderApp: orderService.OrderServiceApp;
 }): Platform {
   const caller: ServiceCaller = createServiceCaller({
     directory: staticDirectory({ 'transaction-server': [parts.urls.coordinator] }),
@@ -151,6 +158,7 @@ function assemble(parts: {
     urls: parts.urls,
     coordinator,
     events: parts.events,
+    orderApp: parts.orderApp,
     postOrder: async (body: unknown, headers: Record<string, string> = {}) => {
       const res = await fetch(`${parts.urls.order}/orders`, {
         method: 'POST',

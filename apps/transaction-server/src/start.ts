@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '@trx/logging';
 import { ensureDatabase, poolOf, runMigrationsLocked } from '@trx/db';
 import { registerService } from '@trx/discovery';
 import { Broker } from '@trx/messaging';
-import { createBoundedServer, httpLimitsOf, listenOn } from '@trx/service-kit';
+import { createBoundedServer, httpLimitsOf, listenOn, startPeriodic } from '@trx/service-kit';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { createAsyncPool, createDataSource } from './data-access';
 import type { CoordinatorContext } from './domain/context';
@@ -13,7 +13,6 @@ import { retainOnce, type RetentionResult } from './domain/retention';
 import { createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
 import { OutboxRelay } from './entry-points/jobs/outbox-relay';
-import { startPeriodic } from './entry-points/jobs/periodic-job';
 
 export interface RunningApp {
   port: number;

@@ -28,6 +28,7 @@ export { Participant, type ParticipantOptions } from './participant';
 export type { BranchOptions } from './branch-runner';
 export type { FinishResult } from './branch-finisher';
 export type { RecoveryReport } from './recovery';
+export type { RetentionReport } from './branch-retention';
 export type { ParticipantBroker, DecisionMessage, ConsumeResult, ConsumerHandle } from './ports';
 export {
   ParticipantError,

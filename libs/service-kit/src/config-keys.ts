@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { key, serviceMapSchema, z, type ConfigOf } from '@trx/config';
+import { ConfigError, key, serviceMapSchema, z, type ConfigOf } from '@trx/config';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 
 /** Every app on its default port on one machine: the static discovery map when nothing else is set. */
@@ -147,8 +147,8 @@ export function participantConfigKeys() {
     lockTimeoutMs: key(
       int(0),
       'DB_LOCK_TIMEOUT_MS',
-      2_000,
-      "lock_timeout of the service's sessions: a branch that waits longer on a row lock votes no (503 lock-timeout)",
+      3_000,
+      "lock_timeout of the service's sessions: a branch that waits longer on a row lock votes no (503 lock-timeout); keep it below the callers' CALL_TIMEOUT_MS",
     ),
     statementTimeoutMs: key(
       int(0),
@@ -162,7 +162,39 @@ export function participantConfigKeys() {
       64,
       "branches of this service prepared at once (all replicas); more vote no with 503 too-many-prepared; keep the services' sum below max_prepared_transactions (0 = no cap)",
     ),
+    decisionWindowMs: key(
+      int(1),
+      'TRX_DECISION_WINDOW_MS',
+      555_000,
+      "longest a decision can still arrive after its transaction began: the coordinator's TRX_MAX_TIMEOUT_MS + its re-publish window (555000 for its defaults)",
+    ),
+    retentionMs: key(
+      int(1),
+      'TRX_RETENTION_MS',
+      7 * 24 * 3600_000,
+      "trx_branch rows (and the service's own finished records) are deleted this long after; at least 2 × TRX_DECISION_WINDOW_MS, checked at start",
+    ),
+    retentionIntervalMs: key(
+      int(0),
+      'TRX_RETENTION_INTERVAL_MS',
+      60_000,
+      'period of the retention job (0 = off)',
+    ),
+    retentionBatch: key(int(1), 'TRX_RETENTION_BATCH', 500, 'rows one retention statement deletes at most'),
   };
+}
+
+/**
+ * The retention rule (docs/architecture.md, "Retention"): a trx_branch row must outlive any
+ * delivery of its decision that can still arrive, so retention is at least twice the window.
+ */
+export function assertParticipantRetention(config: { retentionMs: number; decisionWindowMs: number }): void {
+  const least = 2 * config.decisionWindowMs;
+  if (config.retentionMs >= least) return;
+  const message = `must be at least 2 × TRX_DECISION_WINDOW_MS = ${least} ms`;
+  throw new ConfigError(`invalid configuration: TRX_RETENTION_MS: ${message}`, [
+    { env: 'TRX_RETENTION_MS', message },
+  ]);
 }
 
 /** The values of the common keys. */

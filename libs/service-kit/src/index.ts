@@ -30,6 +30,7 @@ export {
   participantConfigKeys,
   DEFAULT_SERVICE_URLS,
   httpLimitsOf,
+  assertParticipantRetention,
   type CommonKeysOptions,
   type CommonConfig,
   type ParticipantConfig,
@@ -63,6 +64,7 @@ export { parseRequest, transactionIdOf } from './request-parsing';
 export { branchRequestOf, runForRequest, type BranchRequest, type BranchRunner } from './branch-request';
 export { runMain, type MainConfig, type MainOptions } from './main-runner';
 export { StopSteps, type StopStep } from './stop-steps';
+export { startPeriodic, type PeriodicJob } from './periodic-job';
 export {
   createServiceDataSource,
   boundedPoolOptions,

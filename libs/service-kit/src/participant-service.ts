@@ -83,6 +83,9 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       clock: o.clock,
       metricsRegistry: registry,
       maxPreparedBranches: config.maxPreparedBranches,
+      retentionMs: config.retentionMs,
+      retentionIntervalMs: config.retentionIntervalMs,
+      retentionBatch: config.retentionBatch,
     });
     steps.push(() => participant.stop());
     const onStop = (step: StopStep) => steps.push(step);

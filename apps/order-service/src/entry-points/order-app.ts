@@ -33,13 +33,11 @@ export interface OrderAppOptions {
   logger: Logger;
   clock?: () => Date;
   onConfirmed: () => void;
-  /** Orders in flight per product and per customer in this instance (default 8; below a participant's pool size). */
-  maxOrdersPerKey?: number;
 }
 
 /** Wires the use case to its gateways and repositories and serves it over HTTP. */
 export function createOrderApp(options: OrderAppOptions): Express {
-  const { config, infra, logger, clock, onConfirmed, maxOrdersPerKey = 8 } = options;
+  const { config, infra, logger, clock, onConfirmed } = options;
   const orders = new OrderRepository(infra.dataSource, infra.participant);
   const metrics = new OrderMetrics();
   const deps = {
@@ -62,7 +60,11 @@ export function createOrderApp(options: OrderAppOptions): Express {
     // Past the transaction's timeout plus the calls' bound, an in-progress attempt is dead.
     idempotencyStaleMs: config.orderTransactionTimeoutMs + 4 * config.callTimeoutMs,
     onConfirmed,
-    limiter: new KeyedLimiter(maxOrdersPerKey),
+    limiter: new KeyedLimiter(config.maxOrdersPerKey, {
+      maxWaiters: config.maxWaitersPerKey,
+      maxWaitMs: config.maxWaitMs,
+      onRefused: (reason) => metrics.tooBusy(reason),
+    }),
   });
   const health = healthRoutes({ checks: readinessChecks(config, infra), metrics, checkTimeoutMs: 2_000 });
   return createHttpApp([routes, health], logger, config.requestDeadlineMs);

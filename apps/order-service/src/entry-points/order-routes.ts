@@ -7,7 +7,8 @@ import type { PlaceOrderInput } from '../domain/order-types';
 import type { KeyedLimiter } from '../domain/keyed-limiter';
 import type { OrderRepository } from '../data-access/order-repository';
 import { errorAnswer, OrderNotFoundError, rejectedOrderAnswer, type Answer } from './error-mapper';
-import { fingerprintOf, parseCustomerId, parseOrderRequest } from './order-request';
+import { fingerprintOf, parseOrderListQuery, parseOrderRequest } from './order-request';
+import { pageOf } from '@trx/service-kit';
 import { confirmedBody, orderView } from './order-views';
 import type { OrderMetrics } from './order-metrics';
 
@@ -56,8 +57,9 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
     res.json(orderView(order));
   });
   router.get('/orders', async (req: Request, res: Response) => {
-    const customerId = parseCustomerId(req.query.customerId);
-    res.json((await o.orders.findByCustomer(customerId)).map(orderView));
+    const { customerId, limit, after } = parseOrderListQuery(req.query);
+    const rows = await o.orders.findByCustomer(customerId, limit + 1, after);
+    res.json(pageOf(rows, limit, (r) => [r.createdAt, r.id], orderView));
   });
   return router;
 }

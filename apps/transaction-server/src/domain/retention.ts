@@ -1,3 +1,4 @@
+import { inBatches } from '@trx/db';
 import { deleteFinishedTransactions, prunePublished } from '../data-access';
 import type { CoordinatorContext } from './context';
 
@@ -8,8 +9,6 @@ export interface RetentionResult {
 
 /** Published outbox rows are a queue, not a history: kept an hour at most (for a recent incident). */
 const OUTBOX_RETENTION_MS = 60 * 60 * 1000;
-/** Statements one round runs per table at most, so a backlog is worked off over rounds. */
-const MAX_BATCHES = 20;
 
 /**
  * Deletes what recovery can no longer need (docs/architecture.md, "Retention"): finished
@@ -27,14 +26,4 @@ export async function retainOnce(ctx: CoordinatorContext): Promise<RetentionResu
   const outbox = await inBatches(retentionBatch, (limit) => prunePublished(ctx.pool, outboxBefore, limit));
   if (transactions + outbox > 0) ctx.logger.info({ transactions, outbox }, 'retention deleted old rows');
   return { transactions, outbox };
-}
-
-async function inBatches(limit: number, batch: (limit: number) => Promise<number>): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < MAX_BATCHES; i++) {
-    const n = await batch(limit);
-    total += n;
-    if (n < limit) break;
-  }
-  return total;
 }
