@@ -15,7 +15,7 @@ export interface TransactionRecord {
   decidedAt: Date | null;
   nextRepublishAt: Date | null;
   republishCount: number;
-  /** Set when the last re-publish went unacknowledged: an operator's turn (docs/operations.md). */
+  /** Set when the last re-publish went unacknowledged: an operator's turn (docs/architecture.md, "In-doubt transactions"). */
   inDoubtSince: Date | null;
 }
 
