@@ -12,7 +12,7 @@ let url: string;
 beforeAll(async () => {
   h = await AccountHarness.start();
   url = (await h.startApp({ lockTimeoutMs: LOCK_TIMEOUT_MS, maxPreparedBranches: 1 })).url;
-  await h.addAccounts([101, 102, 103, 104, 105]);
+  await h.addAccounts([101, 102, 103, 104, 105, 106, 107]);
 });
 
 afterAll(async () => {
@@ -99,5 +99,45 @@ describe('the cap of prepared branches', () => {
       201,
     );
     await settle(next.id);
+  });
+});
+
+describe('the pool connection timeout', () => {
+  it('when every pooled connection is busy longer than the connection timeout, then the next request answers 503 database-unavailable, and once one is free the next request is served', async () => {
+    // Two connections: migrating at start holds one while it runs on the other.
+    const small = await h.startApp({ dbPoolSize: 2, dbConnectionTimeoutMs: 300, lockTimeoutMs: 2000 });
+    const holder = new Client({ connectionString: h.dbUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM accounts WHERE id = 106 FOR UPDATE');
+      // Both of the pool's connections wait on the row lock...
+      const waiting = [1, 2].map(() =>
+        callWithHeaders(small.url, 'POST', '/accounts/106/withdrawals', { amount: 1 }),
+      );
+      await waitFor(
+        async () =>
+          (
+            await h.sql(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).length === 2,
+        { description: 'two withdrawals waiting on the row lock' },
+      );
+      // ...so another request finds no connection within the timeout.
+      const refused = await callWithHeaders(small.url, 'POST', '/accounts/107/withdrawals', { amount: 1 });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body).toMatchObject({ error: 'database-unavailable', retryable: true });
+      for (const answer of await Promise.all(waiting)) {
+        expect(answer).toMatchObject({ status: 503, body: { error: 'lock-timeout' } });
+      }
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(
+      (await callWithHeaders(small.url, 'POST', '/accounts/107/withdrawals', { amount: 1 })).status,
+    ).toBe(201);
   });
 });

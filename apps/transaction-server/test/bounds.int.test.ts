@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import pino from 'pino';
 import { makeGid, type CoordinatorApi, type TransactionView } from '@trx/protocol';
 import { queryDatabase } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
@@ -11,18 +14,32 @@ let app: RunningCoordinator;
 let api: CoordinatorApi;
 let ACCOUNT: string;
 let PRODUCT: string;
+/** The error lines the coordinator logged: where an alert rule would look. */
+const errorLines: Record<string, unknown>[] = [];
+const errorLog = pino(
+  { level: 'error' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      errorLines.push(JSON.parse(chunk.toString('utf8')));
+      done();
+    },
+  }),
+);
 
 beforeAll(async () => {
   await h.setUp();
   ACCOUNT = h.service('account');
   PRODUCT = h.service('product');
-  app = await h.start({
-    maxBranches: 3,
-    participantServices: [ACCOUNT, PRODUCT],
-    republishAfterMs: 5000,
-    republishMaxMs: 20_000,
-    republishMaxAttempts: 2,
-  });
+  app = await h.start(
+    {
+      maxBranches: 3,
+      participantServices: [ACCOUNT, PRODUCT],
+      republishAfterMs: 5000,
+      republishMaxMs: 20_000,
+      republishMaxAttempts: 2,
+    },
+    { logger: errorLog },
+  );
   api = h.client(app);
 });
 afterAll(() => h.tearDown());
@@ -124,12 +141,47 @@ describe('re-publishing a decision nobody acknowledges', () => {
     const view = await api.get(tx.id);
     expect(view).toMatchObject({ status: 'committing', decision: 'commit' });
     expect(view.inDoubtSince).toEqual(expect.any(String));
+    const alert = errorLines.find((l) => l.alert === 'trx-transaction-in-doubt' && l.transactionId === tx.id);
+    expect(alert).toMatchObject({
+      level: 50,
+      decision: 'commit',
+      attempts: 2,
+      unacknowledged: [{ branchId: branch.id, service: ACCOUNT, gid: branch.gid }],
+    });
     const inDoubt = rounds[2]!.inDoubt;
     expect(await metrics()).toMatch(new RegExp(`^trx_transactions_in_doubt ${inDoubt}$`, 'm'));
     expect(await metrics()).toMatch(new RegExp(`^trx_transactions_marked_in_doubt_total ${inDoubt}$`, 'm'));
     await api.recordOutcome(tx.id, branch.id, { outcome: 'committed' });
     expect(await api.get(tx.id)).toMatchObject({ status: 'committed' });
     expect(await metrics()).toMatch(new RegExp(`^trx_transactions_in_doubt ${inDoubt - 1}$`, 'm'));
+  });
+});
+
+describe('the request deadline', () => {
+  it('when a request waits past REQUEST_DEADLINE_MS, then it answers 503 request-timeout with Retry-After, and the next request is served', async () => {
+    const hasty = await h.start({ requestDeadlineMs: 300, participantServices: [ACCOUNT, PRODUCT] });
+    const tx = await api.begin({ initiator: 'test' });
+    const holder = new Client({ connectionString: h.dbUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM trx_transaction WHERE id = $1 FOR UPDATE', [tx.id]);
+      const res = await fetch(`${hasty.url}/v1/transactions/${tx.id}/rollback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toMatchObject({ error: 'request-timeout', retryable: true });
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    // The late rollback still happened; its answer was dropped, the server goes on serving.
+    expect((await fetch(`${hasty.url}/v1/transactions/${tx.id}`)).status).toBe(200);
+    expect((await api.rollback(tx.id)).decision).toBe('rollback');
+    await h.stop(hasty);
   });
 });
 

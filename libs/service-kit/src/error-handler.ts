@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
+import { isConnectionError } from '@trx/db';
 import type { Logger } from '@trx/logging';
 import { participantErrorAnswer } from '@trx/participant';
 import type { ErrorBody } from '@trx/protocol';
@@ -52,6 +53,11 @@ export function answerFor(err: unknown, mappers: ErrorMapper[] = []): HttpAnswer
   }
   if ((err as { type?: string }).type === 'entity.parse.failed') {
     return { status: 400, body: { error: 'invalid-request', message: 'the body is not valid JSON' } };
+  }
+  // No pooled connection within DB_CONNECTION_TIMEOUT_MS, or the database went away: retry.
+  if (isConnectionError(err)) {
+    const message = "the service's database is unavailable or busy; retry";
+    return { status: 503, body: { error: 'database-unavailable', message, retryable: true } };
   }
   return { status: 500, body: { error: 'internal-error', message: 'the request could not be completed' } };
 }
