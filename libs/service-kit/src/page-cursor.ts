@@ -3,12 +3,10 @@
  * item's key, JSON in base64url) or null on the last page. No list counts its table.
  */
 
-/** What every paged list answers. */
-export interface Page<T> {
-  items: T[];
-  /** Pass as `cursor` for the next page; null when there is none. */
-  next: string | null;
-}
+import type { Page } from '@trx/protocol';
+
+/** What every paged list answers (the one definition is the protocol's). */
+export type { Page };
 
 export const PAGE_LIMIT_DEFAULT = 20;
 export const PAGE_LIMIT_MAX = 100;
