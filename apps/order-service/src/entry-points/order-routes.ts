@@ -43,6 +43,7 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
       const answer = await o.limiter.run(keys, () => placeIdempotently(o, input, baseline));
       if (answer.replayed) o.metrics.replayed();
       done(outcomeOf(answer));
+      if (res.headersSent) return; // the request's deadline answered already (REQUEST_DEADLINE_MS)
       if (answer.status === 503) res.set('Retry-After', '1');
       res.status(answer.status).json(answer.body);
     } catch (err) {
