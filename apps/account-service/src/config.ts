@@ -1,5 +1,5 @@
 import { loadConfig, type ConfigOf } from '@trx/config';
-import { commonConfigKeys, participantConfigKeys } from '@trx/service-kit';
+import { assertParticipantRetention, commonConfigKeys, participantConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'account-service';
 
@@ -15,5 +15,7 @@ export function loadAppConfig(
   env: Record<string, string | undefined>,
   overrides: Partial<AppConfig> = {},
 ): AppConfig {
-  return loadConfig(configSpec, env, overrides);
+  const config = loadConfig(configSpec, env, overrides);
+  assertParticipantRetention(config);
+  return config;
 }

@@ -43,7 +43,7 @@ it('when the balance does not cover it, then nothing is taken and no withdrawal 
 
 it("when a customer's accounts are looked up, then it is one statement", async () => {
   sent.length = 0;
-  expect(await accountStore(counted.manager).listByCustomer(2)).toEqual([
+  expect(await accountStore(counted.manager).listByCustomer(2, 10)).toEqual([
     { id: 2, customerId: 2, balanceCents: 200_000 },
   ]);
   expect(sent).toHaveLength(1);

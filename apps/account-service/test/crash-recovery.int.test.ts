@@ -47,8 +47,8 @@ it('when the service is killed after it prepared, then after a restart its branc
   let started = await ServiceProcess.start(env());
   service = started.process;
   const before = [await balanceOf(1), await balanceOf(2)];
-  const committed = await h.coordinator.begin({ initiator: 'test', timeoutMs: 120_000 });
-  const rolledBack = await h.coordinator.begin({ initiator: 'test', timeoutMs: 120_000 });
+  const committed = await h.coordinator.begin({ initiator: 'test', timeoutMs: 60_000 });
+  const rolledBack = await h.coordinator.begin({ initiator: 'test', timeoutMs: 60_000 });
   // Two accounts: a second open branch on the same row would wait for the first one's lock.
   for (const [tx, accountId, amount] of [
     [committed, 1, 30],

@@ -31,10 +31,14 @@ describe('reading accounts', () => {
       status: 200,
       body: { id: 3, customerId: 3, balance: 5000 },
     });
-    expect((await call(url, 'GET', '/accounts?customerId=2')).body).toEqual([
-      { id: 2, customerId: 2, balance: 2000 },
-    ]);
-    expect(await call(url, 'GET', '/accounts?customerId=99')).toEqual({ status: 200, body: [] });
+    expect((await call(url, 'GET', '/accounts?customerId=2')).body).toEqual({
+      items: [{ id: 2, customerId: 2, balance: 2000 }],
+      next: null,
+    });
+    expect(await call(url, 'GET', '/accounts?customerId=99')).toEqual({
+      status: 200,
+      body: { items: [], next: null },
+    });
   });
 
   it('refuses unknown and malformed ids', async () => {
@@ -47,6 +51,24 @@ describe('reading accounts', () => {
       body: { error: 'invalid-request' },
     });
     expect(await call(url, 'GET', '/accounts?customerId=x')).toMatchObject({ status: 400 });
+  });
+
+  it("pages a customer's accounts by id with limit and cursor, and refuses a bad cursor with 400", async () => {
+    await h.sql('INSERT INTO customers (id, name) VALUES (77, $1)', ['paged']);
+    await h.sql(
+      'INSERT INTO accounts (id, customer_id, balance) VALUES (771, 77, 1), (772, 77, 2), (773, 77, 3)',
+    );
+    const first = await call(url, 'GET', '/accounts?customerId=77&limit=2');
+    expect(first.body.items.map((a: { id: number }) => a.id)).toEqual([771, 772]);
+    const second = await call(url, 'GET', `/accounts?customerId=77&limit=2&cursor=${first.body.next}`);
+    expect(second.body).toEqual({ items: [{ id: 773, customerId: 77, balance: 3 }], next: null });
+    for (const query of ['cursor=nope', 'limit=101', 'limit=0', 'offset=2']) {
+      expect(await call(url, 'GET', `/accounts?customerId=77&${query}`)).toMatchObject({
+        status: 400,
+        body: { error: 'invalid-request' },
+      });
+    }
+    expect((await call(url, 'GET', '/accounts?customerId=77')).body.items).toHaveLength(3);
   });
 });
 

@@ -3,7 +3,7 @@
  * description (docs/architecture.md lists the same table).
  */
 import { key, loadConfig, z, type ConfigOf } from '@trx/config';
-import { commonConfigKeys, participantConfigKeys } from '@trx/service-kit';
+import { assertParticipantRetention, commonConfigKeys, participantConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'order-service';
 
@@ -18,6 +18,24 @@ export const configSpec = {
     'ORDER_TRANSACTION_TIMEOUT_MS',
     10_000,
     'timeout of the transaction an order begins',
+  ),
+  maxOrdersPerKey: key(
+    positiveMs,
+    'ORDER_MAX_IN_FLIGHT_PER_KEY',
+    8,
+    "orders in flight per product and per customer in this instance (below a participant's pool size)",
+  ),
+  maxWaitersPerKey: key(
+    z.coerce.number().int().min(0),
+    'ORDER_MAX_WAITERS_PER_KEY',
+    64,
+    'orders that may wait per product or customer; more are refused at once (503 too-busy)',
+  ),
+  maxWaitMs: key(
+    z.coerce.number().int().min(0),
+    'ORDER_MAX_WAIT_MS',
+    5_000,
+    'longest an order waits for its turn on a product or customer; then 503 too-busy (0 = no bound)',
   ),
   faultInjection: key(
     bool as z.ZodType<boolean>,
@@ -63,5 +81,7 @@ export function loadAppConfig(
   env: Record<string, string | undefined>,
   overrides: Partial<AppConfig> = {},
 ): AppConfig {
-  return loadConfig(configSpec, env, overrides);
+  const config = loadConfig(configSpec, env, overrides);
+  assertParticipantRetention(config);
+  return config;
 }

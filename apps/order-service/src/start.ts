@@ -4,9 +4,12 @@ import { createLogger, type Logger } from '@trx/logging';
 import { Broker } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { Participant } from '@trx/participant';
+import { httpLimitsOf, startPeriodic } from '@trx/service-kit';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { openOrderDataSource } from './data-access/order-data-source';
 import { OutboxRepository } from './data-access/outbox-repository';
+import { RetentionRepository } from './data-access/retention-repository';
+import { retainOrdersOnce, type OrderRetentionResult } from './entry-points/retention-job';
 import { OutboxRelay } from './entry-points/outbox-relay';
 import { createOrderApp, type Infrastructure } from './entry-points/order-app';
 import { listen, type RunningApp } from './entry-points/http-server';
@@ -16,11 +19,13 @@ export interface StartOptions {
   logger?: Logger;
   /** Outbox poll period (default 200 ms); the relay is also nudged after each commit. */
   outboxPollMs?: number;
-  /** Orders in flight per product and per customer in this instance (default 8): see KeyedLimiter. */
-  maxOrdersPerKey?: number;
 }
 
-export type OrderServiceApp = RunningApp & { participant: Participant };
+export type OrderServiceApp = RunningApp & {
+  participant: Participant;
+  /** One round of the order-service's own retention (outbox, Idempotency-Keys); tests drive it. */
+  retention: { runOnce(): Promise<OrderRetentionResult> };
+};
 type Closer = () => Promise<unknown>;
 
 /** Starts the order-service: database, broker, participant runtime, outbox relay, HTTP, registration. */
@@ -45,6 +50,16 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
       issuer: config.customerJwtIssuer,
       audience: config.customerJwtAudience,
     });
+    const retain = () =>
+      retainOrdersOnce({
+        repository: new RetentionRepository(infra.dataSource),
+        logger,
+        clock: options.clock ?? (() => new Date()),
+        retentionMs: config.retentionMs,
+        batch: config.retentionBatch,
+      });
+    const retention = startPeriodic('retention', config.retentionIntervalMs, retain, logger);
+    closers.unshift(() => retention.stop());
     const app = createOrderApp({
       config,
       infra,
@@ -54,7 +69,8 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
       clock: options.clock,
       onConfirmed: () => relay.nudge(),
     });
-    const server = await listen(app, config.port, config.host, config.shutdownTimeoutMs);
+    const limits = httpLimitsOf(config);
+    const server = await listen(app, config.port, config.host, config.shutdownTimeoutMs, limits);
     closers.unshift(() => server.close());
     const registration = await registerService({
       consulUrl: config.consulUrl,
@@ -69,7 +85,8 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     closers.unshift(() => registration.deregister());
     logger.info({ port: server.port }, 'order-service started');
     const stop = () => closeAll(closers, logger);
-    return { port: server.port, url: server.url, participant: infra.participant, stop };
+    const participant = infra.participant;
+    return { port: server.port, url: server.url, participant, retention: { runOnce: retain }, stop };
   } catch (err) {
     await closeAll(closers, logger);
     throw err;
@@ -83,7 +100,15 @@ async function openInfrastructure(
   logger: Logger,
   closers: Closer[],
 ): Promise<Infrastructure> {
-  const dataSource = await openOrderDataSource({ url: config.databaseUrl, poolSize: config.dbPoolSize });
+  const dataSource = await openOrderDataSource({
+    url: config.databaseUrl,
+    poolSize: config.dbPoolSize,
+    bounds: {
+      connectionTimeoutMs: config.dbConnectionTimeoutMs,
+      lockTimeoutMs: config.lockTimeoutMs,
+      statementTimeoutMs: config.statementTimeoutMs,
+    },
+  });
   closers.unshift(() => dataSource.destroy());
   const broker = await Broker.connect({
     url: config.amqpUrl,
@@ -120,6 +145,10 @@ async function openInfrastructure(
     prefetch: config.prefetch,
     coordinatorBrokerUser: config.coordinatorBrokerUser,
     clock: options.clock,
+    maxPreparedBranches: config.maxPreparedBranches,
+    retentionMs: config.retentionMs,
+    retentionIntervalMs: config.retentionIntervalMs,
+    retentionBatch: config.retentionBatch,
   });
   closers.unshift(() => participant.stop());
   return { dataSource, broker, caller, coordinator, participant };

@@ -4,7 +4,11 @@ import { SEED } from './platform-probe';
 let platform: Platform;
 
 beforeAll(async () => {
-  platform = await startPlatform();
+  // Every one of the 200 orders queues on product 4 here: the per-key queue's bound (64 by
+  // default, then 503 too-busy) is lifted, so the test sees the stock decide each order.
+  platform = await startPlatform({
+    orderEnv: { ORDER_MAX_WAITERS_PER_KEY: '200', ORDER_MAX_WAIT_MS: '0' },
+  });
 }, 60_000);
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { TooBusyError } from '../src/domain/keyed-limiter';
 import { errorAnswer, rejectedOrderAnswer } from '../src/entry-points/error-mapper';
 import { DatabaseUnavailableError, failureCode } from '../src/domain/order-errors';
 import { newOrder } from '../src/domain/place-order';
@@ -36,5 +37,13 @@ test('any other unexpected error stays a bare 500 internal-error', () => {
     status: 500,
     body: { error: 'internal-error', message: 'an unexpected error occurred' },
     internal: true,
+  });
+});
+
+test('an order the per-key limiter refused answers 503 too-busy, retryable, with the key', () => {
+  expect(errorAnswer(new TooBusyError('product:1', 'queue-full', 5000))).toMatchObject({
+    status: 503,
+    body: { error: 'too-busy', retryable: true, details: { key: 'product:1', reason: 'queue-full' } },
+    internal: false,
   });
 });

@@ -64,7 +64,7 @@ describe('Idempotency-Key', () => {
       `INSERT INTO idempotency_keys (key, fingerprint, state) VALUES ($1, $2, 'in-progress')`,
       ['key-running-1', JSON.stringify([order.customerId, order.productId, order.quantity, null])],
     );
-    const transactionsBefore = (await platform.coordinator.list({ limit: 1 })).total;
+    const transactionsBefore = await platform.countTransactions();
     const raw = await fetch(`${platform.urls.order}/orders`, {
       method: 'POST',
       headers: {
@@ -80,7 +80,7 @@ describe('Idempotency-Key', () => {
       status: 425,
       body: { error: 'request-in-progress', message: expect.any(String), retryable: true },
     });
-    expect((await platform.coordinator.list({ limit: 1 })).total).toBe(transactionsBefore);
+    expect(await platform.countTransactions()).toBe(transactionsBefore);
   });
 
   test('two concurrent requests with one key place one order', async () => {

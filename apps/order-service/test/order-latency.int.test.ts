@@ -34,7 +34,8 @@ describe('one order at a time', () => {
         platform.getJson(`${platform.urls.order}/orders/${body.id}`),
       ]);
       if ((product.body as { stock: number }).stock !== 200 - i) stale.stock++;
-      if ((accounts.body as { balance: number }[])[0]!.balance !== 5000 - 18 * i) stale.balance++;
+      if ((accounts.body as { items: { balance: number }[] }).items[0]!.balance !== 5000 - 18 * i)
+        stale.balance++;
       if (order.status !== 200) stale.order++;
       await platform.waitForSettled(body.transactionId!);
     }

@@ -171,13 +171,13 @@ describe('POST /orders', () => {
     ['malformed JSON', '{"customerId": 1,'],
   ])('when the request has %s, then 400 and nothing is begun', async (_case, order) => {
     const before = await platform.snapshot();
-    const transactionsBefore = (await platform.coordinator.list({ limit: 1 })).total;
+    const transactionsBefore = await platform.countTransactions();
     const { status, body } = await platform.postOrder(order);
 
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: 'invalid-request', message: expect.any(String) });
     expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+/);
-    expect((await platform.coordinator.list({ limit: 1 })).total).toBe(transactionsBefore);
+    expect(await platform.countTransactions()).toBe(transactionsBefore);
     await expectUnchanged(before, { rejected: 0 });
   });
 
@@ -202,7 +202,37 @@ describe('GET /orders', () => {
     });
     const list = await platform.getJson(`${platform.urls.order}/orders?customerId=2`);
     expect(list.status).toBe(200);
-    expect((list.body as { id: string }[]).map((o) => o.id)).toContain(body.id);
+    expect((list.body as { items: { id: string }[] }).items.map((o) => o.id)).toContain(body.id);
+  });
+
+  test("a customer's orders come a page at a time, newest first, every order once; a bad cursor is 400", async () => {
+    for (let i = 0; i < 3; i++) await platform.postOrder({ customerId: 2, productId: 2, quantity: 1 });
+    const expected = (
+      await platform.query<{ id: string }>(
+        'order',
+        'SELECT id FROM orders WHERE customer_id = 2 ORDER BY created_at DESC, id DESC',
+      )
+    ).map((r) => r.id);
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `customerId=2&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await platform.getJson(`${platform.urls.order}/orders?${query}`)).body as {
+        items: { id: string }[];
+        next: string | null;
+      };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((o) => o.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+    for (const query of ['customerId=2&cursor=nope', 'customerId=2&limit=101', 'customerId=2&offset=3']) {
+      expect(await platform.getJson(`${platform.urls.order}/orders?${query}`)).toMatchObject({
+        status: 400,
+        body: { error: 'invalid-request' },
+      });
+    }
   });
 
   test('unknown ids answer 404 order-not-found, a bad customerId 400', async () => {

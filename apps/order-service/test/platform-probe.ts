@@ -36,6 +36,16 @@ export class PlatformProbe {
     return (await this.pools[db].query(sql, params)).rows as T[];
   }
 
+  /** Transactions at the coordinator (with `status`: of that status), counted in its database. */
+  async countTransactions(status?: string): Promise<number> {
+    const rows = await this.query<{ n: number }>(
+      'coordinator',
+      'SELECT count(*)::int AS n FROM trx_transaction WHERE $1::text IS NULL OR status = $1',
+      [status ?? null],
+    );
+    return rows[0]!.n;
+  }
+
   async snapshot(): Promise<Snapshot> {
     const products = await this.query<{ id: number; stock: number }>(
       'product',
@@ -97,7 +107,7 @@ export class PlatformProbe {
         const lists = await Promise.all(
           statuses.map((status) => this.coordinatorApi.list({ status, limit: 1 })),
         );
-        return lists.every((l) => l.total === 0) || undefined;
+        return lists.every((l) => l.items.length === 0) || undefined;
       },
       { timeoutMs, intervalMs: 200, description: 'every transaction finished' },
     );

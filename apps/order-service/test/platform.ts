@@ -41,6 +41,8 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Where the order-service finds these services instead (e.g. a closed port, to test an outage). */
   orderSees?: Partial<Record<(typeof SERVICES)[number], string>>;
+  /** The order-service's clock (its retention, its participant runtime); default real time. */
+  orderClock?: () => Date;
 }
 
 interface Running {
@@ -55,6 +57,8 @@ export interface Platform extends PlatformProbe {
   urls: Record<'coordinator' | 'product' | 'account' | 'order', string>;
   coordinator: CoordinatorApi;
   events: EventTap;
+  /** The order-service app itself, for driving its periodic work (retention) in tests. */
+  orderApp: orderService.OrderServiceApp;
   postOrder(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: OrderBody }>;
   getJson(url: string): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
@@ -128,7 +132,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       .join(',');
     const order = await track(
       apps,
-      orderService.start(orderConfig.loadAppConfig({ ...env('order', all), ...options.orderEnv })),
+      orderService.start(orderConfig.loadAppConfig({ ...env('order', all), ...options.orderEnv }), {
+        clock: options.orderClock,
+      }),
     );
     const events = await EventTap.start(amqpUrl, exchange);
     apps.push({ url: '', stop: () => events.stop() });
@@ -138,7 +144,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       account: account.url,
       order: order.url,
     };
-    return assemble({ exchange, urls, pools, events, cleanup, credentials });
+    return assemble({ exchange, urls, pools, events, cleanup, credentials, orderApp: order });
   } catch (err) {
     await cleanup();
     throw err;
@@ -152,6 +158,7 @@ function assemble(parts: {
   events: EventTap;
   cleanup: () => Promise<void>;
   credentials: TestCredentials;
+  orderApp: orderService.OrderServiceApp;
 }): Platform {
   const { credentials } = parts;
   // The test reads as the operator.
@@ -169,6 +176,7 @@ function assemble(parts: {
     coordinator,
     events: parts.events,
     // As the customer the order names, unless the test sets `authorization` ('' sends none).
+    orderApp: parts.orderApp,
     postOrder: async (body: unknown, headers: Record<string, string> = {}) => {
       const customerId = (body as { customerId?: unknown } | null)?.customerId;
       const own = Number.isInteger(customerId) && (customerId as number) > 0;

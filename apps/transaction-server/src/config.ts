@@ -1,4 +1,4 @@
-import { key, loadConfig, z, type ConfigOf } from '@trx/config';
+import { ConfigError, key, loadConfig, z, type ConfigOf } from '@trx/config';
 import { commonConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'transaction-server';
@@ -29,7 +29,12 @@ export const configSpec = {
     30_000,
     'timeout of a transaction that does not give one',
   ),
-  maxTimeoutMs: key(int(1), 'TRX_MAX_TIMEOUT_MS', 600_000, 'largest timeout a client may ask for'),
+  maxTimeoutMs: key(
+    int(1),
+    'TRX_MAX_TIMEOUT_MS',
+    60_000,
+    'largest timeout a client may ask for (a branch holds its row locks until then at worst)',
+  ),
   sweepIntervalMs: key(int(0), 'TRX_SWEEP_INTERVAL_MS', 1000, 'period of the timeout and re-publish sweeps'),
   republishAfterMs: key(
     int(1),
@@ -38,6 +43,43 @@ export const configSpec = {
     'first re-publish of an unacknowledged decision (then doubling)',
   ),
   republishMaxMs: key(int(1), 'TRX_REPUBLISH_MAX_MS', 60_000, 'cap of the re-publish backoff'),
+  republishMaxAttempts: key(
+    int(0),
+    'TRX_REPUBLISH_MAX_ATTEMPTS',
+    10,
+    're-publishes of an unacknowledged decision; then the transaction is marked in-doubt for an operator',
+  ),
+  participantServices: key(
+    z.string().transform((raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ) as unknown as z.ZodType<string[]>,
+    'TRX_PARTICIPANT_SERVICES',
+    ['order-service', 'account-service', 'product-service'],
+    'services that may hold branches (decisions go only to them); `*` = any (tests only)',
+  ),
+  maxBranches: key(
+    int(1),
+    'TRX_MAX_BRANCHES',
+    32,
+    'branches one transaction may have; a registration or commit past it is refused (409 too-many-branches)',
+  ),
+  retentionMs: key(
+    int(1),
+    'TRX_RETENTION_MS',
+    7 * 24 * 3600_000,
+    'finished transactions (with branches) and published outbox rows are deleted this long after; ' +
+      'at least 2 × (TRX_MAX_TIMEOUT_MS + the re-publish window), checked at start',
+  ),
+  retentionIntervalMs: key(
+    int(0),
+    'TRX_RETENTION_INTERVAL_MS',
+    60_000,
+    'period of the retention job (0 = off)',
+  ),
+  retentionBatch: key(int(1), 'TRX_RETENTION_BATCH', 500, 'rows one retention statement deletes at most'),
   outboxPollMs: key(
     int(0),
     'TRX_OUTBOX_POLL_MS',
@@ -66,5 +108,34 @@ export function loadAppConfig(
   env: Record<string, string | undefined>,
   overrides: Partial<AppConfig> = {},
 ): AppConfig {
-  return loadConfig(configSpec, env, overrides);
+  const config = loadConfig(configSpec, env, overrides);
+  assertRetentionSafe(config);
+  return config;
+}
+
+/**
+ * The longest a decision can still be (re-)published after its transaction began: the
+ * largest timeout, then every re-publish with its backoff, until the transaction is in-doubt.
+ */
+export function decisionWindowMs(c: {
+  maxTimeoutMs: number;
+  republishAfterMs: number;
+  republishMaxMs: number;
+  republishMaxAttempts: number;
+}): number {
+  let window = c.maxTimeoutMs + c.republishAfterMs;
+  for (let attempt = 1; attempt <= c.republishMaxAttempts; attempt++) {
+    window += Math.min(c.republishAfterMs * 2 ** attempt, c.republishMaxMs);
+  }
+  return window;
+}
+
+/** docs/architecture.md, "Retention": nothing recovery may still need is deleted. */
+function assertRetentionSafe(config: AppConfig): void {
+  const least = 2 * decisionWindowMs(config);
+  if (config.retentionMs >= least) return;
+  const message = `must be at least 2 × (TRX_MAX_TIMEOUT_MS + the re-publish window) = ${least} ms`;
+  throw new ConfigError(`invalid configuration: TRX_RETENTION_MS: ${message}`, [
+    { env: 'TRX_RETENTION_MS', message },
+  ]);
 }

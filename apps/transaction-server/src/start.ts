@@ -4,15 +4,16 @@ import { createLogger, type Logger } from '@trx/logging';
 import { ensureDatabase, poolOf, runMigrationsLocked } from '@trx/db';
 import { registerService } from '@trx/discovery';
 import { Broker } from '@trx/messaging';
+import { createBoundedServer, httpLimitsOf, listenOn, startPeriodic } from '@trx/service-kit';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { createAsyncPool, createDataSource } from './data-access';
 import type { CoordinatorContext } from './domain/context';
 import { sweepOnce, type SweepResult } from './domain/sweeper';
 import { ServiceTokenVerifier } from '@trx/auth';
+import { retainOnce, type RetentionResult } from './domain/retention';
 import { createCompatApp, createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
 import { OutboxRelay } from './entry-points/jobs/outbox-relay';
-import { startPeriodic } from './entry-points/jobs/periodic-job';
 
 export interface RunningApp {
   port: number;
@@ -32,6 +33,7 @@ export interface RunningCoordinator extends RunningApp {
   compatUrl?: string;
   sweeper: { runOnce(): Promise<SweepResult> };
   outbox: { runOnce(): Promise<number> };
+  retention: { runOnce(): Promise<RetentionResult> };
 }
 
 /** Starts the coordinator: database and migrations, broker topology, HTTP, sweeper and outbox poller. */
@@ -42,7 +44,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     createLogger({ service: SERVICE_NAME, level: config.logLevel, base: { instance: config.instanceId } });
 
   await ensureDatabase(config.databaseUrl);
-  const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize);
+  const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize, config.dbConnectionTimeoutMs);
   await dataSource.initialize();
   const broker = await connectBroker(config, logger).catch(async (err: unknown) => {
     await dataSource.destroy();
@@ -61,6 +63,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   const asyncPool = createAsyncPool(
     config.databaseUrl,
     Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+    config.dbConnectionTimeoutMs,
     (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
   );
   const relay = new OutboxRelay(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
@@ -75,14 +78,20 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     afterCommit: (ids) => relay.flush(ids),
   };
   const callers = new ServiceTokenVerifier(config.trustedCallers);
-  const server = await listen(createHttpApp(ctx, { pool, broker, registry }, callers, logger), config);
+  const app = createHttpApp(ctx, { pool, broker, registry }, callers, logger, config.requestDeadlineMs);
+  const server = await listenOn(createBoundedServer(app, httpLimitsOf(config)), config.port, config.host);
   const port = (server.address() as { port: number }).port;
   const compat = config.compatListen
-    ? await listen(createCompatApp(ctx, logger), config.compatListen)
+    ? await listenOn(
+        createBoundedServer(createCompatApp(ctx, logger), httpLimitsOf(config)),
+        config.compatListen.port,
+        config.compatListen.host,
+      )
     : undefined;
   if (compat) logger.warn({ compat: compat.address() }, 'Spring-compatible API on, without credentials');
   const sweeper = startPeriodic('sweeper', config.sweepIntervalMs, () => sweepOnce(ctx), logger);
   const poller = startPeriodic('outbox', config.outboxPollMs, () => relay.runOnce(), logger);
+  const retention = startPeriodic('retention', config.retentionIntervalMs, () => retainOnce(ctx), logger);
   const registration = await registerService({
     consulUrl: config.consulUrl,
     consulToken: config.consulToken,
@@ -100,7 +109,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     await registration.deregister().catch((err: unknown) => logger.warn({ err }, 'deregistration failed'));
     await closeServer(server, config.shutdownTimeoutMs);
     if (compat) await closeServer(compat, config.shutdownTimeoutMs);
-    await Promise.all([sweeper.stop(), poller.stop()]);
+    await Promise.all([sweeper.stop(), poller.stop(), retention.stop()]);
     await relay.drain();
     // Whatever a request wrote last still goes out before we disconnect.
     await relay
@@ -117,6 +126,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     compatUrl: compat ? `http://127.0.0.1:${(compat.address() as { port: number }).port}` : undefined,
     sweeper: { runOnce: () => sweepOnce(ctx) },
     outbox: { runOnce: () => relay.runOnce() },
+    retention: { runOnce: () => retainOnce(ctx) },
     stop: () => (stopping ??= stop()),
   };
 }
@@ -128,12 +138,6 @@ function connectBroker(config: AppConfig, logger: Logger): Promise<Broker> {
     logger,
     connectionName: config.instanceId,
     deadLetterMaxLength: config.deadLetterMaxLength,
-  });
-}
-
-function listen(app: import('express').Express, at: { port: number; host: string }): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(at.port, at.host, (err?: Error) => (err ? reject(err) : resolve(server)));
   });
 }
 

@@ -64,6 +64,8 @@ export class CoordinatorHarness {
         outboxPollMs: 0,
         republishAfterMs: 5000,
         republishMaxMs: 20_000,
+        // Tests name their services per file (service()); the allow-list has its own test.
+        participantServices: ['*'],
         ...overrides,
       },
     );

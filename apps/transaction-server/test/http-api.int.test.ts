@@ -104,8 +104,8 @@ test('the classic flow: join first, vote later, then commit; an acknowledgement 
   ).toBe(200);
   expect((await call('GET', `/v1/transactions/${tx.id}`)).body.status).toBe('committed');
   const page = (await call('GET', '/v1/transactions?status=committed&limit=1')).body;
-  expect(page).toMatchObject({ limit: 1, offset: 0, items: [{ status: 'committed' }] });
-  expect(page.total).toBeGreaterThanOrEqual(1);
+  expect(page).toMatchObject({ items: [{ status: 'committed' }] });
+  expect(page.items).toHaveLength(1);
   expect((await call('GET', '/v1/transactions?status=nope')).status).toBe(400);
 });
 

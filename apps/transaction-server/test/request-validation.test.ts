@@ -50,13 +50,14 @@ test('an outcome is committed or rolled-back', () => {
   expect(reject(() => parse(outcomeSchema, { outcome: 'done' }, 'outcome')).httpStatus).toBe(400);
 });
 
-test('list paging is bounded and the status filter must be a known status', () => {
-  expect(parse(listQuerySchema, { limit: '10', offset: '20', status: 'active' }, 'query')).toEqual({
+test('list paging is bounded, takes a cursor and no offset, and the status filter must be a known status', () => {
+  expect(parse(listQuerySchema, { limit: '10', cursor: 'abc', status: 'active' }, 'query')).toEqual({
     limit: 10,
-    offset: 20,
+    cursor: 'abc',
     status: 'active',
   });
-  expect(reject(() => parse(listQuerySchema, { limit: '1000' }, 'query')).httpStatus).toBe(400);
+  expect(reject(() => parse(listQuerySchema, { limit: '101' }, 'query')).httpStatus).toBe(400);
+  expect(reject(() => parse(listQuerySchema, { offset: '20' }, 'query')).httpStatus).toBe(400);
 });
 
 test("the Spring sample's bodies are accepted as its clients send them", () => {

@@ -84,3 +84,24 @@ test('5xx and connection failures become a retryable CoordinatorUnavailableError
     httpStatus: 503,
   });
 });
+
+test('list sends limit and cursor as the query and answers the page', async () => {
+  const seen: unknown[] = [];
+  const page = { items: [tx], next: 'abc' };
+  const client = createCoordinatorClient({ caller: answering(200, page, seen) });
+  await expect(client.list({ limit: 1, cursor: 'xyz', status: 'active' })).resolves.toEqual(page);
+  expect(seen[0]).toMatchObject({
+    method: 'GET',
+    url: '/v1/transactions',
+    params: { limit: 1, cursor: 'xyz', status: 'active' },
+  });
+});
+
+test('422 unknown-service becomes InvalidRequestError: a definite refusal, not retried', async () => {
+  const client = createCoordinatorClient({
+    caller: answering(422, { error: 'unknown-service', message: 'no', details: { service: 'x' } }),
+  });
+  await expect(
+    client.registerBranch('t1', { service: 'x', instance: 'x-1', gid: 'trx:x:t1:k' }),
+  ).rejects.toMatchObject({ name: 'InvalidRequestError', retryable: false });
+});

@@ -6,6 +6,9 @@ export interface Queryable {
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
+/** The one-off admin connections here (start, tests) wait at most this for the server. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The database name of a `postgres://` URL. */
 export function databaseName(url: string): string {
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
@@ -33,7 +36,7 @@ export function redactUrl(url: string): string {
 /** Creates the database of `url` when it does not exist yet; returns true when it created it. */
 export async function ensureDatabase(url: string, maintenanceDatabase = 'postgres'): Promise<boolean> {
   const name = databaseName(url);
-  const probe = new Client({ connectionString: url });
+  const probe = new Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   try {
     await probe.connect();
     return false;
@@ -42,7 +45,10 @@ export async function ensureDatabase(url: string, maintenanceDatabase = 'postgre
   } finally {
     await probe.end().catch(() => undefined);
   }
-  const admin = new Client({ connectionString: withDatabase(url, maintenanceDatabase) });
+  const admin = new Client({
+    connectionString: withDatabase(url, maintenanceDatabase),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
@@ -65,7 +71,10 @@ export async function dropDatabase(url: string, maintenanceDatabase = 'postgres'
   await rollbackAllPrepared(url).catch((err) => {
     if (pgCode(err) !== PgCodes.invalidDatabase) throw err;
   });
-  const admin = new Client({ connectionString: withDatabase(url, maintenanceDatabase) });
+  const admin = new Client({
+    connectionString: withDatabase(url, maintenanceDatabase),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
@@ -92,7 +101,7 @@ export async function listPrepared(db: Queryable, prefix = ''): Promise<string[]
 }
 
 async function rollbackAllPrepared(url: string): Promise<void> {
-  const client = new Client({ connectionString: url });
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   await client.connect();
   try {
     for (const gid of await listPrepared(client)) {
@@ -105,12 +114,15 @@ async function rollbackAllPrepared(url: string): Promise<void> {
 
 /**
  * Runs the TypeORM migrations of `dataSource` under a Postgres advisory lock, so replicas
- * that start together migrate one at a time instead of racing.
+ * that start together migrate one at a time instead of racing. The wait for the lock is
+ * unbounded on purpose: the pool's sessions may carry a short lock_timeout, and a replica
+ * must wait for another's migration however long it takes, not fail its start.
  */
 export async function runMigrationsLocked(dataSource: import('typeorm').DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    await runner.query('SET lock_timeout = 0');
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', ['trx-migrations']);
     try {
       await dataSource.runMigrations({ transaction: 'each' });
@@ -118,6 +130,7 @@ export async function runMigrationsLocked(dataSource: import('typeorm').DataSour
       await runner.query('SELECT pg_advisory_unlock(hashtext($1))', ['trx-migrations']);
     }
   } finally {
+    await runner.query('RESET lock_timeout').catch(() => undefined);
     await runner.release();
   }
 }

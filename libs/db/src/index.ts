@@ -10,3 +10,4 @@ export * from './database';
 export * from './errors';
 export * from './pg-errors';
 export * from './pool';
+export * from './batches';

@@ -8,7 +8,12 @@ export const PgCodes = {
   insufficientPrivilege: '42501',
   serializationFailure: '40001',
   deadlockDetected: '40P01',
+  /** lock_timeout passed (also NOWAIT): "canceling statement due to lock timeout" */
   lockNotAvailable: '55P03',
+  /** statement_timeout passed (or a cancel request) */
+  queryCanceled: '57014',
+  /** trx's own: the participant's cap of prepared branches is reached (raised before PREPARE) */
+  tooManyPreparedBranches: 'TRX01',
   objectInUse: '55006', // prepared transaction is busy (being committed by another session)
   /** max_prepared_transactions reached: "maximum number of prepared transactions reached" */
   outOfMemory: '53200',

@@ -2,12 +2,22 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Logger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
-import { RESET_SESSION, newGid, assertTransactionId, prepareBranchSql, type Queryable } from './branch-sql';
+import {
+  RESET_SESSION,
+  newGid,
+  assertTransactionId,
+  prepareBranchSql,
+  type PreparedCap,
+  type Queryable,
+} from './branch-sql';
 import { rollbackPrepared } from './branch-finisher';
 import {
   BranchRefusedError,
   CallerGoneError,
   CoordinatorUnreachableError,
+  LockTimeoutError,
+  StatementTimeoutError,
+  TooManyBranchesError,
   TooManyPreparedError,
   UnknownTransactionError,
   messageOf,
@@ -23,6 +33,8 @@ export interface BranchRunnerOptions {
   finisher: Queryable;
   coordinator: CoordinatorApi;
   logger: Logger;
+  /** Branches of this service prepared at once, across replicas; 0 or undefined = no cap. */
+  maxPrepared?: number;
 }
 
 /** How a branch takes part; the default registers it with the coordinator, voting yes. */
@@ -60,13 +72,13 @@ export async function runBranch<T>(
   const log = o.logger.child({ transactionId: txId, gid });
   let result: T;
   try {
-    result = await prepareBranch(o.dataSource, txId, gid, work, options.abandoned);
+    const cap = { service: o.service, max: o.maxPrepared ?? 0 };
+    result = await prepareBranch(o.dataSource, txId, gid, work, cap, options.abandoned);
   } catch (err) {
     if (options.enlistedByCaller)
       log.info({ reason: messageOf(err) }, 'branch failed before prepare: rolled back');
     else await voteNo(o, txId, gid, err, log);
-    if (pgCode(err) === PgCodes.outOfMemory) throw new TooManyPreparedError(txId, gid);
-    throw err;
+    throw boundsError(err, txId, gid);
   }
   if (options.enlistedByCaller) {
     log.debug('branch prepared; its caller enlists it');
@@ -88,9 +100,24 @@ export async function runLocal<T>(dataSource: DataSource, work: Work<T>): Promis
     await runner.query(`COMMIT; ${RESET_SESSION}`);
     closed = true;
     return result;
+  } catch (err) {
+    throw boundsError(err, undefined);
   } finally {
     await release(runner, closed);
   }
+}
+
+/**
+ * The database's bounds as the runtime's errors: a lock or statement timeout and a full
+ * prepared-transaction table are clean, retryable no-votes; anything else passes unchanged.
+ */
+function boundsError(err: unknown, txId: string | undefined, gid?: string): unknown {
+  const code = pgCode(err);
+  if (code === PgCodes.lockNotAvailable) return new LockTimeoutError(txId);
+  if (code === PgCodes.queryCanceled) return new StatementTimeoutError(txId);
+  const full = code === PgCodes.outOfMemory || code === PgCodes.tooManyPreparedBranches;
+  if (full && txId && gid) return new TooManyPreparedError(txId, gid);
+  return err;
 }
 
 /** BEGIN, the work, then one round trip for the branch row, PREPARE and the session reset. */
@@ -99,6 +126,7 @@ async function prepareBranch<T>(
   txId: string,
   gid: string,
   work: Work<T>,
+  cap: PreparedCap,
   abandoned?: () => boolean,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
@@ -107,8 +135,8 @@ async function prepareBranch<T>(
     await runner.startTransaction();
     const result = await work(runner.manager);
     if (abandoned?.()) throw new CallerGoneError(txId);
-    // If this fails, Postgres has rolled back (PREPARE) or aborted (the row) the transaction.
-    await runner.query(prepareBranchSql(gid, txId));
+    // If this fails, Postgres has rolled back (PREPARE) or aborted (the row or the cap's check) the transaction.
+    await runner.query(prepareBranchSql(gid, txId, cap));
     closed = true;
     return result;
   } finally {
@@ -177,7 +205,9 @@ async function registerYesVote(
     await rollbackPrepared(o.finisher, gid);
     log.info({ err: messageOf(err) }, 'coordinator refused the branch; rolled back');
     if (name === 'TransactionNotFoundError') throw new UnknownTransactionError(txId);
-    if ((err as { code?: string }).code === 'transaction-decided') throw new BranchRefusedError(txId, gid);
+    const code = (err as { code?: string }).code;
+    if (code === 'transaction-decided') throw new BranchRefusedError(txId, gid);
+    if (code === 'too-many-branches') throw new TooManyBranchesError(txId, gid);
     throw err;
   }
 }

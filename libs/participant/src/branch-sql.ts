@@ -70,9 +70,34 @@ export async function createBranchTable(db: Queryable): Promise<void> {
  * PREPARE alone would roll back silently and report no error; the INSERT fails instead.
  * RESET ALL runs after the transaction ends, because a SET in the work outlives PREPARE.
  */
-export function prepareBranchSql(gid: string, transactionId: string): string {
+export function prepareBranchSql(gid: string, transactionId: string, cap?: PreparedCap): string {
   const row = `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES (${gidLiteral(gid)}, '${assertTransactionId(transactionId)}')`;
-  return `${row}; PREPARE TRANSACTION ${gidLiteral(gid)}; ${RESET_SESSION}`;
+  const check = cap && cap.max > 0 ? `${preparedCapCheck(cap)}; ` : '';
+  return `${check}${row}; PREPARE TRANSACTION ${gidLiteral(gid)}; ${RESET_SESSION}`;
+}
+
+/** At most `max` branches of `service` prepared at once in this database (all replicas). */
+export interface PreparedCap {
+  service: string;
+  max: number;
+}
+
+/**
+ * The cap's check, first in the closing round trip (no extra one): it counts the service's
+ * own gids in pg_prepared_xacts — a scan of a shared-memory array of max_prepared_transactions
+ * entries — and raises SQLSTATE TRX01 at the cap, which stops the rest of the message, so
+ * nothing is prepared. Concurrent branches can each pass it at max-1: the cap is soft by the
+ * number of prepares racing, still well below max_prepared_transactions when sized by it.
+ */
+function preparedCapCheck(cap: PreparedCap): string {
+  const prefix = gidPrefix(cap.service);
+  if (!SAFE_GID.test(prefix)) throw new Error(`refusing an unsafe gid prefix in SQL: ${prefix}`);
+  const max = Math.floor(cap.max);
+  return `DO $trx$ BEGIN
+    IF (SELECT count(*) FROM pg_prepared_xacts
+         WHERE database = current_database() AND starts_with(gid, '${prefix}')) >= ${max} THEN
+      RAISE EXCEPTION '${cap.service} has ${max} branches prepared, its cap' USING ERRCODE = '${PgCodes.tooManyPreparedBranches}';
+    END IF; END $trx$`;
 }
 
 /** Session settings back to their defaults (they survive COMMIT, PREPARE and ROLLBACK). */

@@ -46,7 +46,11 @@ export class InvalidTransactionIdError extends ParticipantError {
   }
 }
 
-/** SQLSTATE 53200 at PREPARE: max_prepared_transactions is reached. The branch voted no; retry later. */
+/**
+ * Before PREPARE: the service's own cap of prepared branches (TRX_MAX_PREPARED_BRANCHES) is
+ * reached, or at PREPARE: SQLSTATE 53200, max_prepared_transactions is. The branch voted
+ * no; retry later.
+ */
 export class TooManyPreparedError extends ParticipantError {
   override readonly name = 'TooManyPreparedError';
   readonly code = 'too-many-prepared';
@@ -59,6 +63,49 @@ export class TooManyPreparedError extends ParticipantError {
     super(
       `cannot prepare branch ${gid}: the database reached max_prepared_transactions; ` +
         `the branch voted no, retry later (or raise max_prepared_transactions)`,
+    );
+  }
+}
+
+/**
+ * SQLSTATE 55P03 in the work: a row lock was not granted within the session's lock_timeout
+ * (a prepared branch or a long transaction holds it). The branch voted no and its
+ * connection went back to the pool clean. 503 + Retry-After, not 409: the refusal is about
+ * the moment, not the request, and a caller's Idempotency-Key must not remember it.
+ */
+export class LockTimeoutError extends ParticipantError {
+  override readonly name = 'LockTimeoutError';
+  readonly code = 'lock-timeout';
+  readonly httpStatus = 503;
+  readonly retryable = true;
+  constructor(readonly transactionId: string | undefined) {
+    super('a row this request needs is locked by another transaction; nothing was done, retry later');
+  }
+}
+
+/** SQLSTATE 57014 in the work: a statement ran past the session's statement_timeout and was cancelled. */
+export class StatementTimeoutError extends ParticipantError {
+  override readonly name = 'StatementTimeoutError';
+  readonly code = 'statement-timeout';
+  readonly httpStatus = 503;
+  readonly retryable = true;
+  constructor(readonly transactionId: string | undefined) {
+    super('a statement of this request ran too long and was cancelled; nothing was done, retry later');
+  }
+}
+
+/** The coordinator refused the branch: its transaction already has the most branches it takes. */
+export class TooManyBranchesError extends ParticipantError {
+  override readonly name = 'TooManyBranchesError';
+  readonly code = 'too-many-branches';
+  readonly httpStatus = 409;
+  readonly retryable = false;
+  constructor(
+    readonly transactionId: string,
+    readonly gid: string,
+  ) {
+    super(
+      `transaction ${transactionId} has as many branches as the coordinator takes; ${gid} was rolled back`,
     );
   }
 }
@@ -154,6 +201,9 @@ const PARTICIPANT_ERRORS = new Set([
   'UnknownTransactionError',
   'InvalidTransactionIdError',
   'TooManyPreparedError',
+  'LockTimeoutError',
+  'StatementTimeoutError',
+  'TooManyBranchesError',
   'ParticipantStoppedError',
   'ForeignBranchError',
 ]);

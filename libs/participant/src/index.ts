@@ -30,6 +30,7 @@ export { verifyDecision, type RejectReason, type Verdict } from './decision-veri
 export type { BranchOptions } from './branch-runner';
 export type { FinishResult } from './branch-finisher';
 export type { RecoveryReport } from './recovery';
+export type { RetentionReport } from './branch-retention';
 export type { ParticipantBroker, DecisionMessage, ConsumeResult, ConsumerHandle } from './ports';
 export {
   ParticipantError,
@@ -37,6 +38,9 @@ export {
   UnknownTransactionError,
   InvalidTransactionIdError,
   TooManyPreparedError,
+  LockTimeoutError,
+  StatementTimeoutError,
+  TooManyBranchesError,
   CoordinatorUnreachableError,
   ParticipantStoppedError,
   ForeignBranchError,

@@ -1,7 +1,8 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision } from '@trx/protocol';
 import type { RecoveryReport } from './recovery';
 import type { RejectReason } from './decision-verification';
+import type { RetentionReport } from './branch-retention';
 
 /**
  * Prometheus metrics of the runtime, registered on the service's registry (so they show
@@ -15,6 +16,8 @@ export class ParticipantMetrics {
   private readonly acks: Counter<'result'>;
   private readonly ackCalls: Counter;
   private readonly rejected: Counter<'reason'>;
+  private readonly retained: Counter;
+  private readonly stalePrepared: Gauge;
 
   constructor(registry: Registry = new Registry()) {
     const registers = [registry];
@@ -62,6 +65,21 @@ export class ParticipantMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.retained = new Counter({
+      name: 'trx_participant_retention_deleted_total',
+      help: 'trx_branch rows deleted by retention',
+      registers,
+    });
+    this.stalePrepared = new Gauge({
+      name: 'trx_participant_stale_prepared_branches',
+      help: 'Branches of this service still prepared after the retention period, at the last retention round (alert when > 0)',
+      registers,
+    });
+  }
+
+  retentionRound(report: RetentionReport): void {
+    this.retained.inc(report.deleted);
+    this.stalePrepared.set(report.stalePrepared);
   }
 
   /** Times a runBranch and counts it by how it ended. */

@@ -10,8 +10,9 @@ import type { FinishResult } from './branch-finisher';
 import { openFinisher, type FinisherPool } from './finisher-pool';
 import { FinishingBranches } from './finishing-branches';
 import { OutcomeBatcher } from './outcome-batcher';
-import { RecoveryLoop } from './recovery-loop';
-import type { RecoveryReport } from './recovery';
+import { RoundLoop } from './round-loop';
+import { recoverOnce, type RecoveryReport } from './recovery';
+import { ensureRetentionIndex, retainOnce, type RetentionReport } from './branch-retention';
 import { ParticipantStoppedError, messageOf } from './errors';
 import type { ConsumerHandle, ParticipantBroker } from './ports';
 import { ParticipantMetrics } from './participant-metrics';
@@ -49,6 +50,21 @@ export interface ParticipantOptions {
    * `trx-coordinator`.
    */
   coordinatorBrokerUser?: string;
+  /**
+   * Branches of this service prepared at once, across its replicas (default 0 = no cap but
+   * max_prepared_transactions): past it a branch votes no with TooManyPreparedError (503)
+   * before preparing, so one service can't take every prepared slot of the cluster.
+   */
+  maxPreparedBranches?: number;
+  /**
+   * trx_branch rows are deleted this long after they were written, and a branch still
+   * prepared after it is an alarm (default 7 days; docs/architecture.md, "Retention").
+   */
+  retentionMs?: number;
+  /** Period of the retention job; default 60000, 0 = only when asked (retention.runOnce). */
+  retentionIntervalMs?: number;
+  /** Rows one retention statement deletes at most; default 500. */
+  retentionBatch?: number;
 }
 
 /** The broker user of the coordinator in the credentials model (docs/security.md#broker). */
@@ -57,6 +73,7 @@ export const DEFAULT_COORDINATOR_BROKER_USER = 'trx-coordinator';
 /** A service's part in distributed transactions: runs branches, applies decisions, recovers. */
 export class Participant {
   readonly recovery: { runOnce(): Promise<RecoveryReport> };
+  readonly retention: { runOnce(): Promise<RetentionReport> };
   readonly decisionQueue: string;
   private consumer: ConsumerHandle | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -64,7 +81,8 @@ export class Participant {
   private readonly metrics: ParticipantMetrics;
   private readonly batcher: OutcomeBatcher;
   private readonly branches: FinishingBranches;
-  private readonly recoveryLoop: RecoveryLoop;
+  private readonly recoveryLoop: RoundLoop<RecoveryReport>;
+  private readonly retentionLoop: RoundLoop<RetentionReport>;
   private stopped = false;
 
   private constructor(
@@ -86,11 +104,28 @@ export class Participant {
     this.branches = new FinishingBranches({ db: finisher, logger, batcher: this.batcher });
     const clock = options.clock ?? (() => new Date());
     const minAgeMs = options.recoveryMinAgeMs ?? 5000;
-    this.recoveryLoop = new RecoveryLoop(
-      { service, db: finisher, branches: this.branches, coordinator, logger, clock, minAgeMs },
+    const recovery = { service, db: finisher, branches: this.branches, coordinator, logger, clock, minAgeMs };
+    this.recoveryLoop = new RoundLoop(
+      'recovery',
+      () => recoverOnce(recovery),
       logger,
       (report) => this.metrics.recoveryRound(report),
     );
+    const retention = {
+      service,
+      db: finisher,
+      logger,
+      clock,
+      retentionMs: options.retentionMs ?? 7 * 24 * 3600_000,
+      batch: options.retentionBatch ?? 500,
+    };
+    this.retentionLoop = new RoundLoop(
+      'retention',
+      () => retainOnce(retention),
+      logger,
+      (report) => this.metrics.retentionRound(report),
+    );
+    this.retention = { runOnce: () => this.retentionLoop.runOnce() };
     this.recovery = { runOnce: () => this.recoveryLoop.runOnce() };
   }
 
@@ -98,10 +133,16 @@ export class Participant {
   static async start(options: ParticipantOptions): Promise<Participant> {
     const { dataSource, broker, service } = options;
     const [{ db }] = (await dataSource.query('SELECT current_database() AS db')) as [{ db: string }];
-    await assertCanPrepare(
+    const maxPrepared = await assertCanPrepare(
       { query: async (sql, params) => ({ rows: await dataSource.query(sql, params) }) },
       db,
     );
+    if ((options.maxPreparedBranches ?? 0) >= maxPrepared) {
+      options.logger.warn(
+        { maxPreparedBranches: options.maxPreparedBranches, maxPreparedTransactions: maxPrepared },
+        "the service's cap of prepared branches is not below max_prepared_transactions: it can starve the others",
+      );
+    }
     await createBranchTable(dataSource);
     const queue = await broker.declareDecisionQueue(service);
     const finisher = await openFinisher(dataSource, options.finisherPoolSize ?? 2);
@@ -116,6 +157,8 @@ export class Participant {
       options.logger.warn({ err: messageOf(err) }, 'recovery at start failed; the next round retries');
     });
     participant.recoveryLoop.schedule(options.recoveryIntervalMs ?? 10_000);
+    await ensureRetentionIndex(dataSource, options.logger);
+    participant.retentionLoop.schedule(options.retentionIntervalMs ?? 60_000);
     return participant;
   }
 
@@ -183,7 +226,7 @@ export class Participant {
     await this.consumer?.cancel().catch((err) => {
       this.options.logger.warn({ err: messageOf(err) }, 'could not cancel the decision consumer');
     });
-    await Promise.allSettled([...this.inFlight, this.recoveryLoop.stop()]);
+    await Promise.allSettled([...this.inFlight, this.recoveryLoop.stop(), this.retentionLoop.stop()]);
     await this.batcher.flush();
     await this.finisher.destroy();
   }
@@ -225,7 +268,8 @@ export class Participant {
   }
 
   private runnerOptions(): BranchRunnerOptions {
-    const { service, instance, dataSource, coordinator, logger } = this.options;
-    return { service, instance, dataSource, finisher: this.finisher, coordinator, logger };
+    const { service, instance, dataSource, coordinator, logger, maxPreparedBranches } = this.options;
+    const finisher = this.finisher;
+    return { service, instance, dataSource, finisher, coordinator, logger, maxPrepared: maxPreparedBranches };
   }
 }

@@ -118,6 +118,7 @@ export class ParticipantHarness {
           republishAfterMs: 600_000,
           serviceToken: credentials.token('transaction-server'),
           trustedCallers: credentials.trusted(),
+          participantServices: [SERVICE],
         },
       ),
       { logger: silentLogger() },

@@ -46,6 +46,12 @@ export interface TransactionView {
   createdAt: string;
   updatedAt: string;
   branches: BranchView[];
+  /**
+   * Present once the decision was re-published the most times (TRX_REPUBLISH_MAX_ATTEMPTS)
+   * and some branch still did not acknowledge: an operator must look. The status stays
+   * committing / rolling-back; a late acknowledgement still ends it.
+   */
+  inDoubtSince?: string;
 }
 
 /** `POST /v1/transactions` */
@@ -132,16 +138,19 @@ export interface OutcomeBatchResponse {
  */
 export interface ListTransactionsQuery {
   status?: TransactionStatus;
+  /** Items per page: default 20, at most 100. */
   limit?: number;
-  offset?: number;
+  /** The `next` of the previous page; absent for the first (newest) page. */
+  cursor?: string;
 }
 
-export interface ListTransactionsResponse {
-  items: TransactionView[];
-  total: number;
-  limit: number;
-  offset: number;
+/** A page of a list, newest first: `next` is the opaque cursor of the next page, null on the last. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
 }
+
+export type ListTransactionsResponse = Page<TransactionView>;
 
 /**
  * The error body every trx HTTP API answers with: a stable kebab-case code, a message

@@ -87,10 +87,12 @@ export async function runForRequest<T>(
   });
   const result = await run({
     enlistedByCaller,
-    abandoned: () => gone,
+    // An answer already sent (the request's deadline passed) carries no gid: nobody can enlist it.
+    abandoned: () => gone || res.headersSent,
     onPrepared: (g) => {
       gid = g;
-      res.setHeader(BRANCH_HEADER, g);
+      if (res.headersSent) gone = true;
+      else res.setHeader(BRANCH_HEADER, g);
     },
   });
   if (gone) {

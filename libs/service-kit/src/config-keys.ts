@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseTrustedCallers, MIN_TOKEN_LENGTH } from '@trx/auth';
-import { key, requiredKey, serviceMapSchema, z, type ConfigOf } from '@trx/config';
+import { ConfigError, key, requiredKey, serviceMapSchema, z, type ConfigOf } from '@trx/config';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 
 /** Every app on its default port on one machine: the static discovery map when nothing else is set. */
 export const DEFAULT_SERVICE_URLS =
@@ -34,8 +35,10 @@ export interface CommonKeysOptions {
 
 /**
  * The keys every app has (docs/architecture.md, "Common to every app"): PORT, HOST,
- * DATABASE_URL, DB_POOL_SIZE, AMQP_URL, TRX_EXCHANGE, TRX_DEAD_LETTER_MAX_LENGTH, LOG_LEVEL,
- * INSTANCE_ID, SERVICE_URLS, CONSUL_URL, CONSUL_TOKEN, ADVERTISE_ADDRESS, SHUTDOWN_TIMEOUT_MS.
+ * DATABASE_URL, DB_POOL_SIZE, AMQP_URL, TRX_EXCHANGE, LOG_LEVEL, INSTANCE_ID, SERVICE_URLS,
+ * CONSUL_URL, CONSUL_TOKEN, ADVERTISE_ADDRESS, SHUTDOWN_TIMEOUT_MS, the HTTP server's bounds
+ * (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS,
+ * HTTP_MAX_CONNECTIONS, REQUEST_DEADLINE_MS) and DB_CONNECTION_TIMEOUT_MS.
  */
 export function commonConfigKeys(o: CommonKeysOptions) {
   const owner = o.owner ?? "the service's";
@@ -100,10 +103,61 @@ export function commonConfigKeys(o: CommonKeysOptions) {
       'address registered in Consul',
     ),
     shutdownTimeoutMs: key(int(0), 'SHUTDOWN_TIMEOUT_MS', 10_000, 'graceful shutdown bound'),
+    ...httpLimitKeys(),
+    dbConnectionTimeoutMs: key(
+      int(1),
+      'DB_CONNECTION_TIMEOUT_MS',
+      5_000,
+      `longest wait for a connection of ${owner} pool (a new one, or a free one when all are busy); then 503`,
+    ),
   };
 }
 
-/** The keys of a participant (account-, product-, order-service): recovery, prefetch, the coordinator, its broker user. */
+/** The HTTP server's bounds (HttpLimits), with the defaults of DEFAULT_HTTP_LIMITS. */
+function httpLimitKeys() {
+  const d = DEFAULT_HTTP_LIMITS;
+  return {
+    headersTimeoutMs: key(
+      int(1),
+      'HTTP_HEADERS_TIMEOUT_MS',
+      d.headersTimeoutMs,
+      'request headers must arrive within this (408)',
+    ),
+    requestTimeoutMs: key(
+      int(1),
+      'HTTP_REQUEST_TIMEOUT_MS',
+      d.requestTimeoutMs,
+      'the whole request body must arrive within this (408)',
+    ),
+    keepAliveTimeoutMs: key(
+      int(1),
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+      d.keepAliveTimeoutMs,
+      'idle keep-alive connections are closed after this',
+    ),
+    maxConnections: key(
+      int(1),
+      'HTTP_MAX_CONNECTIONS',
+      d.maxConnections,
+      'connections open at once; more are closed on accept',
+    ),
+    requestDeadlineMs: key(
+      int(0),
+      'REQUEST_DEADLINE_MS',
+      d.requestDeadlineMs,
+      'a request not answered within this gets 503 request-timeout (0 = none)',
+    ),
+  };
+}
+
+/** The HttpLimits of a configuration that has the common keys. */
+export function httpLimitsOf(config: HttpLimits): HttpLimits {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, requestDeadlineMs } =
+    config;
+  return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, requestDeadlineMs };
+}
+
+/** The keys of a participant (account-, product-, order-service): recovery, prefetch, the coordinator. */
 export function participantConfigKeys() {
   return {
     recoveryIntervalMs: key(
@@ -126,7 +180,57 @@ export function participantConfigKeys() {
       'trx-coordinator',
       "the coordinator's RabbitMQ user: decisions with another user_id are dead-lettered",
     ),
+    lockTimeoutMs: key(
+      int(0),
+      'DB_LOCK_TIMEOUT_MS',
+      3_000,
+      "lock_timeout of the service's sessions: a branch that waits longer on a row lock votes no (503 lock-timeout); keep it below the callers' CALL_TIMEOUT_MS",
+    ),
+    statementTimeoutMs: key(
+      int(0),
+      'DB_STATEMENT_TIMEOUT_MS',
+      10_000,
+      "statement_timeout of the service's sessions: a longer statement is cancelled (503 statement-timeout)",
+    ),
+    maxPreparedBranches: key(
+      int(0),
+      'TRX_MAX_PREPARED_BRANCHES',
+      64,
+      "branches of this service prepared at once (all replicas); more vote no with 503 too-many-prepared; keep the services' sum below max_prepared_transactions (0 = no cap)",
+    ),
+    decisionWindowMs: key(
+      int(1),
+      'TRX_DECISION_WINDOW_MS',
+      555_000,
+      "longest a decision can still arrive after its transaction began: the coordinator's TRX_MAX_TIMEOUT_MS + its re-publish window (555000 for its defaults)",
+    ),
+    retentionMs: key(
+      int(1),
+      'TRX_RETENTION_MS',
+      7 * 24 * 3600_000,
+      "trx_branch rows (and the service's own finished records) are deleted this long after; at least 2 × TRX_DECISION_WINDOW_MS, checked at start",
+    ),
+    retentionIntervalMs: key(
+      int(0),
+      'TRX_RETENTION_INTERVAL_MS',
+      60_000,
+      'period of the retention job (0 = off)',
+    ),
+    retentionBatch: key(int(1), 'TRX_RETENTION_BATCH', 500, 'rows one retention statement deletes at most'),
   };
+}
+
+/**
+ * The retention rule (docs/architecture.md, "Retention"): a trx_branch row must outlive any
+ * delivery of its decision that can still arrive, so retention is at least twice the window.
+ */
+export function assertParticipantRetention(config: { retentionMs: number; decisionWindowMs: number }): void {
+  const least = 2 * config.decisionWindowMs;
+  if (config.retentionMs >= least) return;
+  const message = `must be at least 2 × TRX_DECISION_WINDOW_MS = ${least} ms`;
+  throw new ConfigError(`invalid configuration: TRX_RETENTION_MS: ${message}`, [
+    { env: 'TRX_RETENTION_MS', message },
+  ]);
 }
 
 /** The values of the common keys. */

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
+import { isConnectionError } from '@trx/db';
 import type { Logger } from '@trx/logging';
 import { participantErrorAnswer } from '@trx/participant';
 import type { ErrorBody } from '@trx/protocol';
@@ -24,10 +25,13 @@ export const participantErrors: ErrorMapper = (err) => {
  */
 export function errorHandler(logger: Logger, mappers: ErrorMapper[] = []): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // Answered already (the request's deadline passed): the late outcome has nowhere to go.
+    if (res.headersSent) return;
     const { status, body } = answerFor(err, mappers);
     const transactionId = req.get('x-transaction-id');
     if (status >= 500) logger.error({ err, transactionId, path: req.path }, 'request failed');
     else logger.debug({ transactionId, path: req.path, error: body.error }, 'request refused');
+    if (status === 503 && body.retryable) res.set('Retry-After', '1');
     res.status(status).json(body);
   };
 }
@@ -49,6 +53,11 @@ export function answerFor(err: unknown, mappers: ErrorMapper[] = []): HttpAnswer
   }
   if ((err as { type?: string }).type === 'entity.parse.failed') {
     return { status: 400, body: { error: 'invalid-request', message: 'the body is not valid JSON' } };
+  }
+  // No pooled connection within DB_CONNECTION_TIMEOUT_MS, or the database went away: retry.
+  if (isConnectionError(err)) {
+    const message = "the service's database is unavailable or busy; retry";
+    return { status: 503, body: { error: 'database-unavailable', message, retryable: true } };
   }
   return { status: 500, body: { error: 'internal-error', message: 'the request could not be completed' } };
 }

@@ -7,6 +7,13 @@ import type { Logger } from '@trx/logging';
 import { identifyCaller } from './caller-auth';
 import { errorHandler, type ErrorMapper } from './error-handler';
 import { healthRoutes, type ReadinessCheck } from './health-routes';
+import {
+  createBoundedServer,
+  DEFAULT_HTTP_LIMITS,
+  listenOn,
+  requestDeadline,
+  type HttpLimits,
+} from './http-limits';
 
 export interface HttpServerOptions {
   host: string;
@@ -25,6 +32,8 @@ export interface HttpServerOptions {
   jsonLimit?: string;
   /** Who is calling (service tokens); routes then admit callers with allowCallers. */
   callers?: ServiceTokenVerifier;
+  /** Time and connection bounds (the HTTP_* keys); default DEFAULT_HTTP_LIMITS. */
+  limits?: HttpLimits;
 }
 
 export interface HttpServer {
@@ -33,6 +42,8 @@ export interface HttpServer {
   url: string;
   /** Stops accepting, lets requests in flight finish, and cuts what is left after `timeoutMs`. */
   close(timeoutMs: number): Promise<void>;
+  /** Connections open now. */
+  connections(): Promise<number>;
 }
 
 /** A registry of this app instance (two instances in one test process must not share one). */
@@ -45,9 +56,11 @@ export function createRegistry(service: string): Registry {
 
 /** Express with JSON bodies, health routes, /metrics, the app's routes, 404 and the error handler. */
 export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
+  const limits = o.limits ?? DEFAULT_HTTP_LIMITS;
   const app = express();
   app.disable('x-powered-by');
   app.use(requestMetrics(o.registry));
+  app.use(requestDeadline(limits.requestDeadlineMs));
   app.use(express.json({ limit: o.jsonLimit ?? '64kb' }));
   app.use(
     healthRoutes(o.checks, o.registry, (check, err) =>
@@ -60,14 +73,18 @@ export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer>
     res.status(404).json({ error: 'not-found', message: 'no such route' });
   });
   app.use(errorHandler(o.logger, o.errorMappers));
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port, o.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+  const server = await listenOn(createBoundedServer(app, limits), o.port, o.host);
   const port = (server.address() as AddressInfo).port;
   o.logger.info({ port, host: o.host }, 'http server listening');
   // A wildcard listen address is reachable on loopback.
   const urlHost = ['0.0.0.0', '::'].includes(o.host) ? '127.0.0.1' : o.host;
-  return { port, url: `http://${urlHost}:${port}`, close: (timeoutMs) => closeServer(server, timeoutMs) };
+  return {
+    port,
+    url: `http://${urlHost}:${port}`,
+    close: (timeoutMs) => closeServer(server, timeoutMs),
+    connections: () =>
+      new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
+  };
 }
 
 function requestMetrics(registry: Registry): express.RequestHandler {

@@ -29,6 +29,8 @@ export {
   commonConfigKeys,
   participantConfigKeys,
   DEFAULT_SERVICE_URLS,
+  httpLimitsOf,
+  assertParticipantRetention,
   type CommonKeysOptions,
   type CommonConfig,
   type ParticipantConfig,
@@ -36,6 +38,21 @@ export {
 export { createRegistry, startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
 export { healthRoutes, ignoredChecks, type ReadinessCheck } from './health-routes';
 export { allowCallers, callerOf, identifyCaller, refuseUnauthenticated, requireCaller } from './caller-auth';
+export {
+  createBoundedServer,
+  listenOn,
+  requestDeadline,
+  DEFAULT_HTTP_LIMITS,
+  type HttpLimits,
+} from './http-limits';
+export {
+  encodeCursor,
+  decodeCursor,
+  pageOf,
+  PAGE_LIMIT_DEFAULT,
+  PAGE_LIMIT_MAX,
+  type Page,
+} from './page-cursor';
 export {
   answerFor,
   errorHandler,
@@ -48,12 +65,15 @@ export { parseRequest, transactionIdOf } from './request-parsing';
 export { branchRequestOf, runForRequest, type BranchRequest, type BranchRunner } from './branch-request';
 export { runMain, type MainConfig, type MainOptions } from './main-runner';
 export { StopSteps, type StopStep } from './stop-steps';
+export { startPeriodic, type PeriodicJob } from './periodic-job';
 export {
   createServiceDataSource,
+  boundedPoolOptions,
   connectInfrastructure,
   participantReadinessChecks,
   type Infrastructure,
   type ServiceDatabase,
+  type SessionBounds,
 } from './participant-infrastructure';
 export {
   startParticipantService,

@@ -18,9 +18,32 @@ export interface ServiceDatabase {
   migrationsTableName?: string;
 }
 
+/** How long a session may wait: for a pooled connection, a row lock, a statement (0 = no bound). */
+export interface SessionBounds {
+  connectionTimeoutMs: number;
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
+/**
+ * The pg pool settings for `bounds`. lock_timeout and statement_timeout go in the startup
+ * packet: they are the sessions' defaults, cost no round trip per branch, and survive the
+ * RESET ALL that ends every branch.
+ */
+export function boundedPoolOptions(bounds: SessionBounds): Record<string, unknown> {
+  const settings = [
+    bounds.lockTimeoutMs ? `-c lock_timeout=${Math.floor(bounds.lockTimeoutMs)}` : '',
+    bounds.statementTimeoutMs ? `-c statement_timeout=${Math.floor(bounds.statementTimeoutMs)}` : '',
+  ].filter(Boolean);
+  return {
+    connectionTimeoutMillis: bounds.connectionTimeoutMs,
+    ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
+  };
+}
+
 /** A service's TypeORM data source (not yet initialized), its pool named after the instance. */
 export function createServiceDataSource(
-  db: ServiceDatabase & { url: string; poolSize: number; instanceId: string },
+  db: ServiceDatabase & { url: string; poolSize: number; instanceId: string; bounds?: SessionBounds },
 ): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -32,6 +55,7 @@ export function createServiceDataSource(
     poolSize: db.poolSize,
     applicationName: db.instanceId.slice(0, 63),
     logging: false,
+    extra: boundedPoolOptions(db.bounds ?? { connectionTimeoutMs: 5_000 }),
   });
 }
 
@@ -54,7 +78,12 @@ export async function connectInfrastructure(
   logger.info({ database: redactUrl(config.databaseUrl) }, 'starting');
   await ensureDatabase(config.databaseUrl);
   const { databaseUrl: url, dbPoolSize: poolSize, instanceId } = config;
-  const dataSource = createServiceDataSource({ ...db, url, poolSize, instanceId });
+  const bounds = {
+    connectionTimeoutMs: config.dbConnectionTimeoutMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    statementTimeoutMs: config.statementTimeoutMs,
+  };
+  const dataSource = createServiceDataSource({ ...db, url, poolSize, instanceId, bounds });
   await dataSource.initialize();
   steps.push(() => dataSource.destroy());
   await runMigrationsLocked(dataSource);

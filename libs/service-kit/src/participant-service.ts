@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { registerService } from '@trx/discovery';
 import { createLogger, type Logger } from '@trx/logging';
 import { Participant } from '@trx/participant';
-import type { CommonConfig, ParticipantConfig } from './config-keys';
+import { httpLimitsOf, type CommonConfig, type ParticipantConfig } from './config-keys';
 import { participantErrors, type ErrorMapper } from './error-handler';
 import type { ReadinessCheck } from './health-routes';
 import { createRegistry, startHttpServer, type HttpServer } from './http-server';
@@ -84,6 +84,10 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       coordinatorBrokerUser: config.coordinatorBrokerUser,
       clock: o.clock,
       metricsRegistry: registry,
+      maxPreparedBranches: config.maxPreparedBranches,
+      retentionMs: config.retentionMs,
+      retentionIntervalMs: config.retentionIntervalMs,
+      retentionBatch: config.retentionBatch,
     });
     steps.push(() => participant.stop());
     const onStop = (step: StopStep) => steps.push(step);
@@ -97,6 +101,7 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       checks: { ...participantReadinessChecks(config, infra), ...o.checks },
       errorMappers: [...(o.errorMappers ?? []), participantErrors],
       callers: new ServiceTokenVerifier(config.trustedCallers),
+      limits: httpLimitsOf(config),
     });
     steps.push(() => http.close(config.shutdownTimeoutMs));
     await register(service, config, http, logger, steps);

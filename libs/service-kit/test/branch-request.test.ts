@@ -106,3 +106,34 @@ describe('running the work of a request', () => {
     expect(runs).toEqual([]);
   });
 });
+
+describe('an enlisted branch whose request already got its deadline answer', () => {
+  it('is rolled back once prepared instead of handing out a gid nobody can enlist', async () => {
+    const abandoned: string[] = [];
+    const runner: BranchRunner = {
+      run: async <T>(
+        _tx: string | undefined,
+        work: (m: EntityManager) => Promise<T>,
+        options?: BranchOptions,
+      ) => {
+        const result = await work({} as EntityManager);
+        options?.onPrepared?.(`trx:test:${TX}:1`);
+        return result;
+      },
+      abandon: async (_tx, gid) => void abandoned.push(gid),
+    };
+    const headers: Record<string, string> = {};
+    const res = {
+      headersSent: true, // the deadline's 503 went out while the work ran
+      setHeader: (name: string, value: string) => void (headers[name] = value),
+      once: () => res,
+      writableFinished: true,
+    } as unknown as Response;
+    const req = request({ [TRANSACTION_HEADER]: TX, [ENLIST_HEADER]: 'initiator' });
+    await expect(runForRequest(runner, req, res, async () => 'done')).rejects.toMatchObject({
+      name: 'CallerGoneError',
+    });
+    expect(abandoned).toEqual([`trx:test:${TX}:1`]);
+    expect(headers).toEqual({});
+  });
+});

@@ -23,10 +23,10 @@ export function accountStore(manager: EntityManager): AccountStore {
       return rows[0] ? toRecord(rows[0]) : undefined;
     },
 
-    async listByCustomer(customerId) {
+    async listByCustomer(customerId, limit, afterId = 0) {
       const rows = (await manager.query(
-        'SELECT id, customer_id, balance FROM accounts WHERE customer_id = $1 ORDER BY id',
-        [customerId],
+        'SELECT id, customer_id, balance FROM accounts WHERE customer_id = $1 AND id > $2 ORDER BY id LIMIT $3',
+        [customerId, afterId, limit],
       )) as AccountRow[];
       return rows.map(toRecord);
     },

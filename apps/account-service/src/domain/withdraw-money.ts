@@ -10,7 +10,8 @@ export interface AccountRecord {
 /** What the rules need from storage, bound to one database transaction. */
 export interface AccountStore {
   find(accountId: number): Promise<AccountRecord | undefined>;
-  listByCustomer(customerId: number): Promise<AccountRecord[]>;
+  /** A customer's accounts by id, the first `limit` after account `afterId`. */
+  listByCustomer(customerId: number, limit: number, afterId?: number): Promise<AccountRecord[]>;
   /**
    * Takes the amount only if the balance covers it, and then records the withdrawal, all in
    * one statement; the new balance, or undefined when nothing was taken.
@@ -59,8 +60,13 @@ export async function getAccount(store: AccountStore, accountId: number): Promis
   return toView(account);
 }
 
-export async function listAccounts(store: AccountStore, customerId: number): Promise<AccountView[]> {
-  return (await store.listByCustomer(customerId)).map(toView);
+export async function listAccounts(
+  store: AccountStore,
+  customerId: number,
+  limit: number,
+  afterId?: number,
+): Promise<AccountView[]> {
+  return (await store.listByCustomer(customerId, limit, afterId)).map(toView);
 }
 
 function toView(account: AccountRecord): AccountView {

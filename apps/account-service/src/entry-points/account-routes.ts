@@ -1,7 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Participant } from '@trx/participant';
-import { allowCallers, centsOf, parseRequest as parse, runForRequest } from '@trx/service-kit';
+import {
+  allowCallers,
+  centsOf,
+  decodeCursor,
+  InvalidRequestError,
+  pageOf,
+  PAGE_LIMIT_DEFAULT,
+  PAGE_LIMIT_MAX,
+  parseRequest as parse,
+  runForRequest,
+} from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
 import { accountStore } from '../data-access/account-repository';
@@ -13,6 +23,25 @@ const withdrawalBody = z.object({
     .positive()
     .refine((a) => centsOf(a) !== undefined, 'must have at most 2 decimals and fit numeric(14,2)'),
 });
+
+const listQuery = z
+  .object({
+    customerId: id,
+    limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).optional(),
+    cursor: z.string().min(1).max(400).optional(),
+  })
+  .strict();
+
+/** The account id a cursor of this list stands for; 400 for anything else. */
+function accountAfter(cursor: string): number {
+  const [after] = decodeCursor(cursor, ['number']) ?? [];
+  if (typeof after !== 'number' || after < 0) {
+    throw new InvalidRequestError('cursor is not one this list gave out', [
+      { path: 'cursor', message: 'pass the `next` of the previous page unchanged' },
+    ]);
+  }
+  return after;
+}
 
 /**
  * The account API. `POST /accounts/:id/withdrawals` is a branch of the transaction named
@@ -26,8 +55,18 @@ export function accountRoutes(dataSource: DataSource, participant: Participant):
   router.use('/accounts', allowCallers('order-service', 'operator'));
 
   router.get('/accounts', async (req, res) => {
-    const customerId = parse(id, req.query.customerId, 'customerId must be a positive integer');
-    res.json(await listAccounts(accountStore(dataSource.manager), customerId));
+    const query = parse(listQuery, req.query, 'customerId must be a positive integer; limit 1..100');
+    const limit = query.limit ?? PAGE_LIMIT_DEFAULT;
+    const after = query.cursor === undefined ? undefined : accountAfter(query.cursor);
+    const rows = await listAccounts(accountStore(dataSource.manager), query.customerId, limit + 1, after);
+    res.json(
+      pageOf(
+        rows,
+        limit,
+        (a) => [a.id],
+        (a) => a,
+      ),
+    );
   });
 
   router.get('/accounts/:id', async (req, res) => {

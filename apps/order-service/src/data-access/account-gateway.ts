@@ -22,14 +22,16 @@ interface AccountReply {
 export class HttpAccountGateway implements AccountGateway {
   constructor(private readonly caller: ServiceCaller) {}
 
+  /** The customer's first 100 accounts (the largest page: one call; an order pays from one of them). */
   async accountsOf(customerId: number): Promise<Account[]> {
-    const response = await callParticipant<AccountReply[]>(this.caller, ACCOUNT_SERVICE, {
+    const response = await callParticipant<{ items: AccountReply[] }>(this.caller, ACCOUNT_SERVICE, {
       method: 'GET',
       url: '/accounts',
-      params: { customerId },
+      params: { customerId, limit: 100 },
     });
     if (!isSuccess(response)) failFromReply(ACCOUNT_SERVICE, response);
-    return (response.data as AccountReply[]).map((a) => ({ id: a.id, balance: Number(a.balance) }));
+    const { items } = response.data as { items: AccountReply[] };
+    return items.map((a) => ({ id: a.id, balance: Number(a.balance) }));
   }
 
   async withdraw(

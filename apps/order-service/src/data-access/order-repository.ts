@@ -63,10 +63,30 @@ export class OrderRepository implements OrderStore {
     return row ? toRecord(row) : undefined;
   }
 
-  async findByCustomer(customerId: number, limit = 100): Promise<OrderRecord[]> {
+  /**
+   * Up to `limit` orders of a customer, newest first (created_at, id), after `after` — a
+   * keyset page on orders_customer_idx. A position whose order is gone still pages on from
+   * its creation time.
+   */
+  async findByCustomer(
+    customerId: number,
+    limit: number,
+    after?: { id: string; createdAt: string },
+  ): Promise<OrderRecord[]> {
     const rows = await this.dataSource
       .getRepository(OrderEntity)
-      .find({ where: { customerId }, order: { createdAt: 'DESC' }, take: limit });
+      .createQueryBuilder('o')
+      .where('o.customer_id = :customerId', { customerId })
+      .andWhere(
+        `(CAST(:afterId AS uuid) IS NULL OR (o.created_at, o.id) <
+          (COALESCE((SELECT created_at FROM orders WHERE id = CAST(:afterId AS uuid)), CAST(:afterAt AS timestamptz)),
+           CAST(:afterId AS uuid)))`,
+        { afterId: after?.id ?? null, afterAt: after?.createdAt ?? null },
+      )
+      .orderBy('o.created_at', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .limit(limit)
+      .getMany();
     return rows.map(toRecord);
   }
 

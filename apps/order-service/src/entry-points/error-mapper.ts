@@ -19,6 +19,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   'participant-unavailable': 503,
   'coordinator-unavailable': 503,
   'database-unavailable': 503,
+  'too-busy': 503,
 };
 
 /**

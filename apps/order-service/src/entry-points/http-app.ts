@@ -1,11 +1,13 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from '@trx/logging';
+import { requestDeadline } from '@trx/service-kit';
 import { errorAnswer, InvalidRequestError } from './error-mapper';
 
 /** The express app: JSON in, routers, and the one place errors become answers. */
-export function createHttpApp(routers: Router[], logger: Logger): Express {
+export function createHttpApp(routers: Router[], logger: Logger, requestDeadlineMs = 0): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestDeadline(requestDeadlineMs));
   app.use(express.json({ limit: '16kb' }));
   for (const router of routers) app.use(router);
   app.use((req, res) => {

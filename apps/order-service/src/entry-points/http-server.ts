@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { createBoundedServer, listenOn, type HttpLimits } from '@trx/service-kit';
 
 /** What every trx app's start() resolves with (docs/architecture.md). */
 export interface RunningApp {
@@ -16,10 +17,14 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-export async function listen(app: Express, port: number, host: string, shutdownTimeoutMs: number) {
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+export async function listen(
+  app: Express,
+  port: number,
+  host: string,
+  shutdownTimeoutMs: number,
+  limits: HttpLimits,
+) {
+  const server: Server = await listenOn(createBoundedServer(app, limits), port, host);
   const actual = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const listening: ListeningServer = {

@@ -36,13 +36,11 @@ export interface OrderAppOptions {
   onConfirmed: () => void;
   customers: CustomerVerifier;
   services: ServiceTokenVerifier;
-  /** Orders in flight per product and per customer in this instance (default 8; below a participant's pool size). */
-  maxOrdersPerKey?: number;
 }
 
 /** Wires the use case to its gateways and repositories and serves it over HTTP. */
 export function createOrderApp(options: OrderAppOptions): Express {
-  const { config, infra, logger, clock, onConfirmed, maxOrdersPerKey = 8 } = options;
+  const { config, infra, logger, clock, onConfirmed } = options;
   const orders = new OrderRepository(infra.dataSource, infra.participant);
   const metrics = new OrderMetrics();
   const deps = {
@@ -65,12 +63,16 @@ export function createOrderApp(options: OrderAppOptions): Express {
     // Past the transaction's timeout plus the calls' bound, an in-progress attempt is dead.
     idempotencyStaleMs: config.orderTransactionTimeoutMs + 4 * config.callTimeoutMs,
     onConfirmed,
-    limiter: new KeyedLimiter(maxOrdersPerKey),
+    limiter: new KeyedLimiter(config.maxOrdersPerKey, {
+      maxWaiters: config.maxWaitersPerKey,
+      maxWaitMs: config.maxWaitMs,
+      onRefused: (reason) => metrics.tooBusy(reason),
+    }),
     customers: options.customers,
     services: options.services,
   });
   const health = healthRoutes({ checks: readinessChecks(config, infra), metrics, checkTimeoutMs: 2_000 });
-  return createHttpApp([routes, health], logger);
+  return createHttpApp([routes, health], logger, config.requestDeadlineMs);
 }
 
 function readinessChecks(config: AppConfig, infra: Infrastructure): Record<string, HealthCheck> {

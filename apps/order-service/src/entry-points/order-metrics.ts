@@ -6,6 +6,7 @@ export class OrderMetrics {
   private readonly orders: Counter<'outcome'>;
   private readonly latency: Histogram<'outcome'>;
   private readonly replays: Counter;
+  private readonly refusals: Counter<'reason'>;
 
   constructor() {
     this.registry.setDefaultLabels({ service: 'order-service' });
@@ -28,6 +29,16 @@ export class OrderMetrics {
       help: 'POST /orders answered from a stored Idempotency-Key answer',
       registers: [this.registry],
     });
+    this.refusals = new Counter({
+      name: 'trx_order_too_busy_total',
+      help: 'Orders refused with 503 too-busy by the per-key limiter, by reason (queue-full, wait-timeout)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+  }
+
+  tooBusy(reason: string): void {
+    this.refusals.inc({ reason });
   }
 
   /** Starts the clock of one order; call the result with its outcome. */

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import { decodeCursor, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '@trx/service-kit';
 import { FAULT_POINTS, type FaultPoint, type PlaceOrderInput } from '../domain/order-types';
 import { InvalidRequestError } from './error-mapper';
 
@@ -42,6 +43,36 @@ function parseFault(req: Request): FaultPoint | undefined {
     });
   }
   return fault as FaultPoint;
+}
+
+const listQuerySchema = z
+  .object({
+    customerId: z.unknown(),
+    limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).optional(),
+    cursor: z.string().min(1).max(400).optional(),
+  })
+  .strict();
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** GET /orders: customerId, `limit` (default 20, at most 100) and the `cursor` of the previous page. */
+export function parseOrderListQuery(query: unknown): {
+  customerId: number;
+  limit: number;
+  after?: { createdAt: string; id: string };
+} {
+  const parsed = listQuerySchema.safeParse(query);
+  if (!parsed.success) throw new InvalidRequestError('the list query is not valid', issuesOf(parsed.error));
+  const customerId = parseCustomerId(parsed.data.customerId);
+  const limit = parsed.data.limit ?? PAGE_LIMIT_DEFAULT;
+  if (parsed.data.cursor === undefined) return { customerId, limit };
+  const [createdAt, id] = (decodeCursor(parsed.data.cursor, ['string', 'string']) ?? []) as string[];
+  if (!createdAt || !id || !UUID.test(id) || Number.isNaN(Date.parse(createdAt))) {
+    throw new InvalidRequestError('cursor is not one this list gave out', [
+      { path: 'cursor', message: 'pass the `next` of the previous page unchanged' },
+    ]);
+  }
+  return { customerId, limit, after: { createdAt, id } };
 }
 
 export function parseCustomerId(raw: unknown): number {

@@ -9,7 +9,8 @@ import type { PlaceOrderInput } from '../domain/order-types';
 import type { KeyedLimiter } from '../domain/keyed-limiter';
 import type { OrderRepository } from '../data-access/order-repository';
 import { errorAnswer, OrderNotFoundError, rejectedOrderAnswer, type Answer } from './error-mapper';
-import { fingerprintOf, parseCustomerId, parseOrderRequest } from './order-request';
+import { fingerprintOf, parseOrderListQuery, parseOrderRequest } from './order-request';
+import { pageOf } from '@trx/service-kit';
 import { confirmedBody, orderView } from './order-views';
 import type { OrderMetrics } from './order-metrics';
 
@@ -50,6 +51,7 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
       const answer = await o.limiter.run(keys, () => placeIdempotently(o, input, baseline));
       if (answer.replayed) o.metrics.replayed();
       done(outcomeOf(answer));
+      if (res.headersSent) return; // the request's deadline answered already (REQUEST_DEADLINE_MS)
       if (answer.status === 503) res.set('Retry-After', '1');
       res.status(answer.status).json(answer.body);
     } catch (err) {
@@ -67,9 +69,11 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
     const principal = principalOf(res);
     // A customer may leave customerId out: their own orders.
     const own = principal.kind === 'customer' && req.query.customerId === undefined;
-    const customerId = own ? principal.customerId : parseCustomerId(req.query.customerId);
+    const query = own ? { ...req.query, customerId: String(principal.customerId) } : req.query;
+    const { customerId, limit, after } = parseOrderListQuery(query);
     assertActsFor(principal, customerId, 'read');
-    res.json((await o.orders.findByCustomer(customerId)).map(orderView));
+    const rows = await o.orders.findByCustomer(customerId, limit + 1, after);
+    res.json(pageOf(rows, limit, (r) => [r.createdAt, r.id], orderView));
   });
   return router;
 }

@@ -17,6 +17,13 @@ export async function findBranches(db: Db, transactionId: string): Promise<Branc
   return rows.map(toBranch);
 }
 
+export async function countBranches(db: Db, transactionId: string): Promise<number> {
+  const { rows } = await db.query('SELECT count(*)::int AS n FROM trx_branch WHERE transaction_id = $1', [
+    transactionId,
+  ]);
+  return Number(rows[0]?.n ?? 0);
+}
+
 export async function findBranchesOf(db: Db, transactionIds: string[]): Promise<BranchRecord[]> {
   if (transactionIds.length === 0) return [];
   const { rows } = await db.query(
@@ -159,23 +166,28 @@ export async function updateBranchOutcomes(
 
 /**
  * The common registration as one autocommit statement: inserts the branch only if its
- * transaction is active and within its deadline, holding FOR SHARE on the transaction row
- * for the statement (a commit holds FOR UPDATE, so no branch slips in after a decision).
- * Undefined when nothing was inserted: the caller takes the slow path to find out why.
+ * transaction is active, within its deadline and has fewer than `maxBranches` branches,
+ * holding FOR SHARE on the transaction row for the statement (a commit holds FOR UPDATE, so
+ * no branch slips in after a decision). Registrations racing each other may each see room
+ * for one more: the cap is soft by their number. Undefined when nothing was inserted: the
+ * caller takes the slow path to find out why.
  */
 export async function insertBranchIfActive(
   db: Db,
   b: BranchRecord,
   now: Date,
+  maxBranches: number,
 ): Promise<BranchRecord | undefined> {
   const { rows } = await db.query(
     `WITH t AS (
-       SELECT id FROM trx_transaction WHERE id = $2 AND status = 'active' AND deadline > $9 FOR SHARE)
+       SELECT id FROM trx_transaction WHERE id = $2 AND status = 'active' AND deadline > $9
+          AND (SELECT count(*) FROM trx_branch WHERE transaction_id = $2) < $10
+          FOR SHARE)
      INSERT INTO trx_branch (id, transaction_id, service, instance, gid, status, reason, created_at, updated_at)
      SELECT $1, t.id, $3, $4, $5, $6, $7, $8, $8 FROM t
      ON CONFLICT (gid) DO NOTHING
      RETURNING *`,
-    [b.id, b.transactionId, b.service, b.instance, b.gid, b.status, b.reason, b.createdAt, now],
+    [b.id, b.transactionId, b.service, b.instance, b.gid, b.status, b.reason, b.createdAt, now, maxBranches],
   );
   return rows[0] ? toBranch(rows[0]) : undefined;
 }

@@ -6,6 +6,7 @@ import { BranchFinishedByCaller1732400000000 } from './migrations/1732400000000-
 import { CommitEnlistedFunction1732410000000 } from './migrations/1732410000000-commit-enlisted-function';
 import { OutboxClaimLease1732420000000 } from './migrations/1732420000000-outbox-claim-lease';
 import { CommitEnlistedInitiator1732430000000 } from './migrations/1732430000000-commit-enlisted-initiator';
+import { InDoubt1732440000000 } from './migrations/1732440000000-in-doubt';
 
 /** The coordinator's schema history, in order. */
 export const migrations = [
@@ -14,13 +15,16 @@ export const migrations = [
   CommitEnlistedFunction1732410000000,
   OutboxClaimLease1732420000000,
   CommitEnlistedInitiator1732430000000,
+  InDoubt1732440000000,
 ];
 
-export function createDataSource(url: string, poolSize: number): DataSource {
+/** `connectionTimeoutMs` bounds the wait for a connection, a new one or a free one of a busy pool. */
+export function createDataSource(url: string, poolSize: number, connectionTimeoutMs: number): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
     poolSize,
+    extra: { connectionTimeoutMillis: connectionTimeoutMs },
     migrations,
     migrationsTableName: 'trx_migrations',
     synchronize: false,
@@ -39,8 +43,18 @@ export function createDataSource(url: string, poolSize: number): DataSource {
  * - the relay's "published" mark: a lost mark only re-sends; consumers deduplicate by message_id.
  * Votes and decisions stay on the synchronous pool.
  */
-export function createAsyncPool(url: string, max: number, onError: (err: Error) => void): Pool {
-  const pool = new Pool({ connectionString: url, max, options: '-c synchronous_commit=off' });
+export function createAsyncPool(
+  url: string,
+  max: number,
+  connectionTimeoutMs: number,
+  onError: (err: Error) => void,
+): Pool {
+  const pool = new Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: connectionTimeoutMs,
+    options: '-c synchronous_commit=off',
+  });
   // An idle connection that dies (a Postgres restart) emits 'error' on the pool; unhandled it would end the process.
   pool.on('error', onError);
   return pool;

@@ -15,6 +15,8 @@ export interface TransactionRecord {
   decidedAt: Date | null;
   nextRepublishAt: Date | null;
   republishCount: number;
+  /** Set when the last re-publish went unacknowledged: an operator's turn (docs/architecture.md, "In-doubt transactions"). */
+  inDoubtSince: Date | null;
 }
 
 export interface BranchRecord {
@@ -61,6 +63,7 @@ export function toTransaction(r: Record<string, unknown>): TransactionRecord {
     decidedAt: (r.decided_at as Date | null) ?? null,
     nextRepublishAt: (r.next_republish_at as Date | null) ?? null,
     republishCount: Number(r.republish_count ?? 0),
+    inDoubtSince: (r.in_doubt_since as Date | null) ?? null,
   };
 }
 

@@ -177,20 +177,68 @@ export async function scheduleRepublish(db: Db, id: string, next: Date, count: n
   ]);
 }
 
+/**
+ * Deletes up to `limit` finished (committed or rolled-back, so acknowledged by every branch)
+ * transactions last changed before `before`, with their branches, in one statement. Rows
+ * another session holds are skipped, never waited for. The branches go in the same
+ * statement: the foreign key is checked at its end.
+ */
+export async function deleteFinishedTransactions(db: Db, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `WITH doomed AS (
+       SELECT id FROM trx_transaction
+        WHERE status IN ('committed','rolled-back') AND updated_at < $1
+        ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+     b AS (DELETE FROM trx_branch WHERE transaction_id IN (SELECT id FROM doomed))
+     DELETE FROM trx_transaction WHERE id IN (SELECT id FROM doomed)`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
+}
+
+/** Re-publishing stops: the transaction waits for an operator (or a late acknowledgement). */
+export async function markInDoubt(db: Db, id: string, now: Date): Promise<void> {
+  await db.query('UPDATE trx_transaction SET in_doubt_since = $2, next_republish_at = NULL WHERE id = $1', [
+    id,
+    now,
+  ]);
+}
+
+/** Decided transactions marked in-doubt and not acknowledged since. */
+export async function countInDoubt(db: Db): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM trx_transaction
+      WHERE in_doubt_since IS NOT NULL AND status IN ('committing','rolling-back')`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Where a page starts: after the transaction with this id (and, if it is gone, this creation time). */
+export interface ListPosition {
+  id: string;
+  createdAt: string;
+}
+
+/**
+ * Up to `limit` transactions, newest first (created_at, id), after `after` when given — a
+ * keyset page, no count and no OFFSET. A position whose row was deleted meanwhile
+ * (retention) still pages on from its creation time.
+ */
 export async function listTransactions(
   db: Db,
-  query: { status?: TransactionStatus; limit: number; offset: number },
-): Promise<{ items: TransactionRecord[]; total: number }> {
-  const where = query.status ? 'WHERE status = $1' : 'WHERE $1::text IS NULL';
-  const [page, count] = await Promise.all([
-    db.query(`SELECT * FROM trx_transaction ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [
-      query.status ?? null,
-      query.limit,
-      query.offset,
-    ]),
-    db.query(`SELECT count(*)::int AS total FROM trx_transaction ${where}`, [query.status ?? null]),
-  ]);
-  return { items: page.rows.map(toTransaction), total: Number(count.rows[0]?.total ?? 0) };
+  query: { status?: TransactionStatus; limit: number; after?: ListPosition; compat?: boolean },
+): Promise<TransactionRecord[]> {
+  const filters = [
+    query.status ? 'status = $1' : '$1::text IS NULL',
+    '($5::boolean IS NULL OR compat = $5)',
+    `($3::uuid IS NULL OR (created_at, id) <
+       (COALESCE((SELECT created_at FROM trx_transaction WHERE id = $3), $4::timestamptz), $3))`,
+  ];
+  const { rows } = await db.query(
+    `SELECT * FROM trx_transaction WHERE ${filters.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [query.status ?? null, query.limit, query.after?.id ?? null, query.after?.createdAt ?? null, query.compat ?? null],
+  );
+  return rows.map(toTransaction);
 }
 
 /** Active transactions past their deadline, locked; rows another replica holds are skipped. */

@@ -19,6 +19,8 @@ import {
   type TransactionRecord,
 } from '../data-access';
 import { assertBranchOwner, type Actor } from './authorization';
+import { assertParticipantService, assertRoomForOneMore } from './branch-limits';
+import { COMPAT_GID_PREFIX } from './compat-mapping';
 import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
 import { BranchNotFoundError, TransactionConflictError } from './errors';
@@ -58,7 +60,12 @@ export async function registerBranch(
     createdAt: now,
     updatedAt: now,
   };
-  const inserted = isTransactionId(id) ? await insertBranchIfActive(ctx.pool, candidate, now) : undefined;
+  const compat = candidate.gid.startsWith(COMPAT_GID_PREFIX);
+  if (!compat) assertParticipantService(ctx, request.service);
+  const max = ctx.settings.maxBranches;
+  const inserted = isTransactionId(id)
+    ? await insertBranchIfActive(ctx.pool, candidate, now, max)
+    : undefined;
   if (inserted) {
     ctx.logger.info(
       {
@@ -73,6 +80,7 @@ export async function registerBranch(
   }
   return inTransaction(ctx.pool, async (db) => {
     const t = await loadActive(ctx, db, id);
+    if (!(await findBranchByGid(db, request.gid))) await assertRoomForOneMore(ctx, db, t);
     const again = await insertBranch(db, candidate);
     if (again) return { branch: branchView(again), created: true };
     const existing = await findBranchByGid(db, request.gid);

@@ -1,4 +1,5 @@
-import { findBranches, listTransactions, findBranchesOf } from '../data-access';
+import type { Page } from '@trx/service-kit';
+import { findBranches } from '../data-access';
 import { registerBranch, recordOutcome, vote } from './branch-use-cases';
 import {
   compatGid,
@@ -16,7 +17,7 @@ import {
 } from './errors';
 import { commit, rollback } from './decision-use-cases';
 import { COMPAT_ACTOR } from './authorization';
-import { begin, loadTransaction } from './transaction-use-cases';
+import { begin, listPage, loadTransaction } from './transaction-use-cases';
 import type { TransactionRecord } from '../data-access';
 
 /**
@@ -48,20 +49,12 @@ export async function compatGet(ctx: CoordinatorContext, id: string): Promise<Co
   return compatTransaction(t, await findBranches(ctx.pool, t.id));
 }
 
-export async function compatList(ctx: CoordinatorContext, limit = 1000): Promise<CompatTransaction[]> {
-  const { items } = await listTransactions(ctx.pool, { limit, offset: 0 });
-  const branches = await findBranchesOf(
-    ctx.pool,
-    items.map((t) => t.id),
-  );
-  return items
-    .filter((t) => t.compat)
-    .map((t) =>
-      compatTransaction(
-        t,
-        branches.filter((b) => b.transactionId === t.id),
-      ),
-    );
+/** A page of compat transactions in the sample's shape, newest first (`{items, next}`, as every list). */
+export async function compatList(
+  ctx: CoordinatorContext,
+  query: { limit?: number; cursor?: string },
+): Promise<Page<CompatTransaction>> {
+  return listPage(ctx, { ...query, compat: true }, compatTransaction);
 }
 
 export async function compatAddParticipant(

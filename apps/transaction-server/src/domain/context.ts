@@ -7,12 +7,23 @@ export interface CoordinatorSettings {
   maxTimeoutMs: number;
   republishAfterMs: number;
   republishMaxMs: number;
+  /** Re-publishes before a transaction is marked in-doubt. */
+  republishMaxAttempts: number;
+  /** Services that may hold branches; `*` in the list = any. */
+  participantServices: string[];
+  maxBranches: number;
+  retentionMs: number;
+  retentionBatch: number;
 }
 
 /** What the use cases count; the metrics entry point implements it with prom-client. */
 export interface CoordinatorMetrics {
   begun(): void;
   decided(decision: Decision, reason: string | null, secondsSinceBegin: number): void;
+  /** A request refused by a cap or a bound (too-many-branches, unknown-service). */
+  refused(reason: string): void;
+  /** A transaction marked in-doubt after its last re-publish. */
+  inDoubt(): void;
 }
 
 /** Everything a use case needs, passed in so tests can swap the clock. */

@@ -10,6 +10,7 @@ import {
   type TransactionRecord,
 } from '../data-access';
 import { assertInitiator, type Actor } from './authorization';
+import { assertParticipantService, assertRoomForBranches } from './branch-limits';
 import type { CoordinatorContext } from './context';
 import { announceDecision, writeDecision } from './decide';
 import { InvalidRequestError, TransactionConflictError } from './errors';
@@ -120,9 +121,13 @@ async function decideOnRequest(
   tryOneStatement: boolean,
   choose: Chooser,
 ): Promise<TransactionView> {
-  const candidates = newBranches(id, enlisted);
+  const candidates = newBranches(ctx, id, enlisted);
+  // A commit is capped; a rollback never is (it only ends branches).
+  const capped = tryOneStatement;
+  if (capped) assertRoomForBranches(ctx, { id, status: 'active' }, candidates.length);
   const fast = tryOneStatement ? await commitInOneStatement(ctx, actor, id, candidates) : undefined;
-  const { view, outboxIds } = fast ?? (await decideInTransaction(ctx, actor, id, candidates, choose));
+  const { view, outboxIds } =
+    fast ?? (await decideInTransaction(ctx, actor, id, candidates, choose, capped));
   ctx.afterCommit(outboxIds);
   if (outboxIds.length > 0) {
     ctx.logger.info(
@@ -174,6 +179,7 @@ async function decideInTransaction(
   id: string,
   candidates: NewBranch[],
   choose: Chooser,
+  capped: boolean,
 ): Promise<Decided> {
   return inTransaction(ctx.pool, async (db) => {
     const t = await loadTransaction(db, id, 'update');
@@ -183,6 +189,8 @@ async function decideInTransaction(
     const now = ctx.clock();
     const branches =
       candidates.length > 0 ? await enlist(db, t, candidates, now) : await findBranches(db, t.id);
+    // Past the cap nothing is written: the local transaction rolls back with the refusal.
+    if (capped) assertRoomForBranches(ctx, t, branches.length);
     const { decision, reason } = choose(t, branches, now);
     const result = await writeDecision(db, t, branches, decision, reason, now, ctx.settings.republishAfterMs);
     ctx.metrics.decided(decision, reason, (now.getTime() - t.createdAt.getTime()) / 1000);
@@ -212,8 +220,9 @@ async function enlist(
 }
 
 /** A gid names its transaction: an enlisted gid of another transaction is a caller's bug, refused before any write. */
-function newBranches(id: string, enlisted: EnlistedBranch[]): NewBranch[] {
+function newBranches(ctx: CoordinatorContext, id: string, enlisted: EnlistedBranch[]): NewBranch[] {
   return enlisted.map((b, i) => {
+    assertParticipantService(ctx, b.service);
     if (parseGid(b.gid)?.transactionId !== id.toLowerCase()) {
       throw new InvalidRequestError(`branches.${i}.gid does not name transaction ${id}`, [
         { path: `branches.${i}.gid`, message: `must be trx:${b.service}:${id}:<key>` },

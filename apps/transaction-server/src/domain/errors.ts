@@ -52,6 +52,20 @@ export class TransactionConflictError extends CoordinatorError {
   }
 }
 
+/** 422: a branch names a service that is not one of TRX_PARTICIPANT_SERVICES; no decision could reach it. */
+export class UnknownServiceError extends CoordinatorError {
+  override readonly name = 'UnknownServiceError';
+  readonly code = 'unknown-service';
+  readonly httpStatus = 422;
+  readonly retryable = false;
+  constructor(
+    readonly service: string,
+    override readonly details: { service: string; known: string[] },
+  ) {
+    super(`${service} is not a participant service of this coordinator (TRX_PARTICIPANT_SERVICES)`);
+  }
+}
+
 export class InvalidRequestError extends CoordinatorError {
   override readonly name = 'InvalidRequestError';
   readonly code = 'invalid-request';

@@ -4,8 +4,10 @@ import {
   findBranchesOf,
   inTransaction,
   insertOutbox,
-  prunePublished,
+  markInDoubt,
   scheduleRepublish,
+  type BranchRecord,
+  type Db,
   type TransactionRecord,
 } from '../data-access';
 import type { CoordinatorContext } from './context';
@@ -17,11 +19,11 @@ import { isBranchFinal } from './state-machine';
 export interface SweepResult {
   timedOut: number;
   republished: number;
+  /** Transactions marked in-doubt this round (their last re-publish went unacknowledged). */
+  inDoubt: number;
 }
 
 const BATCH = 100;
-/** Published outbox rows are kept this long (for looking into a recent incident), then deleted. */
-const OUTBOX_RETENTION_MS = 60 * 60 * 1000;
 
 /**
  * The periodic work, safe with several replicas: rows are claimed FOR UPDATE SKIP LOCKED,
@@ -29,9 +31,8 @@ const OUTBOX_RETENTION_MS = 60 * 60 * 1000;
  */
 export async function sweepOnce(ctx: CoordinatorContext): Promise<SweepResult> {
   const timedOut = await rollBackExpired(ctx);
-  const republished = await republishUnacknowledged(ctx);
-  await prunePublished(ctx.pool, new Date(ctx.clock().getTime() - OUTBOX_RETENTION_MS), 1000);
-  return { timedOut, republished };
+  const { republished, inDoubt } = await republishUnacknowledged(ctx);
+  return { timedOut, republished, inDoubt };
 }
 
 async function rollBackExpired(ctx: CoordinatorContext): Promise<number> {
@@ -64,20 +65,31 @@ async function rollBackExpired(ctx: CoordinatorContext): Promise<number> {
   return count;
 }
 
-/** Sends the decision again to the services whose branches have not acknowledged, with doubling backoff. */
-async function republishUnacknowledged(ctx: CoordinatorContext): Promise<number> {
+/**
+ * Sends the decision again to the services whose branches have not acknowledged, with
+ * doubling backoff, at most TRX_REPUBLISH_MAX_ATTEMPTS times; then the transaction is in-doubt.
+ */
+async function republishUnacknowledged(
+  ctx: CoordinatorContext,
+): Promise<{ republished: number; inDoubt: number }> {
   const now = ctx.clock();
-  const { count, outboxIds } = await inTransaction(ctx.pool, async (db) => {
+  const { republished, inDoubt, outboxIds } = await inTransaction(ctx.pool, async (db) => {
     const due = await claimRepublishDue(db, now, BATCH);
     const branches = await findBranchesOf(
       db,
       due.map((t) => t.id),
     );
     const ids: string[] = [];
+    let given = 0;
     for (const t of due) {
       const pending = branches.filter(
         (b) => b.transactionId === t.id && !isBranchFinal(b.status) && !isCompatBranch(b),
       );
+      if (t.republishCount >= ctx.settings.republishMaxAttempts) {
+        await giveUp(ctx, db, t, pending, now);
+        given++;
+        continue;
+      }
       const messages = decisionMessages(t, pending, t.decision ?? 'rollback', now);
       await insertOutbox(db, messages);
       await scheduleRepublish(db, t.id, nextRepublishAt(ctx, t, now), t.republishCount + 1);
@@ -92,10 +104,37 @@ async function republishUnacknowledged(ctx: CoordinatorContext): Promise<number>
       );
       ids.push(...messages.map((m) => m.id));
     }
-    return { count: due.length, outboxIds: ids };
+    return { republished: due.length - given, inDoubt: given, outboxIds: ids };
   });
   ctx.afterCommit(outboxIds);
-  return count;
+  return { republished, inDoubt };
+}
+
+/**
+ * The last re-publish went unacknowledged too: stop, and mark the transaction in-doubt for an
+ * operator. Nothing is guessed — the decision stands and a late acknowledgement still ends
+ * it. The log line is the alert's hook: level error, `alert: "trx-transaction-in-doubt"`.
+ */
+async function giveUp(
+  ctx: CoordinatorContext,
+  db: Db,
+  t: TransactionRecord,
+  pending: BranchRecord[],
+  now: Date,
+): Promise<void> {
+  await markInDoubt(db, t.id, now);
+  ctx.metrics.inDoubt();
+  ctx.logger.error(
+    {
+      alert: 'trx-transaction-in-doubt',
+      transactionId: t.id,
+      decision: t.decision,
+      attempts: t.republishCount,
+      decidedAt: t.decidedAt?.toISOString(),
+      unacknowledged: pending.map((b) => ({ branchId: b.id, service: b.service, gid: b.gid })),
+    },
+    'TRANSACTION IN DOUBT: its decision was re-published the most times and is still unacknowledged; an operator must look',
+  );
 }
 
 function nextRepublishAt(ctx: CoordinatorContext, t: TransactionRecord, now: Date): Date {

@@ -5,13 +5,16 @@ import {
   type ListTransactionsResponse,
   type TransactionView,
 } from '@trx/protocol';
+import { decodeCursor, pageOf, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, type Page } from '@trx/service-kit';
 import {
   findBranches,
   findBranchesOf,
   findTransaction,
   insertTransaction,
   listTransactions,
+  type BranchRecord,
   type Db,
+  type ListPosition,
   type TransactionRecord,
 } from '../data-access';
 import { COMPAT_ACTOR, type Actor } from './authorization';
@@ -64,6 +67,7 @@ export async function begin(
     decidedAt: null,
     nextRepublishAt: null,
     republishCount: 0,
+    inDoubtSince: null,
   };
   const event = lifecycleMessage(t, [], now);
   // One autocommit statement on the asynchronous pool: see createAsyncPool for why losing it is harmless.
@@ -85,22 +89,51 @@ export async function list(
   ctx: CoordinatorContext,
   query: ListTransactionsQuery,
 ): Promise<ListTransactionsResponse> {
-  const limit = query.limit ?? 50;
-  const offset = query.offset ?? 0;
-  const { items, total } = await listTransactions(ctx.pool, { status: query.status, limit, offset });
+  return listPage(ctx, query, transactionView);
+}
+
+/**
+ * A page of transactions with their branches, newest first, in `view`'s shape: `limit`
+ * (default 20, at most 100) and the opaque `cursor` of the previous page; a cursor that is
+ * not one of ours is 400.
+ */
+export async function listPage<T>(
+  ctx: CoordinatorContext,
+  query: ListTransactionsQuery & { compat?: boolean },
+  view: (t: TransactionRecord, branches: BranchRecord[]) => T,
+): Promise<Page<T>> {
+  const limit = Math.min(query.limit ?? PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX);
+  const after = query.cursor === undefined ? undefined : positionOf(query.cursor);
+  const rows = await listTransactions(ctx.pool, {
+    status: query.status,
+    limit: limit + 1,
+    after,
+    compat: query.compat,
+  });
+  const shown = rows.slice(0, limit);
   const branches = await findBranchesOf(
     ctx.pool,
-    items.map((t) => t.id),
+    shown.map((t) => t.id),
   );
-  return {
-    items: items.map((t) =>
-      transactionView(
+  return pageOf(
+    rows,
+    limit,
+    (t) => [t.createdAt.toISOString(), t.id],
+    (t) =>
+      view(
         t,
         branches.filter((b) => b.transactionId === t.id),
       ),
-    ),
-    total,
-    limit,
-    offset,
-  };
+  );
+}
+
+function positionOf(cursor: string): ListPosition {
+  const key = decodeCursor(cursor, ['string', 'string']);
+  const [createdAt, id] = (key ?? []) as string[];
+  if (!createdAt || !id || !isTransactionId(id) || Number.isNaN(Date.parse(createdAt))) {
+    throw new InvalidRequestError('cursor is not one this list gave out', [
+      { path: 'cursor', message: 'pass the `next` of the previous page unchanged' },
+    ]);
+  }
+  return { id, createdAt };
 }

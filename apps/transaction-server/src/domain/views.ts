@@ -28,5 +28,7 @@ export function transactionView(t: TransactionRecord, branches: BranchRecord[]):
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     branches: branches.map(branchView),
+    // Only when set: an operator's flag, see TransactionView.inDoubtSince.
+    ...(t.inDoubtSince ? { inDoubtSince: t.inDoubtSince.toISOString() } : {}),
   };
 }

@@ -8,7 +8,13 @@ import {
   compatList,
   compatSetParticipantStatus,
 } from '../../domain/compat-use-cases';
-import { compatCreateSchema, compatParticipantSchema, compatStatusSchema, parse } from './schemas';
+import {
+  compatCreateSchema,
+  compatParticipantSchema,
+  compatStatusSchema,
+  pageQuerySchema,
+  parse,
+} from './schemas';
 
 /** The Spring sample's `/transactions` API, for its unchanged clients (docs/api.md lists the differences). */
 export function compatRoutes(ctx: CoordinatorContext): Router {
@@ -17,8 +23,8 @@ export function compatRoutes(ctx: CoordinatorContext): Router {
     const body = parse(compatCreateSchema, req.body, 'transaction');
     res.json(await compatCreate(ctx, body.participants ?? []));
   });
-  r.get('/transactions', async (_req, res) => {
-    res.json(await compatList(ctx));
+  r.get('/transactions', async (req, res) => {
+    res.json(await compatList(ctx, parse(pageQuerySchema, req.query, 'query')));
   });
   r.get('/transactions/:id', async (req, res) => {
     res.json(await compatGet(ctx, req.params.id));

@@ -10,6 +10,8 @@ import { isCoordinatorError } from '../../domain/errors';
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // Answered already (the request's deadline passed): the late outcome has nowhere to go.
+    if (res.headersSent) return;
     if (isCoordinatorError(err)) {
       const body: ErrorBody = { error: err.code, message: err.message, retryable: err.retryable };
       if (err.status !== undefined) body.status = err.status;
@@ -29,6 +31,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       message: 'the coordinator could not complete the request; retry',
       retryable: true,
     };
-    res.status(503).json(body);
+    res.set('Retry-After', '1').status(503).json(body);
   };
 }

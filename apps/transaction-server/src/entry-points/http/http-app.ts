@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { ServiceTokenVerifier } from '@trx/auth';
 import type { Logger } from '@trx/logging';
-import { identifyCaller } from '@trx/service-kit';
+import { identifyCaller, requestDeadline } from '@trx/service-kit';
 import type { CoordinatorContext } from '../../domain/context';
 import { compatRoutes } from './compat-routes';
 import { errorHandler } from './error-handler';
@@ -14,9 +14,11 @@ export function createHttpApp(
   ops: OpsDependencies,
   callers: ServiceTokenVerifier,
   logger: Logger,
+  requestDeadlineMs = 0,
 ): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestDeadline(requestDeadlineMs));
   app.use(express.json({ limit: '256kb' }));
   app.use(opsRoutes(ops));
   app.use(identifyCaller(callers));

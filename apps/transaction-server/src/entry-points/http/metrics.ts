@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { countUnpublished } from '../../data-access';
+import { countInDoubt, countUnpublished } from '../../data-access';
 import type { CoordinatorMetrics } from '../../domain/context';
 
 /** A registry per app instance, so two coordinators in one test process don't collide. */
@@ -33,10 +33,31 @@ export function createMetrics(pool: Pool): { registry: Registry; metrics: Coordi
       this.set(await countUnpublished(pool).catch(() => -1));
     },
   });
+  const refused = new Counter({
+    name: 'trx_refusals_total',
+    help: 'Requests refused by a bound, by reason (too-many-branches, unknown-service)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const markedInDoubt = new Counter({
+    name: 'trx_transactions_marked_in_doubt_total',
+    help: 'Transactions marked in-doubt after their last re-publish',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'trx_transactions_in_doubt',
+    help: 'Decided transactions marked in-doubt and still unacknowledged: an operator must look (alert when > 0)',
+    registers: [registry],
+    async collect() {
+      this.set(await countInDoubt(pool).catch(() => -1));
+    },
+  });
   return {
     registry,
     metrics: {
       begun: () => begun.inc(),
+      refused: (reason) => refused.inc({ reason }),
+      inDoubt: () => markedInDoubt.inc(),
       decided: (decision, reason, seconds) => {
         decided.inc({ decision, timeout: reason === 'timeout' ? 'true' : 'false' });
         latency.observe({ decision }, Math.max(seconds, 0));

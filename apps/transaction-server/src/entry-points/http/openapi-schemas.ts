@@ -127,15 +127,27 @@ export const openApiSchemas = {
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },
       branches: { type: 'array', items: ref('Branch') },
+      inDoubtSince: {
+        type: 'string',
+        format: 'date-time',
+        description: 'present once the decision was re-published the most times, still unacknowledged',
+      },
     },
   },
   TransactionList: {
     type: 'object',
+    required: ['items', 'next'],
     properties: {
       items: { type: 'array', items: ref('Transaction') },
-      total: { type: 'integer' },
-      limit: { type: 'integer' },
-      offset: { type: 'integer' },
+      next: { type: ['string', 'null'], description: 'cursor of the next page; null on the last' },
+    },
+  },
+  CompatTransactionList: {
+    type: 'object',
+    required: ['items', 'next'],
+    properties: {
+      items: { type: 'array', items: ref('CompatTransaction') },
+      next: { type: ['string', 'null'], description: 'cursor of the next page; null on the last' },
     },
   },
   CompatStatus: { enum: COMPAT_STATUSES },

@@ -5,6 +5,11 @@ import { openApiSchemas } from './openapi-schemas';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const error = (description: string) => ({ description, ...json(ref('Error')) });
+/** Keyset pages: `limit` and the opaque `cursor` of the previous page's `next`. */
+const pageParams = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string', maxLength: 400 } },
+];
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const branchParam = {
   name: 'branchId',
@@ -35,11 +40,7 @@ export const openApiDocument = {
       },
       get: {
         summary: 'List transactions, newest first',
-        parameters: [
-          { name: 'status', in: 'query', schema: { enum: TRANSACTION_STATUSES } },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
-        ],
+        parameters: [{ name: 'status', in: 'query', schema: { enum: TRANSACTION_STATUSES } }, ...pageParams],
         responses: { '200': { description: 'a page', ...json(ref('TransactionList')) }, ...common },
       },
     },
@@ -129,10 +130,9 @@ export const openApiDocument = {
         responses: { '200': { description: 'begun', ...json(ref('CompatTransaction')) }, ...common },
       },
       get: {
-        summary: 'Spring sample: the newest 1000 transactions',
-        responses: {
-          '200': { description: 'list', ...json({ type: 'array', items: ref('CompatTransaction') }) },
-        },
+        summary: 'Spring sample shape: transactions, newest first, a page at a time',
+        parameters: pageParams,
+        responses: { '200': { description: 'a page', ...json(ref('CompatTransactionList')) }, ...common },
       },
     },
     '/transactions/{id}': {

@@ -74,10 +74,16 @@ export const outcomeBatchSchema = z
   })
   .strict();
 
-export const listQuerySchema = z.object({
+/** `limit` (default 20, at most 100) and the opaque `cursor` of a page. */
+export const pageQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).optional(),
+    cursor: z.string().min(1).max(400).optional(),
+  })
+  .strict();
+
+export const listQuerySchema = pageQuerySchema.extend({
   status: z.enum(TRANSACTION_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
 });
 
 export const compatStatusSchema = z.enum(COMPAT_STATUSES);

@@ -1,26 +1,26 @@
 import type { Logger } from '@trx/logging';
 import { messageOf } from './errors';
-import { recoverOnce, type RecoveryOptions, type RecoveryReport } from './recovery';
 
 /**
- * Recovery rounds, one at a time: on demand (runOnce, also what tests call) and every
- * `intervalMs` once scheduled. A caller during a round gets a fresh round after it, so a
- * round it asks for never misses a branch prepared before the call.
+ * Rounds of periodic work (recovery, retention), one at a time: on demand (runOnce, also
+ * what tests call) and every `intervalMs` once scheduled. A caller during a round gets a
+ * fresh round after it, so a round it asks for never misses what existed before the call.
  */
-export class RecoveryLoop {
+export class RoundLoop<R> {
   private running: Promise<unknown> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
-    private readonly options: RecoveryOptions,
+    private readonly name: string,
+    private readonly round: () => Promise<R>,
     private readonly logger: Logger,
-    private readonly onRound: (report: RecoveryReport) => void,
+    private readonly onRound: (report: R) => void,
   ) {}
 
-  runOnce(): Promise<RecoveryReport> {
+  runOnce(): Promise<R> {
     const round = () =>
-      recoverOnce(this.options).then((report) => {
+      this.round().then((report) => {
         this.onRound(report);
         return report;
       });
@@ -34,7 +34,7 @@ export class RecoveryLoop {
     if (this.stopped || intervalMs <= 0) return;
     this.timer = setTimeout(() => {
       this.runOnce()
-        .catch((err) => this.logger.warn({ err: messageOf(err) }, 'recovery round failed'))
+        .catch((err) => this.logger.warn({ err: messageOf(err) }, `${this.name} round failed`))
         .finally(() => this.schedule(intervalMs));
     }, intervalMs);
     this.timer.unref();
