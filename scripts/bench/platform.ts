@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BENCH_SERVICE } from './coordinator-mode';
 import type { OrderClient } from './order-client';
 
 /**
@@ -19,12 +18,7 @@ export interface StartOptions {
 }
 
 export async function startPlatform(repoRoot: string, o: StartOptions): Promise<void> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ORDER_BASELINE_MODE: 'true',
-    // The coordinator mode's branches name the bench's own service: the coordinator must take them.
-    TRX_PARTICIPANT_SERVICES: `order-service,account-service,product-service,${BENCH_SERVICE}`,
-  };
+  const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true' };
   if (o.serviceUrls) env.SERVICE_URLS = o.serviceUrls;
   if (o.logLevel) env.LOG_LEVEL = o.logLevel;
   if (o.profileDir) {

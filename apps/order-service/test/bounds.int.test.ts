@@ -31,7 +31,10 @@ test('when an order is in flight on a product and no more may queue, then the ne
     );
     const res = await fetch(`${platform.urls.order}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await platform.credentials.customerToken(2)}`,
+      },
       body: JSON.stringify({ customerId: 2, productId: 1, quantity: 1 }),
     });
     expect(res.status).toBe(503);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import pino from 'pino';
-import { makeGid, type CoordinatorApi, type TransactionView } from '@trx/protocol';
+import { makeGid, parseGid, type CoordinatorApi, type TransactionView } from '@trx/protocol';
 import { queryDatabase } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
@@ -57,10 +57,17 @@ const register = (tx: TransactionView, service = ACCOUNT) =>
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: h.credentials.bearer(callerOf(body)) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
+}
+
+/** Who makes a call: a branch's service registers it, the initiator does the rest. */
+function callerOf(body: unknown): string {
+  const b = body as { service?: string; outcomes?: { gid: string }[] } | undefined;
+  const gid = b?.outcomes?.[0]?.gid;
+  return b?.service ?? (gid ? parseGid(gid)?.service : undefined) ?? CoordinatorHarness.INITIATOR;
 }
 
 const metrics = async () => (await fetch(`${app.url}/metrics`)).text();
@@ -168,7 +175,10 @@ describe('the request deadline', () => {
       await holder.query('SELECT 1 FROM trx_transaction WHERE id = $1 FOR UPDATE', [tx.id]);
       const res = await fetch(`${hasty.url}/v1/transactions/${tx.id}/rollback`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: h.credentials.bearer(CoordinatorHarness.INITIATOR),
+        },
         body: '{}',
       });
       expect(res.status).toBe(503);
@@ -179,7 +189,10 @@ describe('the request deadline', () => {
       await holder.end();
     }
     // The late rollback still happened; its answer was dropped, the server goes on serving.
-    expect((await fetch(`${hasty.url}/v1/transactions/${tx.id}`)).status).toBe(200);
+    const read = await fetch(`${hasty.url}/v1/transactions/${tx.id}`, {
+      headers: { authorization: h.credentials.bearer(CoordinatorHarness.INITIATOR) },
+    });
+    expect(read.status).toBe(200);
     expect((await api.rollback(tx.id)).decision).toBe('rollback');
     await h.stop(hasty);
   });
@@ -212,10 +225,6 @@ describe('pages', () => {
       });
     }
     expect((await call('GET', '/v1/transactions?limit=101')).status).toBe(400);
-    expect((await call('GET', '/transactions?limit=2')).body).toMatchObject({
-      items: expect.any(Array),
-      next: expect.any(String),
-    });
   });
 });
 

@@ -142,12 +142,27 @@ test('the compat API is served only on its own listener, and what reaches it can
   expect(
     (await call('PUT', `/transactions/${v1.id}/participants`, { serviceId: 'x', status: 'NEW' })).status,
   ).toBe(404);
-  const listed = (await call('GET', '/transactions')).body as { id: string }[];
-  expect(listed.map((t) => t.id)).not.toContain(v1.id);
+  const listed = (await call('GET', '/transactions')).body as { items: { id: string }[] };
+  expect(listed.items.map((t) => t.id)).not.toContain(v1.id);
   expect(await api.get(v1.id)).toMatchObject({ status: 'active', branches: [] });
 
   // …and a service's credential can't decide a compat transaction through /v1.
   const compat = (await call('POST', '/transactions', { id: null, status: 'NEW', participants: [] })).body;
   await expect(api.rollback(compat.id, 'hijack')).rejects.toMatchObject({ name: 'InvalidRequestError' });
   expect((await call('GET', `/transactions/${compat.id}`)).body).toMatchObject({ status: 'NEW' });
+});
+
+test('the compat list comes in pages of compat transactions, newest first, with limit and cursor', async () => {
+  const made: string[] = [];
+  for (let i = 0; i < 3; i++) made.push((await call('POST', '/transactions', { participants: [] })).body.id);
+  const first = (await call('GET', '/transactions?limit=2')).body as {
+    items: { id: string }[];
+    next: string;
+  };
+  expect(first.items.map((t) => t.id)).toEqual([made[2], made[1]]);
+  const second = (await call('GET', `/transactions?limit=2&cursor=${first.next}`)).body as {
+    items: { id: string }[];
+  };
+  expect(second.items[0]!.id).toBe(made[0]);
+  expect((await call('GET', '/transactions?cursor=nope')).status).toBe(400);
 });

@@ -236,7 +236,13 @@ export async function listTransactions(
   ];
   const { rows } = await db.query(
     `SELECT * FROM trx_transaction WHERE ${filters.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
-    [query.status ?? null, query.limit, query.after?.id ?? null, query.after?.createdAt ?? null, query.compat ?? null],
+    [
+      query.status ?? null,
+      query.limit,
+      query.after?.id ?? null,
+      query.after?.createdAt ?? null,
+      query.compat ?? null,
+    ],
   );
   return rows.map(toTransaction);
 }

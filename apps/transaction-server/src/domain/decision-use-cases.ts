@@ -126,8 +126,7 @@ async function decideOnRequest(
   const capped = tryOneStatement;
   if (capped) assertRoomForBranches(ctx, { id, status: 'active' }, candidates.length);
   const fast = tryOneStatement ? await commitInOneStatement(ctx, actor, id, candidates) : undefined;
-  const { view, outboxIds } =
-    fast ?? (await decideInTransaction(ctx, actor, id, candidates, choose, capped));
+  const { view, outboxIds } = fast ?? (await decideInTransaction(ctx, actor, id, candidates, choose, capped));
   ctx.afterCommit(outboxIds);
   if (outboxIds.length > 0) {
     ctx.logger.info(
