@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: every test of trx, against the local PostgreSQL and RabbitMQ.
-#   1. install, prepare the infrastructure (scripts/infra.sh says what it changes), Chromium
-#      for the management-UI browser test;
+#   1. install, prepare the infrastructure (scripts/infra.sh says what it changes: the local
+#      secrets, a Postgres role and a RabbitMQ user per service), Chromium for the management-UI
+#      browser test, Go + sprig and promtool for the chart and alert-rule tests;
 #   2. build, type-check, lint;
 #   3. jest: unit tests and integration tests (each test file has its own databases and exchange);
 #   4. the benchmark's smoke run (bench --quick: fails on errors or a crash, never on speed);
@@ -15,6 +16,7 @@ source scripts/lib.sh
 ensure_node_modules
 bash scripts/infra.sh
 bash scripts/ensure-browser.sh
+bash scripts/ensure-chart-tools.sh
 echo "[test] build, type-check, lint"
 npm run -s build
 npm run -s typecheck
