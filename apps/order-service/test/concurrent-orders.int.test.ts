@@ -5,8 +5,11 @@ let platform: Platform;
 
 beforeAll(async () => {
   // Every one of the 200 orders queues on product 4 here: the per-key queue's bound (64 by
-  // default, then 503 too-busy) is lifted, so the test sees the stock decide each order.
+  // default, then 503 too-busy) and the row-lock wait (3 s, then 503 lock-timeout; on a loaded
+  // machine eight reservations queued on one row can wait that long) are lifted, so the test
+  // sees the stock decide each order. Both bounds have tests of their own (bounds.int.test.ts).
   platform = await startPlatform({
+    env: { DB_LOCK_TIMEOUT_MS: '60000' },
     orderEnv: { ORDER_MAX_WAITERS_PER_KEY: '200', ORDER_MAX_WAIT_MS: '0' },
   });
 }, 60_000);
