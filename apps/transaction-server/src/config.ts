@@ -1,5 +1,5 @@
 import { ConfigError, key, loadConfig, z, type ConfigOf } from '@trx/config';
-import { commonConfigKeys } from '@trx/service-kit';
+import { commonConfigKeys, retentionConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'transaction-server';
 
@@ -66,20 +66,10 @@ export const configSpec = {
     32,
     'branches one transaction may have; a registration or commit past it is refused (409 too-many-branches)',
   ),
-  retentionMs: key(
-    int(1),
-    'TRX_RETENTION_MS',
-    7 * 24 * 3600_000,
+  ...retentionConfigKeys(
     'finished transactions (with branches) and published outbox rows are deleted this long after; ' +
       'at least 2 × (TRX_MAX_TIMEOUT_MS + the re-publish window), checked at start',
   ),
-  retentionIntervalMs: key(
-    int(0),
-    'TRX_RETENTION_INTERVAL_MS',
-    60_000,
-    'period of the retention job (0 = off)',
-  ),
-  retentionBatch: key(int(1), 'TRX_RETENTION_BATCH', 500, 'rows one retention statement deletes at most'),
   outboxPollMs: key(
     int(0),
     'TRX_OUTBOX_POLL_MS',

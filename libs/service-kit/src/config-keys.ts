@@ -204,12 +204,16 @@ export function participantConfigKeys() {
       555_000,
       "longest a decision can still arrive after its transaction began: the coordinator's TRX_MAX_TIMEOUT_MS + its re-publish window (555000 for its defaults)",
     ),
-    retentionMs: key(
-      int(1),
-      'TRX_RETENTION_MS',
-      7 * 24 * 3600_000,
+    ...retentionConfigKeys(
       "trx_branch rows (and the service's own finished records) are deleted this long after; at least 2 × TRX_DECISION_WINDOW_MS, checked at start",
     ),
+  };
+}
+
+/** TRX_RETENTION_MS (`what` says what is deleted and the rule), TRX_RETENTION_INTERVAL_MS, TRX_RETENTION_BATCH. */
+export function retentionConfigKeys(what: string) {
+  return {
+    retentionMs: key(int(1), 'TRX_RETENTION_MS', 7 * 24 * 3600_000, what),
     retentionIntervalMs: key(
       int(0),
       'TRX_RETENTION_INTERVAL_MS',

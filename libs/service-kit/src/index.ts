@@ -28,6 +28,7 @@
 export {
   commonConfigKeys,
   participantConfigKeys,
+  retentionConfigKeys,
   DEFAULT_SERVICE_URLS,
   httpLimitsOf,
   assertParticipantRetention,
