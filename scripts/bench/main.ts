@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runAgainst } from './against';
+import { runSoak } from './soak';
 import { renderChart } from './chart';
 import { HELP, parseOptions, UsageError, wantsHelp } from './options';
 import { renderReport } from './report';
@@ -26,6 +27,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const against = splitAgainst(argv);
   if (against) return runAgainst(against, REPO_ROOT);
+  const soak = argv.indexOf('--soak');
+  if (soak >= 0) {
+    const minutes = Number(argv[soak + 1]);
+    if (!Number.isInteger(minutes) || minutes < 1) throw new UsageError('--soak needs a number of minutes');
+    return runSoak(parseOptions([...argv.slice(0, soak), ...argv.slice(soak + 2)]), minutes, REPO_ROOT);
+  }
   const options = parseOptions(argv);
   const results = await runBench(options, REPO_ROOT);
   const files = writeResults(results, path.resolve(REPO_ROOT, options.out));

@@ -73,6 +73,8 @@ export const HELP = `npm run bench -- [options]
   --down-script <path>    NODE_OPTIONS, SERVICE_URLS in its environment; stops them (scripts/down.sh)
   --keep-up               leave the platform running
   --quick                 a smoke test under a minute: fails only on errors or a crash
+  --soak <minutes>        steady trx load (--concurrency, default 16) with retention set short; every minute
+                          throughput, p99 and every protocol table's rows, to bench/results/soak-<stamp>.md
   --against <ref> [--rounds 3]   this build and <ref>'s, each with its own bench and databases,
                           in turns (A B, B A, ...); medians and ratios to bench/results/against-<sha>.md`;
 

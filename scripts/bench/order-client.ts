@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { failureOf, HttpJson, networkFailure, type HttpAnswer } from './http-json';
 import type { Operation } from './load-driver';
 import type { SeedPlan } from './seed';
@@ -16,6 +17,8 @@ export interface OrderClientOptions {
   quantity: number;
   /** Each seeded customer's bearer token (the order-service authenticates customers). */
   tokens: CustomerTokens;
+  /** Send a fresh Idempotency-Key with every order (the soak: the keys' retention is measured too). */
+  idempotencyKeys?: boolean;
 }
 
 /** customerId → `Bearer <jwt>`, made once before the run so signing is not in the measured path. */
@@ -56,13 +59,10 @@ export class OrderClient {
       productId: seed.firstProductId + pick(),
       quantity: this.o.quantity,
     };
-    const authorization = this.o.tokens.get(body.customerId)!;
-    return this.http.request(
-      'POST',
-      '/orders',
-      body,
-      this.o.baseline ? { [BASELINE_HEADER]: 'baseline', authorization } : { authorization },
-    );
+    const headers: Record<string, string> = { authorization: this.o.tokens.get(body.customerId)! };
+    if (this.o.baseline) headers[BASELINE_HEADER] = 'baseline';
+    if (this.o.idempotencyKeys) headers['idempotency-key'] = randomUUID();
+    return this.http.request('POST', '/orders', body, headers);
   }
 
   close(): void {

@@ -15,10 +15,12 @@ export interface StartOptions {
   serviceUrls?: string;
   /** The script that starts the services (scripts/up.sh). */
   upScript: string;
+  /** More environment for the services (the soak's short retention). */
+  env?: Record<string, string>;
 }
 
 export async function startPlatform(repoRoot: string, o: StartOptions): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true', ...o.env };
   if (o.serviceUrls) env.SERVICE_URLS = o.serviceUrls;
   if (o.logLevel) env.LOG_LEVEL = o.logLevel;
   if (o.profileDir) {
