@@ -10,6 +10,7 @@ import { openOrderDataSource } from './data-access/order-data-source';
 import { OutboxRepository } from './data-access/outbox-repository';
 import { RetentionRepository } from './data-access/retention-repository';
 import { retainOrdersOnce, type OrderRetentionResult } from './entry-points/retention-job';
+import { OrderMetrics } from './entry-points/order-metrics';
 import { OutboxRelay } from './entry-points/outbox-relay';
 import { createOrderApp, type Infrastructure } from './entry-points/order-app';
 import { listen, type RunningApp } from './entry-points/http-server';
@@ -34,8 +35,10 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     options.logger ??
     createLogger({ service: SERVICE_NAME, level: config.logLevel, base: { instance: config.instanceId } });
   const closers: Closer[] = [];
+  // One registry for the app: the participant runtime's metrics show on /metrics beside the orders'.
+  const metrics = new OrderMetrics();
   try {
-    const infra = await openInfrastructure(config, options, logger, closers);
+    const infra = await openInfrastructure(config, options, logger, closers, metrics);
     const relay = new OutboxRelay({
       outbox: new OutboxRepository(infra.dataSource),
       broker: infra.broker,
@@ -67,6 +70,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
       customers,
       services: new ServiceTokenVerifier(config.trustedCallers),
       clock: options.clock,
+      metrics,
       onConfirmed: () => relay.nudge(),
     });
     const limits = httpLimitsOf(config);
@@ -99,6 +103,7 @@ async function openInfrastructure(
   options: StartOptions,
   logger: Logger,
   closers: Closer[],
+  metrics: OrderMetrics,
 ): Promise<Infrastructure> {
   const dataSource = await openOrderDataSource({
     url: config.databaseUrl,
@@ -145,6 +150,7 @@ async function openInfrastructure(
     prefetch: config.prefetch,
     coordinatorBrokerUser: config.coordinatorBrokerUser,
     clock: options.clock,
+    metricsRegistry: metrics.registry,
     maxPreparedBranches: config.maxPreparedBranches,
     retentionMs: config.retentionMs,
     retentionIntervalMs: config.retentionIntervalMs,

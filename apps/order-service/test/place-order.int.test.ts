@@ -1,5 +1,5 @@
 import { routingKeys } from '@trx/protocol';
-import { waitFor } from '@trx/test-support';
+import { metricValue, waitFor } from '@trx/test-support';
 import { startPlatform, type Platform } from './platform';
 import { SEED, type Snapshot } from './platform-probe';
 
@@ -255,6 +255,11 @@ describe('GET /orders', () => {
     const metrics = await (await fetch(`${platform.urls.order}/metrics`)).text();
     expect(metrics).toMatch(/trx_orders_total\{[^}]*outcome="confirmed"/);
     expect(metrics).toMatch(/trx_order_duration_seconds_bucket/);
+    // The participant runtime's metrics are on the same registry: the order's branch was prepared here.
+    expect(metrics).toMatch(/trx_participant_branches_total\{[^}]*result="prepared"[^}]*\} [1-9]/);
+    expect(metricValue(metrics, 'trx_participant_prepared_branches')).toBe(0);
+    expect(metricValue(metrics, 'trx_participant_prepared_branches_oldest_age_seconds')).toBe(0);
+    expect(metricValue(metrics, 'trx_broker_connected')).toBe(1);
   });
 });
 

@@ -67,7 +67,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
   );
   const relay = new OutboxRelay(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
-  const { registry, metrics } = createMetrics(pool);
+  const { registry, metrics } = createMetrics({ pool, clock, broker });
   const ctx: CoordinatorContext = {
     pool,
     asyncPool,

@@ -11,3 +11,4 @@ export * from './errors';
 export * from './pg-errors';
 export * from './pool';
 export * from './batches';
+export * from './scrape-sample';

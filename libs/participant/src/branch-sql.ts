@@ -126,3 +126,20 @@ export async function listPreparedBefore(db: Queryable, service: string, before:
   )) as { gid: string }[];
   return rows.map((r) => r.gid);
 }
+
+/** This service's prepared branches in this database: how many, and the oldest one's age by Postgres's clock. */
+export interface PreparedSummary {
+  count: number;
+  oldestAgeSeconds: number;
+}
+
+export async function summarizePrepared(db: Queryable, service: string): Promise<PreparedSummary> {
+  const rows = (await db.query(
+    `SELECT count(*)::int AS count,
+            GREATEST(0, COALESCE(EXTRACT(EPOCH FROM now() - min(prepared)), 0))::float8 AS age
+       FROM pg_prepared_xacts
+      WHERE database = current_database() AND starts_with(gid, $1)`,
+    [gidPrefix(service)],
+  )) as { count: number; age: number }[];
+  return { count: rows[0]?.count ?? 0, oldestAgeSeconds: rows[0]?.age ?? 0 };
+}

@@ -1,8 +1,17 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { scrapeSampler } from '@trx/db';
 import type { Decision } from '@trx/protocol';
+import type { PreparedSummary } from './branch-sql';
 import type { RecoveryReport } from './recovery';
 import type { RejectReason } from './decision-verification';
 import type { RetentionReport } from './branch-retention';
+
+/** What the gauges read at scrape time. */
+export interface ParticipantMetricSources {
+  broker: { isConnected(): boolean };
+  /** This service's rows of pg_prepared_xacts in its own database. */
+  prepared(): Promise<PreparedSummary>;
+}
 
 /**
  * Prometheus metrics of the runtime, registered on the service's registry (so they show
@@ -19,8 +28,9 @@ export class ParticipantMetrics {
   private readonly retained: Counter;
   private readonly stalePrepared: Gauge;
 
-  constructor(registry: Registry = new Registry()) {
+  constructor(registry: Registry = new Registry(), sources?: ParticipantMetricSources) {
     const registers = [registry];
+    if (sources) registerScrapeGauges(registry, sources);
     this.branches = new Counter({
       name: 'trx_participant_branches_total',
       help: 'Branches run, by result (prepared, failed, refused, unconfirmed, too-many-prepared)',
@@ -131,4 +141,34 @@ function branchResultOf(err: unknown): string {
     default:
       return 'failed';
   }
+}
+
+/** Computed at scrape time; the two prepared-branch gauges share one bounded query and say -1 when it fails. */
+function registerScrapeGauges(registry: Registry, sources: ParticipantMetricSources): void {
+  const registers = [registry];
+  const prepared = scrapeSampler(() => sources.prepared());
+  new Gauge({
+    name: 'trx_participant_prepared_branches',
+    help: "This service's prepared transactions in its database (pg_prepared_xacts, its gid prefix); -1: cannot read",
+    registers,
+    async collect() {
+      this.set((await prepared())?.count ?? -1);
+    },
+  });
+  new Gauge({
+    name: 'trx_participant_prepared_branches_oldest_age_seconds',
+    help: "now() - prepared of this service's oldest prepared transaction, by Postgres's clock (0: none; -1: cannot read)",
+    registers,
+    async collect() {
+      this.set((await prepared())?.oldestAgeSeconds ?? -1);
+    },
+  });
+  new Gauge({
+    name: 'trx_broker_connected',
+    help: 'Whether the RabbitMQ connection and its confirm channel are open (1) or not (0)',
+    registers,
+    collect() {
+      this.set(sources.broker.isConnected() ? 1 : 0);
+    },
+  });
 }

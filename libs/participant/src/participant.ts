@@ -4,7 +4,7 @@ import type { Logger } from '@trx/logging';
 import type { CoordinatorApi, Decision } from '@trx/protocol';
 import { assertCanPrepare } from '@trx/db';
 import { runBranch, runLocal, type BranchOptions, type BranchRunnerOptions } from './branch-runner';
-import { assertBranchOf, createBranchTable } from './branch-sql';
+import { assertBranchOf, createBranchTable, summarizePrepared } from './branch-sql';
 import { decisionHandler } from './decision-consumer';
 import type { FinishResult } from './branch-finisher';
 import { openFinisher, type FinisherPool } from './finisher-pool';
@@ -42,7 +42,7 @@ export interface ParticipantOptions {
   maxOutcomeBatch?: number;
   /** How long acknowledgements gather before a call goes out; default 200 (see OutcomeBatcher). */
   outcomeLingerMs?: number;
-  /** prom-client registry of the service; the runtime's `trx_participant_*` metrics go there. */
+  /** prom-client registry of the service; the runtime's `trx_participant_*` metrics and `trx_broker_connected` go there. */
   metricsRegistry?: Registry;
   /**
    * The coordinator's broker user: a decision message is acted on only when its AMQP
@@ -93,7 +93,10 @@ export class Participant {
   ) {
     const { service, coordinator, logger } = options;
     this.decisionQueue = decisionQueue;
-    this.metrics = new ParticipantMetrics(options.metricsRegistry);
+    this.metrics = new ParticipantMetrics(options.metricsRegistry, {
+      broker: options.broker,
+      prepared: () => summarizePrepared(options.dataSource, service),
+    });
     this.batcher = new OutcomeBatcher({
       coordinator,
       logger,

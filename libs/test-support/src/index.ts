@@ -19,5 +19,6 @@ export * from './broker-connections';
 export * from './broker-users';
 export { managementApi } from './management-api';
 export * from './statement-recorder';
+export * from './metrics-text';
 export * from './credentials';
 export { listPrepared } from '@trx/db';

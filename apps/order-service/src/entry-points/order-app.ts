@@ -11,7 +11,7 @@ import { IdempotencyRepository } from '../data-access/idempotency-repository';
 import { HttpProductGateway } from '../data-access/product-gateway';
 import { HttpAccountGateway } from '../data-access/account-gateway';
 import { CoordinatorTransactionGateway } from '../data-access/transaction-gateway';
-import { OrderMetrics } from './order-metrics';
+import type { OrderMetrics } from './order-metrics';
 import { KeyedLimiter } from '../domain/keyed-limiter';
 import { orderRoutes } from './order-routes';
 import { healthRoutes, type HealthCheck } from './health-routes';
@@ -33,6 +33,8 @@ export interface OrderAppOptions {
   infra: Infrastructure;
   logger: Logger;
   clock?: () => Date;
+  /** The app's metrics; the participant runtime registers its own on the same registry. */
+  metrics: OrderMetrics;
   onConfirmed: () => void;
   customers: CustomerVerifier;
   services: ServiceTokenVerifier;
@@ -42,7 +44,7 @@ export interface OrderAppOptions {
 export function createOrderApp(options: OrderAppOptions): Express {
   const { config, infra, logger, clock, onConfirmed } = options;
   const orders = new OrderRepository(infra.dataSource, infra.participant);
-  const metrics = new OrderMetrics();
+  const { metrics } = options;
   const deps = {
     products: new HttpProductGateway(infra.caller),
     accounts: new HttpAccountGateway(infra.caller),

@@ -204,15 +204,6 @@ export async function markInDoubt(db: Db, id: string, now: Date): Promise<void> 
   ]);
 }
 
-/** Decided transactions marked in-doubt and not acknowledged since. */
-export async function countInDoubt(db: Db): Promise<number> {
-  const { rows } = await db.query(
-    `SELECT count(*)::int AS n FROM trx_transaction
-      WHERE in_doubt_since IS NOT NULL AND status IN ('committing','rolling-back')`,
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
 /** Where a page starts: after the transaction with this id (and, if it is gone, this creation time). */
 export interface ListPosition {
   id: string;

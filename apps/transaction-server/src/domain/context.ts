@@ -22,6 +22,8 @@ export interface CoordinatorMetrics {
   decided(decision: Decision, reason: string | null, secondsSinceBegin: number): void;
   /** A request refused by a cap or a bound (too-many-branches, unknown-service). */
   refused(reason: string): void;
+  /** Decisions re-published this round, one per transaction. */
+  republished(count: number): void;
   /** A transaction marked in-doubt after its last re-publish. */
   inDoubt(): void;
 }

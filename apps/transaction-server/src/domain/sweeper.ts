@@ -107,6 +107,8 @@ async function republishUnacknowledged(
     return { republished: due.length - given, inDoubt: given, outboxIds: ids };
   });
   ctx.afterCommit(outboxIds);
+  // Counted once the re-publishes are committed: a rolled-back round sent nothing.
+  if (republished > 0) ctx.metrics.republished(republished);
   return { republished, inDoubt };
 }
 
