@@ -101,8 +101,8 @@ async function more() {
   }
 }
 
-function age(iso) {
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+/** The coordinator's count of seconds (its clock decides deadlines, not the browser's). */
+function age(s) {
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 }
 
@@ -125,7 +125,7 @@ function renderList() {
       cell(tr, t.id, 'id');
       cell(tr, t.status);
       cell(tr, t.services.join(', '));
-      cell(tr, age(t.createdAt));
+      cell(tr, age(t.ageS));
       cell(tr, t.stuck?.reason, 'stuck');
       tr.addEventListener('click', () => open(t.id));
       return tr;
@@ -176,7 +176,8 @@ function renderDetail(d) {
     }),
   );
   $('#act-republish').disabled = d.status !== 'committing' && d.status !== 'rolling-back';
-  $('#act-rollback').disabled = !(d.status === 'active' && Date.parse(d.deadline) <= Date.now());
+  // Past its deadline by the coordinator's clock: what the stuck reason says.
+  $('#act-rollback').disabled = d.stuck?.kind !== 'timed-out';
   $('#timeline').replaceChildren(
     ...d.timeline.map((e) => {
       const li = document.createElement('li');

@@ -35,6 +35,8 @@ export interface ConsoleListItem {
   reason: string | null;
   initiator: string | null;
   createdAt: string;
+  /** Seconds since it began, by the coordinator's clock (the browser's may differ). */
+  ageS: number;
   deadline: string;
   decidedAt: string | null;
   services: string[];
@@ -196,6 +198,7 @@ function listItem(
     reason: t.reason,
     initiator: t.initiator,
     createdAt: t.createdAt.toISOString(),
+    ageS: Math.floor((now.getTime() - t.createdAt.getTime()) / 1000),
     deadline: t.deadline.toISOString(),
     decidedAt: t.decidedAt?.toISOString() ?? null,
     services: [...new Set(branches.map((b) => b.service))],
