@@ -99,6 +99,15 @@ describe('who may use the console', () => {
     expect(script.headers.get('content-type')).toMatch(/javascript/);
     const bare = await fetch(`${app.url}/console`, { redirect: 'manual' });
     expect(bare.headers.get('location')).toBe('/console/');
+    const doc = (await call('/openapi.json')).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/console/transactions',
+        '/v1/console/transactions/{id}',
+        '/v1/console/transactions/{id}/republish',
+        '/v1/console/transactions/{id}/rollback',
+      ]),
+    );
   });
 });
 
