@@ -107,14 +107,20 @@ describeIfBrowser(unavailable ? `${title} (skipped: ${unavailable})` : title, ()
     expect(await row(stuck.id).getAttribute('class')).toContain('is-stuck');
     await expect(row(stuck.id).locator('td').nth(3).textContent()).resolves.toMatch(/^4\d s$/);
 
-    // Filters: by status, then back to all.
+    // Filters: by status, stuck only, then back to all.
     await page.locator('#filters select[name="status"]').selectOption('committed');
     await page.locator('#filters button[type="submit"]').click();
     await row(stuck.id).waitFor({ state: 'detached' });
     await row(done.id).waitFor();
     await page.locator('#filters select[name="status"]').selectOption('');
+    await page.locator('#filters input[name="stuck"]').check();
     await page.locator('#filters button[type="submit"]').click();
+    await row(done.id).waitFor({ state: 'detached' });
     await row(stuck.id).waitFor();
+    await row(late.id).waitFor();
+    await page.locator('#filters input[name="stuck"]').uncheck();
+    await page.locator('#filters button[type="submit"]').click();
+    await row(done.id).waitFor();
 
     await row(done.id).click();
     await page.locator('#detail-title', { hasText: done.id }).waitFor();

@@ -232,6 +232,30 @@ describe('stuck and in-doubt transactions', () => {
   });
 });
 
+describe('the stuck filter', () => {
+  it('when the list is asked for stuck ones only, then it has the timed-out, unacknowledged and in-doubt ones and none that are fine', async () => {
+    const fresh = await api.begin({ initiator: 'test', timeoutMs: 600_000 });
+    const late = await api.begin({ initiator: 'test', timeoutMs: 1000 });
+    const waiting = await unacknowledged();
+    const recent = await unacknowledged();
+    const done = await committed(ACCOUNT);
+    h.clock.advance(6000);
+    // `recent` was decided less than TRX_REPUBLISH_AFTER_MS ago once this one is decided.
+    const justDecided = await unacknowledged();
+    const shown = await list('stuck=true&limit=100');
+    expect(shown).toEqual(expect.arrayContaining([late.id, waiting.id, recent.id]));
+    for (const fine of [fresh.id, done.id, justDecided.id]) expect(shown).not.toContain(fine);
+    // The same as the stuck reasons say, row by row.
+    const page = (await operator('/v1/console/transactions?limit=100')).body.items as {
+      id: string;
+      stuck: unknown;
+    }[];
+    for (const t of page) expect(shown.includes(t.id)).toBe(t.stuck !== null);
+    expect(await list('stuck=true&status=active')).toContain(late.id);
+    expect(await list('stuck=true&status=active')).not.toContain(waiting.id);
+  });
+});
+
 describe('operator actions', () => {
   it('when the operator re-publishes an in-doubt decision, then it is sent again at once, the doubt is cleared and the action is audited', async () => {
     const tx = await unacknowledged();

@@ -227,6 +227,11 @@ export interface ListFilter {
   service?: string;
   /** Created before this instant (the console's "older than N s"). */
   createdBefore?: Date;
+  /**
+   * Only those domain/stuck.ts calls stuck: active past its deadline at `now`, or decided and
+   * unfinished since before `decidedBefore`, or in doubt. Keep the two in step.
+   */
+  stuck?: { now: Date; decidedBefore: Date };
 }
 
 /**
@@ -246,6 +251,9 @@ export async function listTransactions(
     // trx_branch_transaction (transaction_id, ...) serves the EXISTS per candidate row.
     `($6::text IS NULL OR EXISTS (SELECT 1 FROM trx_branch b WHERE b.transaction_id = t.id AND b.service = $6))`,
     '($7::timestamptz IS NULL OR created_at < $7)',
+    `($8::timestamptz IS NULL
+       OR (status = 'active' AND deadline <= $8)
+       OR (status IN ('committing','rolling-back') AND (in_doubt_since IS NOT NULL OR decided_at <= $9)))`,
   ];
   const { rows } = await db.query(
     `SELECT * FROM trx_transaction t WHERE ${filters.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
@@ -257,6 +265,8 @@ export async function listTransactions(
       query.compat ?? null,
       query.service ?? null,
       query.createdBefore ?? null,
+      query.stuck?.now ?? null,
+      query.stuck?.decidedBefore ?? null,
     ],
   );
   return rows.map(toTransaction);

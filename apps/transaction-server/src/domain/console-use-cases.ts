@@ -24,6 +24,8 @@ export interface ConsoleListQuery {
   olderThanS?: number;
   /** A transaction id: the list is that transaction, or empty. */
   q?: string;
+  /** Only the ones stuckReasonOf finds stuck. */
+  stuck?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -88,7 +90,10 @@ export async function consoleList(
   }
   const createdBefore =
     query.olderThanS === undefined ? undefined : new Date(now.getTime() - query.olderThanS * 1000);
-  return listPage(ctx, { ...query, createdBefore }, view);
+  const stuck = query.stuck
+    ? { now, decidedBefore: new Date(now.getTime() - ctx.settings.republishAfterMs) }
+    : undefined;
+  return listPage(ctx, { ...query, createdBefore, stuck }, view);
 }
 
 export async function consoleDetail(ctx: CoordinatorContext, id: string): Promise<ConsoleDetail> {

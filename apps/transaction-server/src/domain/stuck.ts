@@ -15,7 +15,8 @@ export interface StuckReason {
  * - decided and marked in-doubt: re-published the most times, still unacknowledged;
  * - decided longer ago than the first re-publish is due (`republishAfterMs`) and some branch
  *   has not acknowledged: a participant is slow, down, or lost the decision.
- * Undefined when nothing is wrong (yet).
+ * Undefined when nothing is wrong (yet). The console's `stuck` filter asks the same of
+ * Postgres (listTransactions' `stuck`): change both together.
  */
 export function stuckReasonOf(
   t: TransactionRecord,

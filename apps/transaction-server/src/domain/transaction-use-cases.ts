@@ -110,6 +110,7 @@ export async function listPage<T>(
     compat: query.compat,
     service: query.service,
     createdBefore: query.createdBefore,
+    stuck: query.stuck,
     limit: limit + 1,
     after,
   });

@@ -223,6 +223,12 @@ function consolePaths() {
           { name: 'service', in: 'query', schema: { type: 'string' } },
           { name: 'olderThanS', in: 'query', schema: { type: 'integer', minimum: 0 } },
           { name: 'q', in: 'query', description: 'a transaction id', schema: { type: 'string' } },
+          {
+            name: 'stuck',
+            in: 'query',
+            description: 'only stuck or in-doubt ones',
+            schema: { type: 'boolean' },
+          },
           ...pageParams,
         ],
         responses: {

@@ -96,6 +96,10 @@ export const consoleListQuerySchema = listQuerySchema.extend({
     .max(10 * 365 * 24 * 3600)
     .optional(),
   q: z.string().min(1).max(200).optional(),
+  stuck: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const compatStatusSchema = z.enum(COMPAT_STATUSES);
