@@ -82,11 +82,22 @@ async function refresh() {
     state.items = page.items;
     state.next = page.next;
     renderList();
-    if (state.selected) renderDetail(await api(`${API}/${state.selected}`));
+    if (state.selected) await refreshDetail();
     $('#live').textContent = `live · updated ${new Date().toLocaleTimeString()}`;
     if (!$('#message').hidden && $('#message').dataset.sticky !== '1') say();
   } catch (err) {
     failed(err);
+  }
+}
+
+/** The open detail again; a transaction retention deleted meanwhile closes it. */
+async function refreshDetail() {
+  try {
+    renderDetail(await api(`${API}/${state.selected}`));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    state.selected = null;
+    $('#detail').hidden = true;
   }
 }
 

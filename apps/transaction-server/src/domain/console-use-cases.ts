@@ -179,7 +179,10 @@ export async function rollBackExpiredNow(
   return consoleDetail(ctx, id);
 }
 
-/** One line per operator action, after it took effect: the audit trail (`audit: true`). */
+/**
+ * One line per operator action, after it took effect: the audit trail (`audit: true`). At
+ * warn, so a coordinator that logs warnings only still keeps it.
+ */
 function audit(
   ctx: CoordinatorContext,
   operator: string,
@@ -187,7 +190,7 @@ function audit(
   transactionId: string,
   extra: Record<string, unknown>,
 ): void {
-  ctx.logger.info({ audit: true, operator, action, transactionId, ...extra }, `operator action: ${action}`);
+  ctx.logger.warn({ audit: true, operator, action, transactionId, ...extra }, `operator action: ${action}`);
 }
 
 function listItem(
