@@ -172,7 +172,7 @@ export async function rollBackExpiredNow(
         `transaction ${t.id} is within its deadline (${t.deadline.toISOString()}); its initiator may still decide it`,
       );
     }
-    return rollBackTimedOut(ctx, db, t, await findBranches(db, t.id), now, 'timeout');
+    return rollBackTimedOut(ctx, db, t, await findBranches(db, t.id), now);
   });
   ctx.afterCommit(outboxIds);
   audit(ctx, operator, 'rollback', id, { messages: outboxIds.length });

@@ -46,7 +46,7 @@ async function rollBackExpired(ctx: CoordinatorContext): Promise<number> {
     const ids: string[] = [];
     for (const t of expired) {
       const own = branches.filter((b) => b.transactionId === t.id);
-      ids.push(...(await rollBackTimedOut(ctx, db, t, own, now, 'timeout')));
+      ids.push(...(await rollBackTimedOut(ctx, db, t, own, now)));
     }
     return { count: expired.length, outboxIds: ids };
   });
@@ -64,11 +64,18 @@ export async function rollBackTimedOut(
   t: TransactionRecord,
   branches: BranchRecord[],
   now: Date,
-  reason: string,
 ): Promise<string[]> {
-  const result = await writeDecision(db, t, branches, 'rollback', reason, now, ctx.settings.republishAfterMs);
-  ctx.metrics.decided('rollback', reason, (now.getTime() - t.createdAt.getTime()) / 1000);
-  ctx.logger.info({ transactionId: t.id, reason }, 'rolled back: timeout');
+  const result = await writeDecision(
+    db,
+    t,
+    branches,
+    'rollback',
+    'timeout',
+    now,
+    ctx.settings.republishAfterMs,
+  );
+  ctx.metrics.decided('rollback', 'timeout', (now.getTime() - t.createdAt.getTime()) / 1000);
+  ctx.logger.info({ transactionId: t.id }, 'rolled back: timeout');
   return result.outboxIds;
 }
 
