@@ -15,6 +15,25 @@ export default tseslint.config(
     },
   },
   {
+    // The console's page script runs in the browser as it is checked in (no build step).
+    files: ['apps/*/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'sessionStorage',
+          'fetch',
+          'URLSearchParams',
+          'FormData',
+          'setInterval',
+          'clearInterval',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['jest.config.ts', 'jest.global-*.ts', 'eslint.config.mjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -36,9 +36,8 @@ export function managementUi(): ManagementUi {
  * management API runs in a short child node process.
  */
 export function browserTestUnavailableReason(ui: ManagementUi = managementUi()): string | undefined {
-  if (!existsSync(CHROMIUM_PATH)) {
-    return `${CHROMIUM_PATH} is missing (bash scripts/ensure-browser.sh installs Debian's Chromium)`;
-  }
+  const missing = chromiumMissingReason();
+  if (missing) return missing;
   const probe = `
     fetch(process.argv[1] + '/api/overview', {
       headers: { authorization: 'Basic ' + Buffer.from(process.argv[2]).toString('base64') },
@@ -53,6 +52,12 @@ export function browserTestUnavailableReason(ui: ManagementUi = managementUi()):
   } catch {
     return `the RabbitMQ management UI does not answer on ${ui.url} as ${ui.username} (bash scripts/infra.sh enables the rabbitmq_management plugin)`;
   }
+}
+
+/** Why Chromium cannot be launched here, or undefined when it can (tests of trx's own pages need nothing else). */
+export function chromiumMissingReason(): string | undefined {
+  if (existsSync(CHROMIUM_PATH)) return undefined;
+  return `${CHROMIUM_PATH} is missing (bash scripts/ensure-browser.sh installs Debian's Chromium)`;
 }
 
 /** Launches Chromium; Playwright gives it a fresh temporary user-data dir and removes it on close. */

@@ -1,5 +1,15 @@
 import type { Db, OutboxRecord } from './records';
 
+/** An outbox row as the console shows it: what was (or is still to be) sent, and when. */
+export interface OutboxEntry {
+  id: string;
+  routingKey: string;
+  body: unknown;
+  createdAt: Date;
+  publishedAt: Date | null;
+  attempts: number;
+}
+
 export interface NewOutboxMessage {
   id: string;
   routingKey: string;
@@ -82,4 +92,25 @@ export async function prunePublished(db: Db, before: Date, limit: number): Promi
     [before, limit],
   );
   return rowCount ?? 0;
+}
+
+/**
+ * The messages about one transaction still in the outbox (published ones are pruned after
+ * a while), oldest first. The body carries the transaction id; no index serves this — the
+ * outbox is a short queue, and only the console's detail view asks.
+ */
+export async function findOutboxOf(db: Db, transactionId: string): Promise<OutboxEntry[]> {
+  const { rows } = await db.query(
+    `SELECT id, routing_key, body, created_at, published_at, attempts FROM trx_outbox
+      WHERE body->>'transactionId' = $1 ORDER BY created_at, id`,
+    [transactionId],
+  );
+  return rows.map((r) => ({
+    id: r.id as string,
+    routingKey: r.routing_key as string,
+    body: r.body,
+    createdAt: r.created_at as Date,
+    publishedAt: (r.published_at as Date | null) ?? null,
+    attempts: Number(r.attempts),
+  }));
 }

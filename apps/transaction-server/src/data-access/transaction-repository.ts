@@ -169,12 +169,12 @@ export async function lockTransactions(db: Db, ids: string[]): Promise<Transacti
   return rows.map(toTransaction);
 }
 
+/** The next re-publish and the count so far; a transaction re-published again is no longer in doubt. */
 export async function scheduleRepublish(db: Db, id: string, next: Date, count: number): Promise<void> {
-  await db.query(`UPDATE trx_transaction SET next_republish_at = $2, republish_count = $3 WHERE id = $1`, [
-    id,
-    next,
-    count,
-  ]);
+  await db.query(
+    `UPDATE trx_transaction SET next_republish_at = $2, republish_count = $3, in_doubt_since = NULL WHERE id = $1`,
+    [id, next, count],
+  );
 }
 
 /**
@@ -210,6 +210,21 @@ export interface ListPosition {
   createdAt: string;
 }
 
+/** What a list may be narrowed by; every filter is optional and they combine with AND. */
+export interface ListFilter {
+  status?: TransactionStatus;
+  compat?: boolean;
+  /** Has at least one branch of this service. */
+  service?: string;
+  /** Created before this instant (the console's "older than N s"). */
+  createdBefore?: Date;
+  /**
+   * Only those domain/stuck.ts calls stuck: active past its deadline at `now`, or decided and
+   * unfinished since before `decidedBefore`, or in doubt. Keep the two in step.
+   */
+  stuck?: { now: Date; decidedBefore: Date };
+}
+
 /**
  * Up to `limit` transactions, newest first (created_at, id), after `after` when given — a
  * keyset page, no count and no OFFSET. A position whose row was deleted meanwhile
@@ -217,22 +232,32 @@ export interface ListPosition {
  */
 export async function listTransactions(
   db: Db,
-  query: { status?: TransactionStatus; limit: number; after?: ListPosition; compat?: boolean },
+  query: ListFilter & { limit: number; after?: ListPosition },
 ): Promise<TransactionRecord[]> {
   const filters = [
     query.status ? 'status = $1' : '$1::text IS NULL',
     '($5::boolean IS NULL OR compat = $5)',
     `($3::uuid IS NULL OR (created_at, id) <
        (COALESCE((SELECT created_at FROM trx_transaction WHERE id = $3), $4::timestamptz), $3))`,
+    // trx_branch_transaction (transaction_id, ...) serves the EXISTS per candidate row.
+    `($6::text IS NULL OR EXISTS (SELECT 1 FROM trx_branch b WHERE b.transaction_id = t.id AND b.service = $6))`,
+    '($7::timestamptz IS NULL OR created_at < $7)',
+    `($8::timestamptz IS NULL
+       OR (status = 'active' AND deadline <= $8)
+       OR (status IN ('committing','rolling-back') AND (in_doubt_since IS NOT NULL OR decided_at <= $9)))`,
   ];
   const { rows } = await db.query(
-    `SELECT * FROM trx_transaction WHERE ${filters.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
+    `SELECT * FROM trx_transaction t WHERE ${filters.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
     [
       query.status ?? null,
       query.limit,
       query.after?.id ?? null,
       query.after?.createdAt ?? null,
       query.compat ?? null,
+      query.service ?? null,
+      query.createdBefore ?? null,
+      query.stuck?.now ?? null,
+      query.stuck?.decidedBefore ?? null,
     ],
   );
   return rows.map(toTransaction);

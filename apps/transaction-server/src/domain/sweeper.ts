@@ -46,23 +46,37 @@ async function rollBackExpired(ctx: CoordinatorContext): Promise<number> {
     const ids: string[] = [];
     for (const t of expired) {
       const own = branches.filter((b) => b.transactionId === t.id);
-      const result = await writeDecision(
-        db,
-        t,
-        own,
-        'rollback',
-        'timeout',
-        now,
-        ctx.settings.republishAfterMs,
-      );
-      ctx.metrics.decided('rollback', 'timeout', (now.getTime() - t.createdAt.getTime()) / 1000);
-      ctx.logger.info({ transactionId: t.id }, 'rolled back: timeout');
-      ids.push(...result.outboxIds);
+      ids.push(...(await rollBackTimedOut(ctx, db, t, own, now)));
     }
     return { count: expired.length, outboxIds: ids };
   });
   ctx.afterCommit(outboxIds);
   return count;
+}
+
+/**
+ * The timeout rollback of one active transaction past its deadline, which the caller holds
+ * FOR UPDATE: the sweeper's, and the console's "roll back now". Returns the outbox ids to flush.
+ */
+export async function rollBackTimedOut(
+  ctx: CoordinatorContext,
+  db: Db,
+  t: TransactionRecord,
+  branches: BranchRecord[],
+  now: Date,
+): Promise<string[]> {
+  const result = await writeDecision(
+    db,
+    t,
+    branches,
+    'rollback',
+    'timeout',
+    now,
+    ctx.settings.republishAfterMs,
+  );
+  ctx.metrics.decided('rollback', 'timeout', (now.getTime() - t.createdAt.getTime()) / 1000);
+  ctx.logger.info({ transactionId: t.id }, 'rolled back: timeout');
+  return result.outboxIds;
 }
 
 /**
@@ -82,27 +96,13 @@ async function republishUnacknowledged(
     const ids: string[] = [];
     let given = 0;
     for (const t of due) {
-      const pending = branches.filter(
-        (b) => b.transactionId === t.id && !isBranchFinal(b.status) && !isCompatBranch(b),
-      );
+      const pending = unacknowledged(branches.filter((b) => b.transactionId === t.id));
       if (t.republishCount >= ctx.settings.republishMaxAttempts) {
         await giveUp(ctx, db, t, pending, now);
         given++;
         continue;
       }
-      const messages = decisionMessages(t, pending, t.decision ?? 'rollback', now);
-      await insertOutbox(db, messages);
-      await scheduleRepublish(db, t.id, nextRepublishAt(ctx, t, now), t.republishCount + 1);
-      ctx.logger.warn(
-        {
-          transactionId: t.id,
-          decision: t.decision,
-          services: messages.map((m) => m.routingKey),
-          attempt: t.republishCount + 1,
-        },
-        're-publishing an unacknowledged decision',
-      );
-      ids.push(...messages.map((m) => m.id));
+      ids.push(...(await republishDecision(ctx, db, t, pending, now, t.republishCount + 1)));
     }
     return { republished: due.length - given, inDoubt: given, outboxIds: ids };
   });
@@ -110,6 +110,39 @@ async function republishUnacknowledged(
   // Counted once the re-publishes are committed: a rolled-back round sent nothing.
   if (republished > 0) ctx.metrics.republished(republished);
   return { republished, inDoubt };
+}
+
+/** Branches still to acknowledge a decision: not final, not the Spring sample's (they never do). */
+export function unacknowledged(branches: BranchRecord[]): BranchRecord[] {
+  return branches.filter((b) => !isBranchFinal(b.status) && !isCompatBranch(b));
+}
+
+/**
+ * One re-publish of a decided transaction (held FOR UPDATE) to the services of `pending`,
+ * with the next one scheduled after the backoff of `attempt`; it clears an in-doubt mark.
+ * The sweeper's, and the console's "re-publish now" (attempt 0: the backoff starts over).
+ */
+export async function republishDecision(
+  ctx: CoordinatorContext,
+  db: Db,
+  t: TransactionRecord,
+  pending: BranchRecord[],
+  now: Date,
+  attempt: number,
+): Promise<string[]> {
+  const messages = decisionMessages(t, pending, t.decision ?? 'rollback', now);
+  await insertOutbox(db, messages);
+  await scheduleRepublish(db, t.id, nextRepublishAt(ctx, attempt - 1, now), attempt);
+  ctx.logger.warn(
+    {
+      transactionId: t.id,
+      decision: t.decision,
+      services: messages.map((m) => m.routingKey),
+      attempt,
+    },
+    're-publishing an unacknowledged decision',
+  );
+  return messages.map((m) => m.id);
 }
 
 /**
@@ -139,8 +172,9 @@ async function giveUp(
   );
 }
 
-function nextRepublishAt(ctx: CoordinatorContext, t: TransactionRecord, now: Date): Date {
+/** After `done` re-publishes (the sweeper's republishCount), the next is due at this doubling backoff. */
+function nextRepublishAt(ctx: CoordinatorContext, done: number, now: Date): Date {
   const { republishAfterMs, republishMaxMs } = ctx.settings;
-  const delay = Math.min(republishAfterMs * 2 ** (t.republishCount + 1), republishMaxMs);
+  const delay = Math.min(republishAfterMs * 2 ** (done + 1), republishMaxMs);
   return new Date(now.getTime() + delay);
 }

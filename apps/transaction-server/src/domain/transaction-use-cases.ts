@@ -14,6 +14,7 @@ import {
   listTransactions,
   type BranchRecord,
   type Db,
+  type ListFilter,
   type ListPosition,
   type TransactionRecord,
 } from '../data-access';
@@ -99,16 +100,19 @@ export async function list(
  */
 export async function listPage<T>(
   ctx: CoordinatorContext,
-  query: ListTransactionsQuery & { compat?: boolean },
+  query: ListTransactionsQuery & ListFilter,
   view: (t: TransactionRecord, branches: BranchRecord[]) => T,
 ): Promise<Page<T>> {
   const limit = Math.min(query.limit ?? PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX);
   const after = query.cursor === undefined ? undefined : positionOf(query.cursor);
   const rows = await listTransactions(ctx.pool, {
     status: query.status,
+    compat: query.compat,
+    service: query.service,
+    createdBefore: query.createdBefore,
+    stuck: query.stuck,
     limit: limit + 1,
     after,
-    compat: query.compat,
   });
   const shown = rows.slice(0, limit);
   const branches = await findBranchesOf(

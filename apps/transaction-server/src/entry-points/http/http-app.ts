@@ -4,11 +4,12 @@ import type { Logger } from '@trx/logging';
 import { identifyCaller, requestDeadline } from '@trx/service-kit';
 import type { CoordinatorContext } from '../../domain/context';
 import { compatRoutes } from './compat-routes';
+import { consoleRoutes } from './console-routes';
 import { errorHandler } from './error-handler';
 import { opsRoutes, type OpsDependencies } from './ops-routes';
 import { v1Routes } from './v1-routes';
 
-/** The coordinator's API: health, metrics and the API description open; `/v1` for trusted callers only. */
+/** The coordinator's API: health, metrics, the API description and the console page open; `/v1` for trusted callers only. */
 export function createHttpApp(
   ctx: CoordinatorContext,
   ops: OpsDependencies,
@@ -22,6 +23,8 @@ export function createHttpApp(
   app.use(express.json({ limit: '256kb' }));
   app.use(opsRoutes(ops));
   app.use(identifyCaller(callers));
+  // Before /v1's routes: the console's API answers the operator only.
+  app.use(consoleRoutes(ctx));
   app.use(v1Routes(ctx));
   return withFallbacks(app, logger);
 }

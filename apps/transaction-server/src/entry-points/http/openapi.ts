@@ -123,6 +123,7 @@ export const openApiDocument = {
         },
       },
     },
+    ...consolePaths(),
     '/transactions': {
       post: {
         summary: 'Spring sample: begin (status NEW)',
@@ -195,3 +196,65 @@ export const openApiDocument = {
   },
   components: { schemas: openApiSchemas },
 } as const;
+
+/** The operator's console API (docs/console.md): operator token only, 401 / 403 otherwise. */
+function consolePaths() {
+  const operatorOnly = { '401': error('unauthenticated'), '403': error('forbidden: not the operator') };
+  const item = { type: 'object', description: 'a transaction as the console lists it (docs/console.md)' };
+  const detail = { type: 'object', description: 'one transaction with its timeline (docs/console.md)' };
+  const action = (summary: string, refusals: string) => ({
+    post: {
+      summary,
+      parameters: [idParam],
+      responses: {
+        '200': { description: 'done (audit-logged); the detail after it', ...json(detail) },
+        '409': error(refusals),
+        ...operatorOnly,
+        ...common,
+      },
+    },
+  });
+  return {
+    '/v1/console/transactions': {
+      get: {
+        summary: "Console: transactions, newest first, with why each is stuck (the operator's)",
+        parameters: [
+          { name: 'status', in: 'query', schema: { enum: TRANSACTION_STATUSES } },
+          { name: 'service', in: 'query', schema: { type: 'string' } },
+          { name: 'olderThanS', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          { name: 'q', in: 'query', description: 'a transaction id', schema: { type: 'string' } },
+          {
+            name: 'stuck',
+            in: 'query',
+            description: 'only stuck or in-doubt ones',
+            schema: { type: 'boolean' },
+          },
+          ...pageParams,
+        ],
+        responses: {
+          '200': {
+            description: 'a page',
+            ...json({ type: 'object', properties: { items: { type: 'array', items: item }, next: {} } }),
+          },
+          ...operatorOnly,
+          ...common,
+        },
+      },
+    },
+    '/v1/console/transactions/{id}': {
+      get: {
+        summary: "Console: one transaction's timeline, branches and outbox messages",
+        parameters: [idParam],
+        responses: { '200': { description: 'found', ...json(detail) }, ...operatorOnly, ...common },
+      },
+    },
+    '/v1/console/transactions/{id}/republish': action(
+      'Console: re-publish the decision now',
+      'not-awaiting-acknowledgement',
+    ),
+    '/v1/console/transactions/{id}/rollback': action(
+      'Console: roll back an active transaction past its deadline',
+      'not-active / not-past-deadline',
+    ),
+  };
+}

@@ -86,6 +86,22 @@ export const listQuerySchema = pageQuerySchema.extend({
   status: z.enum(TRANSACTION_STATUSES).optional(),
 });
 
+/** The console's list: the list's filters plus a service, an age and a search. */
+export const consoleListQuerySchema = listQuerySchema.extend({
+  service: serviceName.optional(),
+  olderThanS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 365 * 24 * 3600)
+    .optional(),
+  q: z.string().min(1).max(200).optional(),
+  stuck: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
 export const compatStatusSchema = z.enum(COMPAT_STATUSES);
 
 export const compatParticipantSchema = z.object({
