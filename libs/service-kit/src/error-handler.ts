@@ -51,13 +51,37 @@ export function answerFor(err: unknown, mappers: ErrorMapper[] = []): HttpAnswer
     if (e.details !== undefined) body.details = e.details;
     return { status: e.httpStatus, body };
   }
-  if ((err as { type?: string }).type === 'entity.parse.failed') {
-    return { status: 400, body: { error: 'invalid-request', message: 'the body is not valid JSON' } };
-  }
+  const refused = httpLayerAnswer(err);
+  if (refused) return refused;
   // No pooled connection within DB_CONNECTION_TIMEOUT_MS, or the database went away: retry.
   if (isConnectionError(err)) {
     const message = "the service's database is unavailable or busy; retry";
     return { status: 503, body: { error: 'database-unavailable', message, retryable: true } };
   }
   return { status: 500, body: { error: 'internal-error', message: 'the request could not be completed' } };
+}
+
+/**
+ * What the HTTP layer refuses before a route runs: body-parser's (not JSON 400, too large 413,
+ * a charset or content-encoding it can't read 415) and the router's path that is not valid
+ * percent-encoding (URIError, 400). Fixed messages: nothing of the parser's text goes out.
+ */
+export function httpLayerAnswer(err: unknown): HttpAnswer | undefined {
+  const e = err as { status?: unknown; expose?: unknown; name?: unknown; type?: unknown } | null;
+  const status = typeof e?.status === 'number' ? e.status : 0;
+  if (status < 400 || status > 499 || (e?.expose !== true && e?.name !== 'URIError')) return undefined;
+  if (status === 413) {
+    return { status, body: { error: 'body-too-large', message: 'the body is larger than this API accepts' } };
+  }
+  if (status === 415) {
+    const message = 'the body must be JSON in UTF-8, plain or gzip, deflate or br encoded';
+    return { status, body: { error: 'unsupported-media-type', message } };
+  }
+  const message =
+    e?.name === 'URIError'
+      ? 'the path is not valid percent-encoding'
+      : e?.type === 'entity.parse.failed'
+        ? 'the body is not valid JSON'
+        : 'the request is not valid';
+  return { status: 400, body: { error: 'invalid-request', message } };
 }

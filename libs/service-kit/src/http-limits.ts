@@ -1,4 +1,5 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
 
 /** The time and connection bounds of one HTTP server (the HTTP_* config keys). */
@@ -41,7 +42,31 @@ export function createBoundedServer(app: RequestListener, limits: HttpLimits): S
     app,
   );
   server.maxConnections = limits.maxConnections;
+  server.on('clientError', answerClientError);
   return server;
+}
+
+/**
+ * What Node's parser refuses before any route runs (a control character in a header, headers
+ * too large, a request too slow) gets the API's error shape, not Node's bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  // Like Node's own answer: only on a socket that has not begun another answer.
+  if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const [status, error, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers-too-large', 'the request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'the request did not arrive in time']
+        : [400, 'invalid-request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Listens on host:port; resolves once bound. */

@@ -57,6 +57,7 @@ export {
 export {
   answerFor,
   errorHandler,
+  httpLayerAnswer,
   participantErrors,
   type ErrorMapper,
   type HttpAnswer,

@@ -13,6 +13,7 @@ let release: (() => void) | undefined;
 beforeAll(async () => {
   const routes = Router();
   routes.post('/echo', (req, res) => void res.json(req.body));
+  routes.get('/items/:id', (req, res) => void res.json({ id: req.params.id }));
   routes.get('/invalid', () => {
     throw new InvalidRequestError('no good', [{ path: 'x', message: 'missing' }]);
   });
@@ -85,6 +86,24 @@ describe('the HTTP server of a service', () => {
       status: 400,
       body: { error: 'invalid-request', message: 'the body is not valid JSON' },
     });
+  });
+
+  it('answers what the HTTP layer refuses in the error shape: too large, unreadable, undecodable', async () => {
+    const json = { method: 'POST', headers: { 'content-type': 'application/json' } };
+    expect(await get('/echo', { ...json, body: JSON.stringify({ a: 'x'.repeat(100_000) }) })).toEqual({
+      status: 413,
+      body: { error: 'body-too-large', message: 'the body is larger than this API accepts' },
+    });
+    const unknownEncoding = {
+      ...json,
+      headers: { ...json.headers, 'content-encoding': 'x-unknown' },
+      body: '{}',
+    };
+    expect(await get('/echo', unknownEncoding)).toMatchObject({
+      status: 415,
+      body: { error: 'unsupported-media-type' },
+    });
+    expect(await get('/items/%E0%A4%A')).toMatchObject({ status: 400, body: { error: 'invalid-request' } });
   });
 
   it('maps typed errors to bodies, the app mapping first, and hides anything else', async () => {

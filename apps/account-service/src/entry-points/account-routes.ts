@@ -17,12 +17,15 @@ import { getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
 import { accountStore } from '../data-access/account-repository';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
-const withdrawalBody = z.object({
-  amount: z
-    .number()
-    .positive()
-    .refine((a) => centsOf(a) !== undefined, 'must have at most 2 decimals and fit numeric(14,2)'),
-});
+// Strict: a field this API does not know is a client's mistake, not something to drop silently.
+const withdrawalBody = z
+  .object({
+    amount: z
+      .number()
+      .positive()
+      .refine((a) => centsOf(a) !== undefined, 'must have at most 2 decimals and fit numeric(14,2)'),
+  })
+  .strict();
 
 const listQuery = z
   .object({

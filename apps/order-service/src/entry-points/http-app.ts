@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from '@trx/logging';
-import { requestDeadline } from '@trx/service-kit';
-import { errorAnswer, InvalidRequestError } from './error-mapper';
+import { httpLayerAnswer, requestDeadline } from '@trx/service-kit';
+import { errorAnswer } from './error-mapper';
 
 /** The express app: JSON in, routers, and the one place errors become answers. */
 export function createHttpApp(routers: Router[], logger: Logger, requestDeadlineMs = 0): Express {
@@ -19,12 +19,13 @@ export function createHttpApp(routers: Router[], logger: Logger, requestDeadline
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    // body-parser's own 4xx (malformed JSON, too large) are the client's invalid requests.
-    const status = (err as { status?: number; expose?: boolean }).status;
-    const bodyError = (err as { expose?: boolean }).expose === true && status !== undefined && status < 500;
-    const answer = errorAnswer(
-      bodyError ? new InvalidRequestError(`the body is not valid: ${err.message}`) : err,
-    );
+    // body-parser's own 4xx (malformed JSON, too large) and an undecodable path: the client's.
+    const refused = httpLayerAnswer(err);
+    if (refused) {
+      if (!res.headersSent) res.status(refused.status).json(refused.body);
+      return;
+    }
+    const answer = errorAnswer(err);
     if (answer.internal) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
     if (answer.body.retryable) res.set('Retry-After', '1');

@@ -7,11 +7,14 @@ import { InvalidRequestError } from './error-mapper';
 const MAX_INT = 2_147_483_647;
 const id = z.number().int().positive().max(MAX_INT);
 
-export const orderRequestSchema = z.object({
-  customerId: id,
-  productId: id,
-  quantity: z.number().int().positive().max(1_000_000),
-});
+/** Strict, like the coordinator's bodies: an unknown field is refused, not dropped. */
+export const orderRequestSchema = z
+  .object({
+    customerId: id,
+    productId: id,
+    quantity: z.number().int().positive().max(1_000_000),
+  })
+  .strict();
 
 const idempotencyKeySchema = z
   .string()

@@ -7,7 +7,7 @@ import { getProduct, listProducts, reserve } from '../domain/reserve-stock';
 import { productStore } from '../data-access/product-repository';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
-const reservationBody = z.object({ quantity: z.number().int().positive().max(1_000_000) });
+const reservationBody = z.object({ quantity: z.number().int().positive().max(1_000_000) }).strict();
 
 /**
  * The product API. `POST /products/:id/reservations` is a branch of the transaction named

@@ -108,7 +108,8 @@ export async function vote(
 ): Promise<BranchView> {
   return inTransaction(ctx.pool, async (db) => {
     const t = await loadActive(ctx, db, id);
-    const branch = await findBranch(db, t.id, branchId);
+    // A branch id is a uuid like a transaction id; anything else would reach Postgres' uuid cast.
+    const branch = isTransactionId(branchId) ? await findBranch(db, t.id, branchId.toLowerCase()) : undefined;
     if (!branch) throw new BranchNotFoundError(t.id, branchId);
     assertBranchOwner(branch.gid, t.compat, actor);
     return branchView(await applyVote(db, t, branch, voteStatus(request.vote), request.reason, ctx.clock()));

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '@trx/logging';
 import type { ErrorBody } from '@trx/protocol';
+import { httpLayerAnswer } from '@trx/service-kit';
 import { isCoordinatorError } from '../../domain/errors';
 
 /**
@@ -19,10 +20,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(err.httpStatus).json(body);
       return;
     }
-    if ((err as { type?: string }).type === 'entity.parse.failed') {
-      res
-        .status(400)
-        .json({ error: 'invalid-request', message: 'the body is not valid JSON', retryable: false });
+    // Before any route: a body that is not JSON, too large, unreadable; a path that does not decode.
+    const refused = httpLayerAnswer(err);
+    if (refused) {
+      res.status(refused.status).json({ ...refused.body, retryable: false });
       return;
     }
     logger.error({ err, method: req.method, path: req.path }, 'request failed');

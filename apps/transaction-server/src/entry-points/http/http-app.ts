@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { ServiceTokenVerifier } from '@trx/auth';
 import type { Logger } from '@trx/logging';
 import { identifyCaller, requestDeadline } from '@trx/service-kit';
@@ -21,6 +21,7 @@ export function createHttpApp(
   app.disable('x-powered-by');
   app.use(requestDeadline(requestDeadlineMs));
   app.use(express.json({ limit: '256kb' }));
+  app.use(jsonBodiesOnly());
   app.use(opsRoutes(ops));
   app.use(identifyCaller(callers));
   // Before /v1's routes: the console's API answers the operator only.
@@ -38,8 +39,25 @@ export function createCompatApp(ctx: CoordinatorContext, logger: Logger): Expres
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
+  app.use(jsonBodiesOnly());
   app.use(compatRoutes(ctx));
   return withFallbacks(app, logger);
+}
+
+/**
+ * A body that is not JSON never reaches the routes: they read a missing body as `{}`, so a
+ * commit sent as text/plain would otherwise commit without the branches it enlists.
+ */
+function jsonBodiesOnly(): RequestHandler {
+  return (req, res, next) => {
+    // null: no body; false: a body of another type (or none named). An empty body is no body.
+    if (req.is('application/json') !== false || req.headers['content-length'] === '0') return next();
+    res.status(415).json({
+      error: 'unsupported-media-type',
+      message: 'the body must be application/json',
+      retryable: false,
+    });
+  };
 }
 
 function withFallbacks(app: Express, logger: Logger): Express {
