@@ -41,7 +41,7 @@ export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<n
   const here = sh('git', ['rev-parse', '--short', 'HEAD'], repoRoot);
   const other = prepareWorktree(repoRoot, sha);
   const builds: Build[] = [
-    { name: `${o.ref} (${sha.slice(0, 7)})`, dir: other, args: otherBuildArgs(other) },
+    { name: `${o.ref} (${sha.slice(0, 7)})`, dir: other, args: otherBuildArgs(other, repoRoot) },
     { name: `this build (${here})`, dir: repoRoot, args: [] },
   ];
   const samples: Sample[] = [];
@@ -56,14 +56,10 @@ export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<n
         `${round}-${build === builds[0] ? 'other' : 'this'}`,
       );
       console.log(`[against] round ${round}/${o.rounds}: ${build.name}`);
-      const run = spawnSync(
-        'npm',
-        ['run', '-s', 'bench', '--', ...o.benchArgs, ...build.args, '--out', out],
-        {
-          cwd: build.dir,
-          stdio: 'inherit',
-        },
-      );
+      // Both builds use this checkout's local secrets (a build with credentials reads them there).
+      const env = { ...process.env, TRX_SECRETS_DIR: path.join(repoRoot, '.trx') };
+      const args = ['run', '-s', 'bench', '--', ...o.benchArgs, ...build.args, '--out', out];
+      const run = spawnSync('npm', args, { cwd: build.dir, stdio: 'inherit', env });
       if (run.status !== 0) throw new Error(`the bench of ${build.name} failed (exit ${run.status})`);
       const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as BenchResults;
       samples.push({ round, build: build.name, steps: results.steps });
@@ -98,19 +94,21 @@ function prepareWorktree(repoRoot: string, sha: string): string {
  * user, as it did then; a newer one gets its own roles' databases (scripts/infra/postgres-roles.sh
  * makes `trx_against_*` owned by them).
  */
-function otherBuildArgs(dir: string): string[] {
+function otherBuildArgs(dir: string, repoRoot: string): string[] {
   const upScript = path.join(dir, '.trx', 'against-up.sh');
   mkdirSync(path.dirname(upScript), { recursive: true });
   const withCredentials = existsSync(path.join(dir, 'scripts', 'local', 'credentials.ts'));
   if (withCredentials) {
-    execFileSync(
-      'bash',
-      ['scripts/infra/postgres-roles.sh', ...AGAINST_DATABASES.map(([db, , role]) => `${db}:${role}`)],
-      {
-        cwd: dir,
-        stdio: 'inherit',
-      },
-    );
+    // From this checkout: its secrets, and its grants for the other build's exchange.
+    const databases = AGAINST_DATABASES.map(([db, , role]) => `${db}:${role}`);
+    execFileSync('bash', ['scripts/infra/postgres-roles.sh', ...databases], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    });
+    execFileSync('bash', ['scripts/infra/rabbitmq-users.sh', 'trx-events-against'], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    });
   }
   writeFileSync(upScript, upScriptFor(withCredentials), { mode: 0o755 });
   return ['--db-prefix', 'trx_against', '--exchange', 'trx-events-against', '--up-script', upScript];
