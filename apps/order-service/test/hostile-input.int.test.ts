@@ -52,12 +52,19 @@ async function runAll(cases: HostileCase[], urls: Record<string, string>): Promi
 }
 
 /** The coordinator's own document, less the Spring-compatible routes (their listener is off here) and the open ops routes. */
-async function coordinatorDocument(): Promise<ApiDocument> {
+/** The coordinator's `/v1` routes, split by who may call them: services, or the operator (the console's). */
+async function coordinatorDocuments(): Promise<{ services: ApiDocument; operator: ApiDocument }> {
   const res = await fetch(`${platform.urls.coordinator}/openapi.json`);
   expect(res.status).toBe(200);
   const doc = (await res.json()) as ApiDocument;
-  const paths = Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/'));
-  return { ...doc, paths: Object.fromEntries(paths) };
+  const part = (keep: (path: string) => boolean) => ({
+    ...doc,
+    paths: Object.fromEntries(Object.entries(doc.paths).filter(([path]) => keep(path))),
+  });
+  return {
+    services: part((path) => path.startsWith('/v1/') && !path.startsWith('/v1/console')),
+    operator: part((path) => path.startsWith('/v1/console')),
+  };
 }
 
 /** A transaction with one registered branch, so ids in paths name something real. */
@@ -94,6 +101,11 @@ async function coordinatorBases(): Promise<{ tx: string; bases: Record<string, R
     'POST /v1/outcomes': {
       body: { outcomes: [{ transactionId: tx, gid: gid('a'), outcome: 'committed' }] },
     },
+    // The console's (operator only). Neither action applies to an active transaction in time.
+    'GET /v1/console/transactions': {},
+    'GET /v1/console/transactions/{id}': inTx,
+    'POST /v1/console/transactions/{id}/republish': inTx,
+    'POST /v1/console/transactions/{id}/rollback': inTx,
   };
   return { tx, bases };
 }
@@ -109,7 +121,7 @@ test('every route refuses hostile input cleanly, and money, stock, orders and pr
   for (const app of ['order', 'account', 'product'] as const) {
     expect((await fetch(`${platform.urls[app]}/openapi.json`)).status).toBe(404);
   }
-  const document = await coordinatorDocument();
+  const documents = await coordinatorDocuments();
   const { tx, bases } = await coordinatorBases();
   const before = {
     snapshot: await platform.snapshot(),
@@ -119,7 +131,8 @@ test('every route refuses hostile input cleanly, and money, stock, orders and pr
   const asOrderService = platform.credentials.bearer('order-service');
   const asCustomer = `Bearer ${await platform.credentials.customerToken(1)}`;
   const cases = [
-    ...corpusOf('coordinator', document, bases, asOrderService),
+    ...corpusOf('coordinator', documents.services, bases, asOrderService),
+    ...corpusOf('coordinator', documents.operator, bases, platform.credentials.bearer('operator')),
     ...corpusOf('account', APP_ROUTES.account.document, APP_ROUTES.account.bases, asOrderService),
     ...corpusOf('product', APP_ROUTES.product.document, APP_ROUTES.product.bases, asOrderService),
     ...corpusOf('order', APP_ROUTES.order.document, APP_ROUTES.order.bases, asCustomer),

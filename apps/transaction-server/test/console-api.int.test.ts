@@ -130,7 +130,8 @@ describe('the list', () => {
     expect(older).toContain(old.id);
     expect(older).not.toContain(both.id);
     expect(await list(`q=${both.id.toUpperCase()}`)).toEqual([both.id]);
-    expect(await list('q=no-such-transaction')).toEqual([]);
+    expect(await list('q=00000000-0000-4000-8000-000000000000')).toEqual([]);
+    expect((await operator('/v1/console/transactions?q=no-such-transaction')).status).toBe(400);
 
     const first = (await operator(`/v1/console/transactions?service=${ACCOUNT}&limit=1`)).body;
     expect(first.items.map((t: { id: string }) => t.id)).toEqual([both.id]);

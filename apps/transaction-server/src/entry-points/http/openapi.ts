@@ -221,8 +221,13 @@ function consolePaths() {
         parameters: [
           { name: 'status', in: 'query', schema: { enum: TRANSACTION_STATUSES } },
           { name: 'service', in: 'query', schema: { type: 'string' } },
-          { name: 'olderThanS', in: 'query', schema: { type: 'integer', minimum: 0 } },
-          { name: 'q', in: 'query', description: 'a transaction id', schema: { type: 'string' } },
+          { name: 'olderThanS', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          {
+            name: 'q',
+            in: 'query',
+            description: 'a transaction id',
+            schema: { type: 'string', format: 'uuid' },
+          },
           {
             name: 'stuck',
             in: 'query',

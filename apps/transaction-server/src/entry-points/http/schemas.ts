@@ -92,10 +92,11 @@ export const consoleListQuerySchema = listQuerySchema.extend({
   olderThanS: z.coerce
     .number()
     .int()
-    .min(0)
+    .min(1)
     .max(10 * 365 * 24 * 3600)
     .optional(),
-  q: z.string().min(1).max(200).optional(),
+  // The search is by transaction id: anything that can't be one is a mistake, said as such.
+  q: z.string().uuid('q must be a transaction id').optional(),
   stuck: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
