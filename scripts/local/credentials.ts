@@ -12,7 +12,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateCustomerKeyPair, generateToken, signCustomerToken, trustedCallersOf } from '@trx/auth';
+// The source, not the package: infra.sh generates the secrets before anything is built.
+import {
+  generateCustomerKeyPair,
+  generateToken,
+  signCustomerToken,
+  trustedCallersOf,
+} from '../../libs/auth/src';
 
 export const APPS = ['transaction-server', 'order-service', 'account-service', 'product-service'] as const;
 export type AppName = (typeof APPS)[number];
