@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Client } from 'pg';
-import pino from 'pino';
 import { makeGid, parseGid, type CoordinatorApi, type TransactionView } from '@trx/protocol';
-import { queryDatabase } from '@trx/test-support';
+import { LogTap, queryDatabase } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
 import { outboxKeys } from './enlisting';
@@ -15,16 +13,7 @@ let api: CoordinatorApi;
 let ACCOUNT: string;
 let PRODUCT: string;
 /** The error lines the coordinator logged: where an alert rule would look. */
-const errorLines: Record<string, unknown>[] = [];
-const errorLog = pino(
-  { level: 'error' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      errorLines.push(JSON.parse(chunk.toString('utf8')));
-      done();
-    },
-  }),
-);
+const errorLog = new LogTap('error');
 
 beforeAll(async () => {
   await h.setUp();
@@ -38,7 +27,7 @@ beforeAll(async () => {
       republishMaxMs: 20_000,
       republishMaxAttempts: 2,
     },
-    { logger: errorLog },
+    { logger: errorLog.logger },
   );
   api = h.client(app);
 });
@@ -148,7 +137,9 @@ describe('re-publishing a decision nobody acknowledges', () => {
     const view = await api.get(tx.id);
     expect(view).toMatchObject({ status: 'committing', decision: 'commit' });
     expect(view.inDoubtSince).toEqual(expect.any(String));
-    const alert = errorLines.find((l) => l.alert === 'trx-transaction-in-doubt' && l.transactionId === tx.id);
+    const alert = errorLog.lines.find(
+      (l) => l.alert === 'trx-transaction-in-doubt' && l.transactionId === tx.id,
+    );
     expect(alert).toMatchObject({
       level: 50,
       decision: 'commit',

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { makeGid, routingKeys, type CoordinatorApi, type TransactionView } from '@trx/protocol';
-import { waitFor } from '@trx/test-support';
+import { LogTap, waitFor } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
 
@@ -12,16 +10,7 @@ let api: CoordinatorApi;
 let ACCOUNT: string;
 let PRODUCT: string;
 /** Every line the coordinator logged at warn or above (where the audit lines must be kept). */
-const lines: Record<string, unknown>[] = [];
-const logger = pino(
-  { level: 'warn' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')));
-      done();
-    },
-  }),
-);
+const tap = new LogTap('warn');
 
 beforeAll(async () => {
   await h.setUp();
@@ -29,7 +18,7 @@ beforeAll(async () => {
   PRODUCT = h.service('product');
   app = await h.start(
     { maxTimeoutMs: 3_600_000, republishAfterMs: 5000, republishMaxMs: 5000, republishMaxAttempts: 1 },
-    { logger },
+    { logger: tap.logger },
   );
   api = h.client(app);
 });
@@ -70,7 +59,7 @@ async function unacknowledged(): Promise<TransactionView> {
 }
 
 const auditLines = (transactionId: string) =>
-  lines.filter((l) => l.audit === true && l.transactionId === transactionId);
+  tap.lines.filter((l) => l.audit === true && l.transactionId === transactionId);
 
 describe('who may use the console', () => {
   it('when no credential comes, then every console call is 401; a service token is 403; the page itself is open', async () => {

@@ -1,17 +1,16 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Broker, brokerUserOf } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
-import { silentLogger, type Logger } from '@trx/logging';
+import { silentLogger } from '@trx/logging';
 import type { CoordinatorApi } from '@trx/protocol';
 import {
   createTestDatabase,
   deleteExchangeTopology,
   dropTestDatabase,
   listPrepared,
+  LogTap,
   TestCredentials,
   testInfra,
   uniqueName,
@@ -23,24 +22,7 @@ import { Participant, type ParticipantOptions } from '../src';
 export const SERVICE = 'test-participant';
 const credentials = new TestCredentials();
 
-/** Log lines the participant wrote, parsed, so a test can see what it did. */
-export class LogTap {
-  readonly lines: Record<string, unknown>[] = [];
-  readonly logger: Logger = pino(
-    { level: 'debug' },
-    new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-          this.lines.push(JSON.parse(line));
-        done();
-      },
-    }),
-  );
-
-  matching(msg: string, fields: Record<string, unknown> = {}): Record<string, unknown>[] {
-    return this.lines.filter((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v));
-  }
-}
+export { LogTap };
 
 export interface CoordinatorCalls {
   registerBranch: number;

@@ -21,4 +21,5 @@ export { managementApi } from './management-api';
 export * from './statement-recorder';
 export * from './metrics-text';
 export * from './credentials';
+export * from './log-tap';
 export { listPrepared } from '@trx/db';
