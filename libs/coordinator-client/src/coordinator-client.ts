@@ -53,6 +53,8 @@ export function createCoordinatorClient(options: CoordinatorClientOptions): Coor
   return {
     begin: (request = {}) => call('begin', '', { method: 'POST', url: '/v1/transactions', data: request }),
     get: (id) => call('get', id, { method: 'GET', url: tx(id) }),
+    resolve: (id, request) =>
+      call<TransactionView>('resolve', id, { method: 'POST', url: `${tx(id)}/resolve`, data: request }),
     list: (query = {}) =>
       call<ListTransactionsResponse>('list', '', { method: 'GET', url: '/v1/transactions', params: query }),
     registerBranch: (id, request) =>

@@ -2,6 +2,8 @@ import type { BranchStatus, Decision, TransactionStatus } from './statuses';
 
 /** HTTP header that carries the distributed transaction id to every participant call. */
 export const TRANSACTION_HEADER = 'x-transaction-id';
+/** HTTP header: the service that initiated the transaction (its first word names it). */
+export const INITIATOR_HEADER = 'x-transaction-initiator';
 
 /**
  * Request header: the caller (the initiator) enlists the branch itself. The participant
@@ -69,6 +71,12 @@ export interface BeginRequest {
  * the gid belongs to another branch. Re-sending the same gid and vote is idempotent (200).
  */
 export interface RegisterBranchRequest {
+  /**
+   * The service that initiated the transaction (the X-Transaction-Initiator header the
+   * participant was called with); used only when this registration is the first the
+   * coordinator hears of the transaction (protocol v2: no begin round trip).
+   */
+  initiator?: string;
   service: string;
   instance: string;
   gid: string;
@@ -102,10 +110,47 @@ export interface EnlistedBranch {
   finishedByCaller?: boolean;
 }
 
-/** `POST /v1/transactions/{id}/commit` */
+/**
+ * An event the initiator hands over with its commit: the coordinator publishes it, with the
+ * decision, only if the decision is commit (e.g. order-service's `order.confirmed`), so
+ * "published if and only if committed" needs no outbox at the initiator. The routing key's
+ * first word must be the initiator's own (`order-service` → `order.…`); `messageId` becomes
+ * the AMQP message_id.
+ */
+export interface CommitEvent {
+  routingKey: string;
+  body: { messageId: string } & Record<string, unknown>;
+}
+
+/** Events one commit may carry at most. */
+export const MAX_COMMIT_EVENTS = 8;
+
+/**
+ * `POST /v1/transactions/{id}/commit`. The transaction need not be begun: a time-ordered id
+ * (UUIDv7) the coordinator has not seen yet is created by its first commit, rollback or
+ * branch registration, with the caller as initiator and the deadline `id time + the
+ * coordinator's default timeout` (DEFAULT_TIMEOUT_MS unless configured).
+ */
 export interface CommitRequest {
   branches?: EnlistedBranch[];
+  events?: CommitEvent[];
 }
+
+/**
+ * `POST /v1/transactions/{id}/resolve` — a participant's recovery asking how a transaction
+ * of one of its prepared branches ended. Answers the TransactionView. For a transaction the
+ * coordinator never heard of: while its deadline has not passed, a view with status
+ * `active` and no branches (nothing is written: ask again later); past it, the coordinator
+ * records it rolled back first (a tombstone, reason `presumed-abort`), so a commit that
+ * arrives later finds it decided — presumed abort with no reliance on clocks agreeing.
+ */
+export interface ResolveRequest {
+  /** The asking service's branch; its service must be the caller. */
+  gid: string;
+}
+
+/** The reason a tombstoned transaction carries. */
+export const PRESUMED_ABORT = 'presumed-abort';
 
 /** `POST /v1/transactions/{id}/rollback` */
 export interface RollbackRequest {

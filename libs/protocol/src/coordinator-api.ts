@@ -8,6 +8,7 @@ import type {
   ListTransactionsQuery,
   ListTransactionsResponse,
   OutcomeRequest,
+  ResolveRequest,
   RegisterBranchRequest,
   TransactionView,
   VoteRequest,
@@ -22,6 +23,8 @@ import type {
 export interface CoordinatorApi {
   begin(request?: BeginRequest): Promise<TransactionView>;
   get(transactionId: string): Promise<TransactionView>;
+  /** How a transaction ended, tombstoning an unknown one past its deadline (see ResolveRequest). */
+  resolve(transactionId: string, request: ResolveRequest): Promise<TransactionView>;
   list(query?: ListTransactionsQuery): Promise<ListTransactionsResponse>;
   registerBranch(transactionId: string, request: RegisterBranchRequest): Promise<BranchView>;
   vote(transactionId: string, branchId: string, request: VoteRequest): Promise<BranchView>;

@@ -44,6 +44,10 @@ export interface EventEnvelope<T extends string> {
   occurredAt: string;
 }
 
+/**
+ * A single transaction's decision for one service: what the coordinator published before
+ * protocol v2. Participants still act on it for one release (docs/deploy.md, "Upgrading").
+ */
 export interface DecisionEvent extends EventEnvelope<'decision'> {
   transactionId: string;
   service: string;
@@ -51,6 +55,28 @@ export interface DecisionEvent extends EventEnvelope<'decision'> {
   /** The branches of this service that the decision applies to. */
   branches: { branchId: string; gid: string }[];
 }
+
+/** One transaction's decision inside a DecisionBatchEvent. */
+export interface DecisionEntry {
+  transactionId: string;
+  decision: Decision;
+  /** The branches of the batch's service that the decision applies to. */
+  branches: { branchId: string; gid: string }[];
+}
+
+/**
+ * Protocol v2: the decisions of many transactions for one participant service, one message
+ * per service per publishing round (routing key `decision.<service>`). The participant acks
+ * the message once every entry is finished; an entry it can't accept (malformed, naming
+ * another service or transaction) goes to the dead-letter exchange on its own.
+ */
+export interface DecisionBatchEvent extends EventEnvelope<'decisions'> {
+  service: string;
+  decisions: DecisionEntry[];
+}
+
+/** Entries one DecisionBatchEvent carries at most. */
+export const MAX_DECISIONS_PER_MESSAGE = 500;
 
 export interface LifecycleEvent extends EventEnvelope<
   'transaction.begun' | 'transaction.committed' | 'transaction.rolled-back'
