@@ -84,6 +84,12 @@ export const configSpec = {
     'bounded queue bound with # for watching in the management UI (`none`: no audit queue)',
   ),
   auditMaxLength: key(int(1), 'TRX_AUDIT_MAX_LENGTH', 10_000, 'cap of the audit queue (oldest dropped)'),
+  lifecycleEvents: key(
+    z.enum(['decision', 'all']),
+    'TRX_LIFECYCLE_EVENTS',
+    'decision',
+    '`decision`: one lifecycle event per transaction, at its decision; `all`: also transaction.begun (explicit begin) and one when every branch acknowledged',
+  ),
   compatListen: key(
     listenSchema,
     'TRX_COMPAT_LISTEN',

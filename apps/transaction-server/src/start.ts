@@ -14,6 +14,7 @@ import { retainOnce, type RetentionResult } from './domain/retention';
 import { createCompatApp, createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
 import { OutboxRelay } from './entry-points/jobs/outbox-relay';
+import { DecisionPublisher } from './entry-points/jobs/decision-publisher';
 
 export interface RunningApp {
   port: number;
@@ -67,6 +68,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
   );
   const relay = new OutboxRelay(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
+  const publisher = new DecisionPublisher(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
   const { registry, metrics } = createMetrics({ pool, clock, broker });
   const ctx: CoordinatorContext = {
     pool,
@@ -75,7 +77,10 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     logger,
     metrics,
     settings: config,
-    afterCommit: (ids) => relay.flush(ids),
+    afterCommit: (ids, announcements = []) => {
+      relay.flush(ids);
+      publisher.announce(announcements);
+    },
   };
   const callers = new ServiceTokenVerifier(config.trustedCallers);
   const app = createHttpApp(ctx, { pool, broker, registry }, callers, logger, config.requestDeadlineMs);
@@ -110,7 +115,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     await closeServer(server, config.shutdownTimeoutMs);
     if (compat) await closeServer(compat, config.shutdownTimeoutMs);
     await Promise.all([sweeper.stop(), poller.stop(), retention.stop()]);
-    await relay.drain();
+    await Promise.all([relay.drain(), publisher.drain()]);
     // Whatever a request wrote last still goes out before we disconnect.
     await relay
       .runOnce()

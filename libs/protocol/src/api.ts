@@ -119,7 +119,8 @@ export interface EnlistedBranch {
  */
 export interface CommitEvent {
   routingKey: string;
-  body: { messageId: string } & Record<string, unknown>;
+  /** Any JSON object with a `messageId` (a uuid). */
+  body: { messageId: string };
 }
 
 /** Events one commit may carry at most. */

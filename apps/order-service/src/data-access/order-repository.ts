@@ -1,11 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  routingKeys,
-  type Decision,
-  type EnlistedBranch,
-  type OrderConfirmedEvent,
-  uuidv7,
-} from '@trx/protocol';
+import { routingKeys, type Decision, type EnlistedBranch } from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
 import { isConnectionError } from '@trx/db';
 import {
@@ -14,7 +8,7 @@ import {
   ParticipantUnavailableError,
   TransactionRolledBackError,
 } from '../domain/order-errors';
-import type { OrderRecord, OrderStatus } from '../domain/order-types';
+import { orderConfirmedEvent, type OrderRecord, type OrderStatus } from '../domain/order-types';
 import { SERVICE_NAME } from '../config';
 import { OrderEntity } from './order-entities';
 
@@ -30,7 +24,7 @@ export interface BranchRunner {
   finish(transactionId: string, gid: string, decision: Decision): Promise<unknown>;
 }
 
-/** Orders and their outbox rows. The confirmed order and its event share one prepared branch. */
+/** Orders, and in baseline mode their order.confirmed outbox rows. */
 export class OrderRepository implements OrderStore {
   constructor(
     private readonly dataSource: DataSource,
@@ -47,7 +41,9 @@ export class OrderRepository implements OrderStore {
   }
 
   async recordInBranch(transactionId: string, order: OrderRecord): Promise<EnlistedBranch> {
-    return runAsBranch(this.branches, transactionId, (manager) => insertConfirmed(manager, order));
+    return runAsBranch(this.branches, transactionId, async (manager) => {
+      await manager.getRepository(OrderEntity).insert(toEntity(order));
+    });
   }
 
   async recordLocal(order: OrderRecord): Promise<void> {
@@ -99,9 +95,13 @@ export class OrderRepository implements OrderStore {
   }
 }
 
-/** The order row and its order.confirmed outbox row: one branch, so the event exists iff the order commits. */
+/**
+ * Without a coordinator (baseline mode): the order row and its order.confirmed outbox row in
+ * one local transaction, so the event exists iff the order does. With one, the event rides
+ * on the commit instead (place-order.ts).
+ */
 async function insertConfirmed(manager: EntityManager, order: OrderRecord): Promise<void> {
-  const event = confirmedEvent(order);
+  const event = orderConfirmedEvent(order, new Date());
   await manager.getRepository(OrderEntity).insert(toEntity(order));
   // The outbox row id is the event's message id, so a re-published event dedupes downstream.
   await manager.query('INSERT INTO outbox (id, routing_key, body, transaction_id) VALUES ($1, $2, $3, $4)', [
@@ -134,21 +134,6 @@ async function runAsBranch(
     if (e.retryable === true) throw new ParticipantUnavailableError('order-service', e.message);
     throw err;
   }
-}
-
-function confirmedEvent(order: OrderRecord): OrderConfirmedEvent {
-  return {
-    messageId: uuidv7(),
-    type: 'order.confirmed',
-    occurredAt: new Date().toISOString(),
-    orderId: order.id,
-    transactionId: order.transactionId!,
-    customerId: order.customerId,
-    productId: order.productId,
-    quantity: order.quantity,
-    unitPrice: order.unitPrice!,
-    total: order.total!,
-  };
 }
 
 function toEntity(order: OrderRecord): OrderEntity {

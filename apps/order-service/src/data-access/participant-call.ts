@@ -4,6 +4,7 @@ import {
   BRANCH_HEADER,
   ENLIST_BY_INITIATOR,
   ENLIST_HEADER,
+  INITIATOR_HEADER,
   TRANSACTION_HEADER,
   type EnlistedBranch,
 } from '@trx/protocol';
@@ -15,6 +16,7 @@ import {
   UnexpectedAnswerError,
   type RefusalCode,
 } from '../domain/order-errors';
+import { SERVICE_NAME } from '../config';
 
 export interface ErrorReply {
   error?: string;
@@ -69,7 +71,12 @@ export function failFromReply(service: string, response: AxiosResponse<unknown>)
  * none (the participant commits locally).
  */
 export function branchHeaders(transactionId: string | undefined): Record<string, string> {
-  return transactionId ? { [TRANSACTION_HEADER]: transactionId, [ENLIST_HEADER]: ENLIST_BY_INITIATOR } : {};
+  if (!transactionId) return {};
+  return {
+    [TRANSACTION_HEADER]: transactionId,
+    [INITIATOR_HEADER]: SERVICE_NAME,
+    [ENLIST_HEADER]: ENLIST_BY_INITIATOR,
+  };
 }
 
 /**

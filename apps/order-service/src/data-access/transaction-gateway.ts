@@ -1,5 +1,5 @@
 import type { Logger } from '@trx/logging';
-import type { CoordinatorApi, EnlistedBranch, TransactionView } from '@trx/protocol';
+import type { CommitEvent, CoordinatorApi, EnlistedBranch, TransactionView } from '@trx/protocol';
 import type { TransactionGateway } from '../domain/ports';
 import { CoordinatorUnreachableError, TransactionRolledBackError } from '../domain/order-errors';
 
@@ -14,18 +14,10 @@ export class CoordinatorTransactionGateway implements TransactionGateway {
     private readonly logger: Logger,
   ) {}
 
-  async begin(timeoutMs: number): Promise<TransactionView> {
-    try {
-      return await this.coordinator.begin({ timeoutMs, initiator: 'order-service' });
-    } catch (err) {
-      throw translate(err);
-    }
-  }
-
-  async commit(transactionId: string, branches: EnlistedBranch[]): Promise<TransactionView> {
+  async commit(transactionId: string, branches: EnlistedBranch[], events: CommitEvent[]): Promise<TransactionView> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.coordinator.commit(transactionId, { branches });
+        return await this.coordinator.commit(transactionId, { branches, events });
       } catch (err) {
         const delay = COMMIT_RETRY_DELAYS_MS[attempt];
         if (!UNREACHABLE.has((err as Error).name) || delay === undefined) throw translate(err);

@@ -1,4 +1,4 @@
-import type { EnlistedBranch } from '@trx/protocol';
+import { uuidv7, type EnlistedBranch, type OrderConfirmedEvent } from '@trx/protocol';
 /** The order as the domain sees it: plain records, money as JSON numbers (computed in cents). */
 export type OrderStatus = 'CONFIRMED' | 'REJECTED';
 
@@ -26,7 +26,12 @@ export interface PlaceOrderInput {
   fault?: FaultPoint;
 }
 
-export const FAULT_POINTS = ['after-reservation', 'after-withdrawal', 'before-commit'] as const;
+/**
+ * `late-commit`: every branch prepared, the commit asked only after the transaction's deadline
+ * and a recovery round have passed, so the participants' recovery has tombstoned it first:
+ * the commit must find it rolled back (chaos checks "no late commit after a tombstone").
+ */
+export const FAULT_POINTS = ['after-reservation', 'after-withdrawal', 'before-commit', 'late-commit'] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 /** Money arrives as a JSON number with at most 2 decimals; arithmetic happens in integer cents. */
@@ -53,4 +58,20 @@ export interface Withdrawal {
 export interface Account {
   id: number;
   balance: number;
+}
+
+/** The order.confirmed event of a confirmed order; its messageId is fresh (consumers deduplicate by it). */
+export function orderConfirmedEvent(order: OrderRecord, now: Date): OrderConfirmedEvent {
+  return {
+    messageId: uuidv7(),
+    type: 'order.confirmed',
+    occurredAt: now.toISOString(),
+    orderId: order.id,
+    transactionId: order.transactionId!,
+    customerId: order.customerId,
+    productId: order.productId,
+    quantity: order.quantity,
+    unitPrice: order.unitPrice!,
+    total: order.total!,
+  };
 }

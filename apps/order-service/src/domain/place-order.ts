@@ -1,5 +1,5 @@
 import type { Logger } from '@trx/logging';
-import { uuidv7, type Decision, type EnlistedBranch } from '@trx/protocol';
+import { routingKeys, uuidv7, type Decision, type EnlistedBranch } from '@trx/protocol';
 import {
   CoordinatorUnreachableError,
   InjectedFaultError,
@@ -7,7 +7,14 @@ import {
   failureCode,
 } from './order-errors';
 import type { AccountGateway, OrderStore, ProductGateway, TransactionGateway } from './ports';
-import { fromCents, toCents, type FaultPoint, type OrderRecord, type PlaceOrderInput } from './order-types';
+import {
+  fromCents,
+  orderConfirmedEvent,
+  toCents,
+  type FaultPoint,
+  type OrderRecord,
+  type PlaceOrderInput,
+} from './order-types';
 
 export interface PlaceOrderDeps {
   products: ProductGateway;
@@ -15,6 +22,10 @@ export interface PlaceOrderDeps {
   transactions: TransactionGateway;
   orders: OrderStore;
   logger: Logger;
+  /**
+   * The transaction's timeout as this service sees it: the coordinator's TRX_DEFAULT_TIMEOUT_MS
+   * bounds a transaction nobody began; the late-commit fault waits past it.
+   */
   transactionTimeoutMs: number;
   clock?: () => Date;
 }
@@ -24,20 +35,22 @@ export type PlaceOrderResult =
   | { outcome: 'failed'; order: OrderRecord; error: Error & { code?: string } };
 
 /**
- * The place-order use case: begin a distributed transaction, reserve the stock, withdraw
- * the price, record the order (and its order.confirmed outbox row) as this service's own
- * branch, then ask the coordinator to commit — enlisting every prepared branch the
- * participants handed back, so no participant has to register with the coordinator on
- * the way. Any failure before the commit rolls the transaction back (enlisting what was
- * prepared, so those branches hear the rollback at once) and keeps the order as REJECTED
- * with the reason.
+ * The place-order use case: mint the distributed transaction's id (a UUIDv7: no begin round
+ * trip, the coordinator first hears of it at the commit), reserve the stock, withdraw the
+ * price, record the order as this service's own branch, then ask the coordinator to commit —
+ * enlisting every prepared branch the participants handed back, so no participant has to
+ * register with the coordinator on the way, and handing over the order.confirmed event,
+ * which the coordinator publishes only if it commits. Any failure before the commit rolls
+ * the transaction back (enlisting what was prepared, so those branches hear the rollback at
+ * once) and keeps the order as REJECTED with the reason.
  *
- * Throws CoordinatorUnreachableError when the coordinator can't be reached at begin
- * (nothing stored) or at commit (the order's fate is the coordinator's, so no REJECTED row).
+ * Throws CoordinatorUnreachableError when the coordinator can't be reached at commit (the
+ * order's fate is the coordinator's, so no REJECTED row).
  */
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
-  const transaction = await deps.transactions.begin(deps.transactionTimeoutMs);
-  const draft = newOrder(input, transaction.id, (deps.clock ?? (() => new Date()))());
+  const now = (deps.clock ?? (() => new Date()))();
+  const transaction = { id: uuidv7(now.getTime()) };
+  const draft = newOrder(input, transaction.id, now);
   const log = deps.logger.child({ transactionId: transaction.id, orderId: draft.id });
   const enlisted: EnlistedBranch[] = [];
   let order = draft;
@@ -46,8 +59,10 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   } catch (err) {
     return reject(deps, order, enlisted, err as Error, log);
   }
+  if (input.fault === 'late-commit') await sleep(deps.transactionTimeoutMs + LATE_COMMIT_MARGIN_MS);
   try {
-    await deps.transactions.commit(transaction.id, enlisted);
+    const confirmed = { routingKey: routingKeys.orderConfirmed, body: orderConfirmedEvent(order, new Date()) };
+    await deps.transactions.commit(transaction.id, enlisted, [confirmed]);
   } catch (err) {
     const name = (err as Error).name;
     // Answered with a rollback: decided already. Any other refusal: ask for the rollback.
@@ -163,6 +178,13 @@ async function finishOwnBranch(
   await deps.orders.finishOwnBranch(transactionId, own.gid, decision).catch((err: Error) => {
     log.warn({ err, decision }, 'own branch not finished now; the re-published decision or recovery will');
   });
+}
+
+/** How long past its deadline the late-commit fault waits: a participant's recovery round (2 s in chaos, 10 s by default) and its minimum age. */
+const LATE_COMMIT_MARGIN_MS = 15_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function injectFault(fault: FaultPoint | undefined, point: FaultPoint): void {

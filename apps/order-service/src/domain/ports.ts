@@ -1,4 +1,4 @@
-import type { Decision, EnlistedBranch, TransactionView } from '@trx/protocol';
+import type { CommitEvent, Decision, EnlistedBranch, TransactionView } from '@trx/protocol';
 import type { Account, OrderRecord, Reservation, Withdrawal } from './order-types';
 
 /**
@@ -21,18 +21,23 @@ export interface AccountGateway {
   ): Promise<Withdrawal | undefined>;
 }
 
-/** The coordinator as the initiator uses it. */
+/**
+ * The coordinator as the initiator uses it. There is no begin: the initiator mints the
+ * transaction id (a UUIDv7) and the coordinator first hears of it at the commit or rollback.
+ */
 export interface TransactionGateway {
-  begin(timeoutMs: number): Promise<TransactionView>;
-  /** Commit, enlisting the prepared branches the participants handed back (their yes-votes). */
-  commit(transactionId: string, branches: EnlistedBranch[]): Promise<TransactionView>;
+  /**
+   * Commit, enlisting the prepared branches the participants handed back (their yes-votes);
+   * `events` are published by the coordinator with the decision, only if it is commit.
+   */
+  commit(transactionId: string, branches: EnlistedBranch[], events: CommitEvent[]): Promise<TransactionView>;
   rollback(transactionId: string, reason: string, branches: EnlistedBranch[]): Promise<void>;
 }
 
 export interface OrderStore {
   /**
-   * Inserts the CONFIRMED order and its order.confirmed outbox row as this service's own
-   * prepared branch; resolves with it, to be enlisted as finished by the caller.
+   * Inserts the CONFIRMED order as this service's own prepared branch; resolves with it, to
+   * be enlisted as finished by the caller. Its order.confirmed event goes with the commit.
    */
   recordInBranch(transactionId: string, order: OrderRecord): Promise<EnlistedBranch>;
   /** Applies the decision the coordinator answered to the order's own branch, and acknowledges it. */

@@ -7,6 +7,7 @@ import { CommitEnlistedFunction1732410000000 } from './migrations/1732410000000-
 import { OutboxClaimLease1732420000000 } from './migrations/1732420000000-outbox-claim-lease';
 import { CommitEnlistedInitiator1732430000000 } from './migrations/1732430000000-commit-enlisted-initiator';
 import { InDoubt1732440000000 } from './migrations/1732440000000-in-doubt';
+import { ProtocolV21732450000000 } from './migrations/1732450000000-protocol-v2';
 
 /** The coordinator's schema history, in order. */
 export const migrations = [
@@ -16,6 +17,7 @@ export const migrations = [
   OutboxClaimLease1732420000000,
   CommitEnlistedInitiator1732430000000,
   InDoubt1732440000000,
+  ProtocolV21732450000000,
 ];
 
 /** `connectionTimeoutMs` bounds the wait for a connection, a new one or a free one of a busy pool. */

@@ -1,4 +1,4 @@
-import type { BranchStatus, Decision, TransactionStatus } from '@trx/protocol';
+import type { BranchStatus, CommitEvent, Decision, TransactionStatus } from '@trx/protocol';
 
 /** Plain records the repositories return: one per row, camelCase, Dates for timestamps. */
 export interface TransactionRecord {
@@ -17,6 +17,10 @@ export interface TransactionRecord {
   republishCount: number;
   /** Set when the last re-publish went unacknowledged: an operator's turn (docs/architecture.md, "In-doubt transactions"). */
   inDoubtSince: Date | null;
+  /** The decision's lifecycle event and the initiator's events are published (broker-confirmed). */
+  announced: boolean;
+  /** Events the initiator handed over with its commit, published with a commit decision. */
+  events: CommitEvent[] | null;
 }
 
 export interface BranchRecord {
@@ -64,6 +68,8 @@ export function toTransaction(r: Record<string, unknown>): TransactionRecord {
     nextRepublishAt: (r.next_republish_at as Date | null) ?? null,
     republishCount: Number(r.republish_count ?? 0),
     inDoubtSince: (r.in_doubt_since as Date | null) ?? null,
+    announced: r.announced === undefined ? true : Boolean(r.announced),
+    events: (r.events as CommitEvent[] | null) ?? null,
   };
 }
 

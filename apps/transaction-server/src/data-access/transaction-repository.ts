@@ -1,4 +1,4 @@
-import type { TransactionStatus } from '@trx/protocol';
+import type { CommitEvent, TransactionStatus } from '@trx/protocol';
 import type { NewBranch } from './branch-repository';
 import { outboxColumns, type NewOutboxMessage } from './outbox-repository';
 import { toTransaction, type Db, type TransactionRecord } from './records';
@@ -6,20 +6,44 @@ import { toTransaction, type Db, type TransactionRecord } from './records';
 export type RowLock = 'none' | 'share' | 'update';
 const LOCKS: Record<RowLock, string> = { none: '', share: 'FOR SHARE', update: 'FOR UPDATE' };
 
-/** The transaction and its outbox rows in one statement: one round trip, one commit. */
+/**
+ * The transaction and its outbox rows in one statement: one round trip, one commit. Nothing
+ * is written when a row of that id exists already (a concurrent first word about the same
+ * transaction); resolves whether this call wrote it.
+ */
 export async function insertTransaction(
   db: Db,
   t: TransactionRecord,
   outbox: NewOutboxMessage[],
-): Promise<void> {
-  await db.query(
+): Promise<boolean> {
+  const { rows } = await db.query(
     `WITH t AS (
-       INSERT INTO trx_transaction (id, status, initiator, compat, timeout_ms, deadline, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7))
-     INSERT INTO trx_outbox (id, routing_key, body)
-     SELECT * FROM unnest($8::uuid[], $9::text[], $10::jsonb[])`,
-    [t.id, t.status, t.initiator, t.compat, t.timeoutMs, t.deadline, t.createdAt, ...outboxColumns(outbox)],
+       INSERT INTO trx_transaction (id, status, decision, reason, initiator, compat, timeout_ms, deadline,
+                                    created_at, updated_at, decided_at, announced)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id),
+     o AS (
+       INSERT INTO trx_outbox (id, routing_key, body)
+       SELECT * FROM unnest($13::uuid[], $14::text[], $15::jsonb[]) WHERE EXISTS (SELECT 1 FROM t))
+     SELECT id FROM t`,
+    [
+      t.id,
+      t.status,
+      t.decision,
+      t.reason,
+      t.initiator,
+      t.compat,
+      t.timeoutMs,
+      t.deadline,
+      t.createdAt,
+      t.updatedAt,
+      t.decidedAt,
+      t.announced,
+      ...outboxColumns(outbox),
+    ],
   );
+  return rows.length > 0;
 }
 
 export async function findTransaction(
@@ -36,6 +60,9 @@ export interface StatusChange {
   reason?: string | null;
   decidedAt?: Date;
   nextRepublishAt?: Date | null;
+  /** False with a decision the publisher is to announce (protocol v2: the row is its own outbox). */
+  announced?: boolean;
+  events?: CommitEvent[] | null;
 }
 
 /**
@@ -59,7 +86,9 @@ export async function updateTransactionStatus(
               decision = COALESCE($5, decision),
               reason = CASE WHEN $6::boolean THEN $7 ELSE reason END,
               decided_at = COALESCE($8, decided_at),
-              next_republish_at = CASE WHEN $9::boolean THEN $10 ELSE next_republish_at END
+              next_republish_at = CASE WHEN $9::boolean THEN $10 ELSE next_republish_at END,
+              announced = COALESCE($14, announced),
+              events = CASE WHEN $15::boolean THEN $16::jsonb ELSE events END
         WHERE id = $1 AND status = $2
         RETURNING *),
      o AS (
@@ -78,42 +107,72 @@ export async function updateTransactionStatus(
       change.nextRepublishAt !== undefined,
       change.nextRepublishAt ?? null,
       ...outboxColumns(outbox),
+      change.announced ?? null,
+      change.events !== undefined,
+      change.events ? JSON.stringify(change.events) : null,
+    ],
+  );
+  return rows[0] ? toTransaction(rows[0]) : undefined;
+}
+
+/** What the usual commit writes in its one statement. */
+export interface OneStatementCommit {
+  id: string;
+  now: Date;
+  republishAt: Date;
+  /** Create the row when there is none (a UUIDv7 id: protocol v2's implicit begin). */
+  create: boolean;
+  /** For a transaction this commit creates: when it began (its id's time), its timeout and deadline. */
+  createdAt: Date;
+  timeoutMs: number;
+  deadline: Date;
+  branches: NewBranch[];
+  events: CommitEvent[] | null;
+  initiator: string;
+}
+
+/**
+ * The usual commit in one statement and one round trip (`trx_commit_v2`, see its
+ * migration): a transaction not seen before is created committing with its enlisted
+ * branches; a begun one, active, in time, not a Spring-sample one and without branches yet,
+ * gets them and the decision. Undefined, with nothing written, otherwise: the caller then
+ * decides the general way. No outbox row: the row is announced by the publisher.
+ */
+export async function commitInOneStatement(
+  db: Db,
+  c: OneStatementCommit,
+): Promise<TransactionRecord | undefined> {
+  const { rows } = await db.query(
+    'SELECT * FROM trx_commit_v2($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)',
+    [
+      c.id,
+      c.now,
+      c.republishAt,
+      c.create,
+      c.createdAt,
+      c.timeoutMs,
+      c.deadline,
+      c.branches.map((b) => b.id),
+      c.branches.map((b) => b.service),
+      c.branches.map((b) => b.instance),
+      c.branches.map((b) => b.gid),
+      c.branches.map((b) => b.finishedByCaller),
+      c.events ? JSON.stringify(c.events) : null,
+      c.initiator,
     ],
   );
   return rows[0] ? toTransaction(rows[0]) : undefined;
 }
 
 /**
- * The usual commit in one statement and one round trip (`trx_commit_enlisted`, see its
- * migration): the enlisted branches as prepared, the commit decision and its outbox rows.
- * Undefined, with nothing written, unless the transaction is active, in time, not a
- * Spring-sample one and has no branch yet; the caller then decides the general way.
+ * The publisher's mark once the broker confirmed a round's announcements: one statement for
+ * the round, on the asynchronous pool (a lost mark only announces again after a crash).
  */
-export async function commitEnlisted(
-  db: Db,
-  id: string,
-  branches: NewBranch[],
-  outbox: NewOutboxMessage[],
-  now: Date,
-  republishAt: Date,
-  initiator: string,
-): Promise<TransactionRecord | undefined> {
-  const { rows } = await db.query(
-    'SELECT * FROM trx_commit_enlisted($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-    [
-      id,
-      now,
-      republishAt,
-      branches.map((b) => b.id),
-      branches.map((b) => b.service),
-      branches.map((b) => b.instance),
-      branches.map((b) => b.gid),
-      branches.map((b) => b.finishedByCaller),
-      ...outboxColumns(outbox),
-      initiator,
-    ],
-  );
-  return rows[0] ? toTransaction(rows[0]) : undefined;
+export async function markAnnounced(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('UPDATE trx_transaction SET announced = true WHERE id = ANY($1::uuid[]) AND NOT announced', [
+    ids,
+  ]);
 }
 
 export interface FinishChange {
@@ -126,7 +185,9 @@ export interface FinishChange {
 
 /**
  * Ends several acknowledged transactions in one statement, each conditional on the status
- * the caller saw (as updateTransactionStatus); returns the ones that changed.
+ * the caller saw (as updateTransactionStatus) and on its decision being announced (one not
+ * yet announced stays decided, so the re-publish still finds and announces it); returns the
+ * ones that changed.
  */
 export async function finishTransactions(
   db: Db,
@@ -139,7 +200,7 @@ export async function finishTransactions(
     `WITH input AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS i (id, expected, next)),
      t AS (
        UPDATE trx_transaction x SET status = i.next, updated_at = $4, next_republish_at = NULL
-         FROM input i WHERE x.id = i.id AND x.status = i.expected
+         FROM input i WHERE x.id = i.id AND x.status = i.expected AND x.announced
        RETURNING x.*),
      o AS (
        INSERT INTO trx_outbox (id, routing_key, body)

@@ -18,6 +18,8 @@ export const COMPAT_ACTOR: Actor = 'compat';
  * decide another's. (`trx_commit_enlisted` applies the same rule in its one statement.)
  */
 export function assertInitiator(t: TransactionRecord, actor: Actor): void {
+  // A tombstone (resolve's presumed abort) has no initiator: whoever commits it late only hears it rolled back.
+  if (t.initiator === null && t.status !== 'active' && !t.compat) return;
   const allowed = actor === COMPAT_ACTOR ? t.compat : !t.compat && t.initiator === actor;
   if (!allowed) {
     throw new NotAllowedError(actor, `${actor} did not begin transaction ${t.id} and may not decide it`);
@@ -32,3 +34,19 @@ export function assertBranchOwner(gid: string, compat: boolean, actor: Actor): v
   const allowed = actor === COMPAT_ACTOR ? compat : !compat && parseGid(gid)?.service === actor;
   if (!allowed) throw new NotAllowedError(actor, `${actor} may not act on branch ${gid}`);
 }
+
+/**
+ * The events an initiator hands over with its commit are published by the coordinator's
+ * broker user, so each must be the initiator's own: its routing key's first word is the
+ * initiator's (`order-service` may announce `order.…`), never a decision, lifecycle or
+ * compat key, nor another service's.
+ */
+export function assertOwnEvents(actor: Actor, routingKeys: string[]): void {
+  const own = `${actor.split('-')[0]}.`;
+  const foreign = routingKeys.find((key) => !key.startsWith(own) || RESERVED.some((r) => key.startsWith(r)));
+  if (foreign !== undefined) {
+    throw new NotAllowedError(actor, `${actor} may not announce ${foreign}: its events start with ${own}`);
+  }
+}
+
+const RESERVED = ['decision.', 'transaction.', 'compat.'];

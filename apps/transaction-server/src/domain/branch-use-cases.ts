@@ -23,6 +23,7 @@ import { assertParticipantService, assertRoomForOneMore } from './branch-limits'
 import { COMPAT_GID_PREFIX } from './compat-mapping';
 import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
+import { loadOrCreate } from './implicit-transactions';
 import { BranchNotFoundError, TransactionConflictError } from './errors';
 import { transitionBranch } from './state-machine';
 import { isTransactionId, loadTransaction } from './transaction-use-cases';
@@ -79,7 +80,8 @@ export async function registerBranch(
     return { branch: branchView(inserted), created: true };
   }
   return inTransaction(ctx.pool, async (db) => {
-    const t = await loadActive(ctx, db, id);
+    // The first word about a transaction nobody began may be this registration (protocol v2).
+    const t = await loadActive(ctx, db, id, request.initiator);
     if (!(await findBranchByGid(db, request.gid))) await assertRoomForOneMore(ctx, db, t);
     const again = await insertBranch(db, candidate);
     if (again) return { branch: branchView(again), created: true };
@@ -142,9 +144,20 @@ async function applyVote(
   return updated;
 }
 
-/** The transaction, FOR SHARE, if it still takes branches and votes (active and within its timeout). */
-async function loadActive(ctx: CoordinatorContext, db: Db, id: string): Promise<TransactionRecord> {
-  const t = await loadTransaction(db, id, 'share');
+/**
+ * The transaction, FOR SHARE, if it still takes branches and votes (active and within its
+ * timeout). With `initiator`, one nobody began is created first (implicit-transactions.ts).
+ */
+async function loadActive(
+  ctx: CoordinatorContext,
+  db: Db,
+  id: string,
+  initiator?: string,
+): Promise<TransactionRecord> {
+  const t =
+    initiator !== undefined && isTransactionId(id)
+      ? await loadOrCreate(ctx, db, id, initiator, 'share')
+      : await loadTransaction(db, id, 'share');
   if (t.status !== 'active' || ctx.clock().getTime() >= t.deadline.getTime()) {
     const why = t.status === 'active' ? 'timed out' : t.status;
     throw new TransactionConflictError(
@@ -191,7 +204,8 @@ export async function recordOutcome(
     if (!updated)
       throw new TransactionConflictError('concurrent-update', t.id, t.status, 'branch changed concurrently');
     const all = branches.map((b) => (b.id === updated.id ? updated : b));
-    const finished = await finishIfAcknowledged(db, t, all, ctx.clock());
+    const completionEvent = ctx.settings.lifecycleEvents === 'all';
+    const finished = await finishIfAcknowledged(db, t, all, ctx.clock(), completionEvent);
     return { branch: updated, outboxIds: finished.outboxIds };
   });
   ctx.afterCommit(outboxIds);

@@ -153,7 +153,7 @@ export async function rollBackExpiredNow(
   operator: string,
   id: string,
 ): Promise<ConsoleDetail> {
-  const outboxIds = await inTransaction(ctx.pool, async (db) => {
+  const written = await inTransaction(ctx.pool, async (db) => {
     const t = await loadTransaction(db, id, 'update');
     const now = ctx.clock();
     if (t.status !== 'active') {
@@ -174,8 +174,8 @@ export async function rollBackExpiredNow(
     }
     return rollBackTimedOut(ctx, db, t, await findBranches(db, t.id), now);
   });
-  ctx.afterCommit(outboxIds);
-  audit(ctx, operator, 'rollback', id, { messages: outboxIds.length });
+  ctx.afterCommit(written.outboxIds, written.announcements);
+  audit(ctx, operator, 'rollback', id, { messages: written.outboxIds.length + written.announcements.length });
   return consoleDetail(ctx, id);
 }
 

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from '@trx/logging';
 import type { Decision } from '@trx/protocol';
+import type { Announcement } from './event-builder';
 
 export interface CoordinatorSettings {
   defaultTimeoutMs: number;
@@ -14,6 +15,11 @@ export interface CoordinatorSettings {
   maxBranches: number;
   retentionMs: number;
   retentionBatch: number;
+  /**
+   * `decision`: one lifecycle event per transaction, at its decision (the default). `all`:
+   * also `transaction.begun` at an explicit begin and one more when every branch acknowledged.
+   */
+  lifecycleEvents: 'decision' | 'all';
 }
 
 /** What the use cases count; the metrics entry point implements it with prom-client. */
@@ -35,8 +41,11 @@ export interface CoordinatorContext {
   asyncPool: Pool;
   clock: () => Date;
   settings: CoordinatorSettings;
-  /** Called after a local transaction that wrote outbox rows committed: publish them now. */
-  afterCommit(outboxIds: string[]): void;
+  /**
+   * Called after a local transaction committed: publish the outbox rows it wrote and
+   * announce the decisions it wrote (the publisher; the re-publish covers a crash before it).
+   */
+  afterCommit(outboxIds: string[], announcements?: Announcement[]): void;
   metrics: CoordinatorMetrics;
   logger: Logger;
 }

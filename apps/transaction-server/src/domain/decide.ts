@@ -1,28 +1,32 @@
-import type { Decision, TransactionStatus } from '@trx/protocol';
-import type { BranchRecord, Db, NewOutboxMessage, TransactionRecord } from '../data-access';
+import type { CommitEvent, Decision, TransactionStatus } from '@trx/protocol';
+import { insertOutbox, type BranchRecord, type Db, type NewOutboxMessage, type TransactionRecord } from '../data-access';
 import { isCompatBranch } from './compat-mapping';
-import {
-  compatFinishedMessage,
-  decisionMessages,
-  lifecycleMessage,
-  type AnnouncedTransaction,
-} from './event-builder';
+import { commitEventMessage, compatFinishedMessage, lifecycleMessage, type Announcement } from './event-builder';
 import { TransactionConflictError } from './errors';
 import { isBranchFinal, transitionBranch, transitionTransaction } from './state-machine';
 
-export interface DecisionResult {
+/** What a local transaction wrote that is to be published once it committed (CoordinatorContext.afterCommit). */
+export interface Written {
+  /** trx_outbox rows: the relay sends them. */
+  outboxIds: string[];
+  /** Decided rows the publisher announces (the row is its own outbox). */
+  announcements: Announcement[];
+}
+
+export const NOTHING_WRITTEN: Written = { outboxIds: [], announcements: [] };
+
+export interface DecisionResult extends Written {
   transaction: TransactionRecord;
   branches: BranchRecord[];
-  /** Outbox rows written with the decision; the caller flushes them after COMMIT. */
-  outboxIds: string[];
 }
 
 /**
- * Writes a decision for a transaction the caller holds FOR UPDATE: the status, the
- * decision message per service and the lifecycle event in one statement of the caller's
- * local transaction — nobody hears of a decision that is not durable. Branches the caller
- * finishes itself get no decision message now; the re-publish includes them if they stay
- * unacknowledged.
+ * Writes a decision for a transaction the caller holds FOR UPDATE, in one statement of the
+ * caller's local transaction: nobody hears of a decision that is not durable. The row is its
+ * own outbox (`announced` false): once the caller committed, the publisher sends the
+ * decision to each service with branches to finish (not to those the caller finishes
+ * itself) and the lifecycle event, and marks the row announced. A decision with nobody
+ * left to tell ends the transaction at once, its event through the outbox.
  */
 export async function writeDecision(
   db: Db,
@@ -32,70 +36,71 @@ export async function writeDecision(
   reason: string | null,
   now: Date,
   republishAfterMs: number,
+  options: { events?: CommitEvent[] | null } = {},
 ): Promise<DecisionResult> {
   const status: TransactionStatus = decision === 'commit' ? 'committing' : 'rolling-back';
+  const events = decision === 'commit' ? (options.events ?? null) : null;
   const change = {
     decision,
     reason,
     decidedAt: now,
     nextRepublishAt: new Date(now.getTime() + republishAfterMs),
+    events,
   };
   const settled = await settleCompatBranches(db, branches, decision, now);
   const pending = settled.filter((b) => !isBranchFinal(b.status));
   if (pending.length === 0) {
     // Nobody left to acknowledge (no branches, or only compat ones): decided and ended at once.
     const decided = await transition(db, transaction, status, now, change, []);
-    const final = await finish(db, decided, settled, now, transaction.compat);
-    return { transaction: final.transaction, branches: settled, outboxIds: final.outboxIds };
+    const final = await finish(db, decided, settled, now, { event: true, compat: transaction.compat });
+    // The initiator's events go with it, through the outbox like the lifecycle event.
+    const extra = (events ?? []).map(commitEventMessage);
+    await insertOutbox(db, extra);
+    const outboxIds = [...final.outboxIds, ...extra.map((m) => m.id)];
+    return { transaction: final.transaction, branches: settled, outboxIds, announcements: [] };
   }
-  const expected = { ...transaction, ...change, status, updatedAt: now };
-  const messages = announceDecision(expected, settled, decision, now);
-  if (transaction.compat) messages.push(compatFinishedMessage(expected, settled));
-  const decided = await transition(db, transaction, status, now, change, messages);
-  return { transaction: decided, branches: settled, outboxIds: messages.map((m) => m.id) };
+  const decided = await transition(db, transaction, status, now, { ...change, announced: false }, []);
+  return {
+    transaction: decided,
+    branches: settled,
+    outboxIds: [],
+    announcements: [{ transaction: decided, branches: settled }],
+  };
 }
 
 /**
- * What a decision announces: a decision message per service with branches still to finish
- * (except the branches the caller finishes itself) and the lifecycle event.
+ * Moves committing → committed / rolling-back → rolled-back once every branch acknowledged
+ * and the decision was announced (until then the re-publish must still find the row).
+ * `completionEvent`: a lifecycle event for the end too (TRX_LIFECYCLE_EVENTS=all).
  */
-export function announceDecision(
-  decided: AnnouncedTransaction,
-  branches: BranchRecord[],
-  decision: Decision,
-  now: Date,
-): NewOutboxMessage[] {
-  const toPublish = branches.filter((b) => !isBranchFinal(b.status) && !b.finishedByCaller);
-  return [...decisionMessages(decided, toPublish, decision, now), lifecycleMessage(decided, branches, now)];
-}
-
-/** Moves committing → committed / rolling-back → rolled-back once every branch acknowledged. */
 export async function finishIfAcknowledged(
   db: Db,
   transaction: TransactionRecord,
   branches: BranchRecord[],
   now: Date,
+  completionEvent: boolean,
 ): Promise<{ transaction: TransactionRecord; outboxIds: string[] }> {
-  if (!branches.every((b) => isBranchFinal(b.status))) return { transaction, outboxIds: [] };
+  if (!branches.every((b) => isBranchFinal(b.status)) || !transaction.announced)
+    return { transaction, outboxIds: [] };
   if (transaction.status !== 'committing' && transaction.status !== 'rolling-back') {
     return { transaction, outboxIds: [] };
   }
-  return finish(db, transaction, branches, now);
+  return finish(db, transaction, branches, now, { event: completionEvent, compat: false });
 }
 
-/** The end of a decided transaction and its lifecycle event, in one statement. */
-async function finish(
+/** The end of a decided transaction, with its lifecycle event when asked, in one statement. */
+export async function finish(
   db: Db,
   t: TransactionRecord,
   branches: BranchRecord[],
   now: Date,
-  announceCompat = false,
+  announce: { event: boolean; compat: boolean },
 ): Promise<{ transaction: TransactionRecord; outboxIds: string[] }> {
   const next = finalStatus(t.status);
   const expected = { ...t, status: next, nextRepublishAt: null, updatedAt: now };
-  const messages = [lifecycleMessage(expected, branches, now)];
+  const messages = announce.event ? [lifecycleMessage(expected, branches, now)] : [];
   // The Spring sample's participants hear the decision from this event, sent once, with the decision.
-  if (announceCompat) messages.push(compatFinishedMessage(expected, branches));
+  if (announce.compat) messages.push(compatFinishedMessage(expected, branches));
   const done = await transition(db, t, next, now, { nextRepublishAt: null }, messages);
   return { transaction: done, outboxIds: messages.map((m) => m.id) };
 }

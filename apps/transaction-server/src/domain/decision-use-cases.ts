@@ -1,6 +1,13 @@
-import { parseGid, type Decision, type EnlistedBranch, type TransactionView, uuidv7 } from '@trx/protocol';
 import {
-  commitEnlisted,
+  parseGid,
+  type CommitEvent,
+  type Decision,
+  type EnlistedBranch,
+  type TransactionView,
+  uuidv7,
+} from '@trx/protocol';
+import {
+  commitInOneStatement,
   enlistBranches,
   findBranches,
   inTransaction,
@@ -9,12 +16,13 @@ import {
   type NewBranch,
   type TransactionRecord,
 } from '../data-access';
-import { assertInitiator, type Actor } from './authorization';
+import { assertInitiator, assertOwnEvents, COMPAT_ACTOR, type Actor } from './authorization';
 import { assertParticipantService, assertRoomForBranches } from './branch-limits';
 import type { CoordinatorContext } from './context';
-import { announceDecision, writeDecision } from './decide';
+import { NOTHING_WRITTEN, writeDecision, type Written } from './decide';
 import { InvalidRequestError, TransactionConflictError } from './errors';
-import { isTransactionId, loadTransaction } from './transaction-use-cases';
+import { assertNotFromTheFuture, implicitTerms, loadOrCreate } from './implicit-transactions';
+import { isTransactionId } from './transaction-use-cases';
 import { transactionView } from './views';
 
 /** How commit counts votes: `/v1` needs a yes from every branch; the Spring sample's participants never vote. */
@@ -35,13 +43,19 @@ export async function commit(
   id: string,
   enlisted: EnlistedBranch[] = [],
   rule: CommitRule = 'all-prepared',
+  events: CommitEvent[] = [],
 ): Promise<TransactionView> {
+  assertOwnEvents(
+    actor,
+    events.map((e) => e.routingKey),
+  );
   const view = await decideOnRequest(
     ctx,
     actor,
     id,
     enlisted,
     rule === 'all-prepared',
+    events,
     (t, branches, now) => {
       const expired = now.getTime() >= t.deadline.getTime();
       const yes = branches.every(
@@ -89,7 +103,7 @@ export async function rollback(
   reason?: string,
   enlisted: EnlistedBranch[] = [],
 ): Promise<TransactionView> {
-  const view = await decideOnRequest(ctx, actor, id, enlisted, false, () => ({
+  const view = await decideOnRequest(ctx, actor, id, enlisted, false, [], () => ({
     decision: 'rollback',
     reason: reason ?? 'rolled back by request',
   }));
@@ -108,10 +122,11 @@ export async function rollback(
 }
 
 /**
- * A commit of enlisted branches only is tried in one statement first (commitInOneStatement);
- * otherwise, and for every rollback: BEGIN, SELECT … FOR UPDATE, one statement that enlists
- * and reads every branch, one that writes the decision with its outbox rows, COMMIT. A
- * transaction decided earlier is answered as it is (idempotent), enlisting nothing.
+ * A commit of enlisted branches only is tried in one statement first (commitOneStatement);
+ * otherwise, and for every rollback: BEGIN, the row FOR UPDATE (created first for a
+ * transaction nobody began), one statement that enlists and reads every branch, one that
+ * writes the decision, COMMIT. A transaction decided earlier is answered as it is
+ * (idempotent), enlisting nothing. Once committed, the decision is announced.
  */
 async function decideOnRequest(
   ctx: CoordinatorContext,
@@ -119,17 +134,21 @@ async function decideOnRequest(
   id: string,
   enlisted: EnlistedBranch[],
   tryOneStatement: boolean,
+  events: CommitEvent[],
   choose: Chooser,
 ): Promise<TransactionView> {
   const candidates = newBranches(ctx, id, enlisted);
   // A commit is capped; a rollback never is (it only ends branches).
   const capped = tryOneStatement;
   if (capped) assertRoomForBranches(ctx, { id, status: 'active' }, candidates.length);
-  const fast = tryOneStatement ? await commitInOneStatement(ctx, actor, id, candidates) : undefined;
-  const { view, outboxIds } = fast ?? (await decideInTransaction(ctx, actor, id, candidates, choose, capped));
-  ctx.afterCommit(outboxIds);
-  if (outboxIds.length > 0) {
-    ctx.logger.info(
+  const fast = tryOneStatement ? await commitOneStatement(ctx, actor, id, candidates, events) : undefined;
+  const { view, written } =
+    fast ?? (await decideInTransaction(ctx, actor, id, candidates, choose, capped, events));
+  ctx.afterCommit(written.outboxIds, written.announcements);
+  if (written.outboxIds.length + written.announcements.length > 0) {
+    // debug: at the usual rate this line is the coordinator's largest log volume (the metrics count decisions).
+    const level = view.decision === 'commit' ? 'debug' : 'info';
+    ctx.logger[level](
       { transactionId: view.id, decision: view.decision, reason: view.reason, enlisted: candidates.length },
       'decided',
     );
@@ -137,39 +156,57 @@ async function decideOnRequest(
   return view;
 }
 
-type Decided = { view: TransactionView; outboxIds: string[] };
+type Decided = { view: TransactionView; written: Written };
 
 /**
  * The usual commit — every branch enlisted now, none registered before — as one statement:
- * one round trip and one commit instead of five. The outbox rows are built here, where
- * every branch is known before the database is asked; undefined (nothing written) when the
- * transaction is not in that state, and the general path decides.
+ * one round trip and one commit. A transaction nobody began (a UUIDv7 id, in time) is
+ * created by it. Undefined (nothing written) when the transaction is not in that state, and
+ * the general path decides.
  */
-async function commitInOneStatement(
+async function commitOneStatement(
   ctx: CoordinatorContext,
   actor: Actor,
   id: string,
   candidates: NewBranch[],
+  events: CommitEvent[],
 ): Promise<Decided | undefined> {
   const gids = new Set(candidates.map((c) => c.gid));
   if (candidates.length === 0 || gids.size !== candidates.length || !isTransactionId(id)) return undefined;
+  if (actor === COMPAT_ACTOR) return undefined;
   const now = ctx.clock();
   const transactionId = id.toLowerCase();
-  const branches: BranchRecord[] = candidates.map((c) => ({
+  const terms = implicitTerms(ctx, transactionId);
+  if (terms) assertNotFromTheFuture(terms, now, id);
+  // Past its deadline: the general path records the timeout rollback.
+  if (terms && now.getTime() >= terms.deadline.getTime()) return undefined;
+  const t = await commitInOneStatement(ctx.pool, {
+    id: transactionId,
+    now,
+    republishAt: new Date(now.getTime() + ctx.settings.republishAfterMs),
+    // Terms for a row this commit creates; a non-v7 id was begun, and its row is used as it is.
+    create: terms !== undefined,
+    createdAt: terms?.createdAt ?? now,
+    timeoutMs: terms?.timeoutMs ?? ctx.settings.defaultTimeoutMs,
+    deadline: terms?.deadline ?? now,
+    branches: candidates,
+    events: events.length > 0 ? events : null,
+    initiator: actor,
+  });
+  if (!t) return undefined;
+  const branches: BranchRecord[] = candidates.map((c, n) => ({
     ...c,
     transactionId,
     status: 'prepared',
     reason: null,
-    createdAt: now,
+    createdAt: new Date(now.getTime() + n / 1000),
     updatedAt: now,
   }));
-  const announced = { id: transactionId, status: 'committing', reason: null } as const;
-  const messages = announceDecision(announced, branches, 'commit', now);
-  const republishAt = new Date(now.getTime() + ctx.settings.republishAfterMs);
-  const t = await commitEnlisted(ctx.pool, transactionId, candidates, messages, now, republishAt, actor);
-  if (!t) return undefined;
   ctx.metrics.decided('commit', null, (now.getTime() - t.createdAt.getTime()) / 1000);
-  return { view: transactionView(t, branches), outboxIds: messages.map((m) => m.id) };
+  return {
+    view: transactionView(t, branches),
+    written: { outboxIds: [], announcements: [{ transaction: t, branches }] },
+  };
 }
 
 async function decideInTransaction(
@@ -179,21 +216,25 @@ async function decideInTransaction(
   candidates: NewBranch[],
   choose: Chooser,
   capped: boolean,
+  events: CommitEvent[],
 ): Promise<Decided> {
   return inTransaction(ctx.pool, async (db) => {
-    const t = await loadTransaction(db, id, 'update');
+    const initiator = actor === COMPAT_ACTOR ? undefined : actor;
+    const t = await loadOrCreate(ctx, db, id, initiator, 'update');
     assertInitiator(t, actor);
     if (t.status !== 'active')
-      return { view: transactionView(t, await findBranches(db, t.id)), outboxIds: [] };
+      return { view: transactionView(t, await findBranches(db, t.id)), written: NOTHING_WRITTEN };
     const now = ctx.clock();
     const branches =
       candidates.length > 0 ? await enlist(db, t, candidates, now) : await findBranches(db, t.id);
     // Past the cap nothing is written: the local transaction rolls back with the refusal.
     if (capped) assertRoomForBranches(ctx, t, branches.length);
     const { decision, reason } = choose(t, branches, now);
-    const result = await writeDecision(db, t, branches, decision, reason, now, ctx.settings.republishAfterMs);
+    const result = await writeDecision(db, t, branches, decision, reason, now, ctx.settings.republishAfterMs, {
+      events: decision === 'commit' && events.length > 0 ? events : null,
+    });
     ctx.metrics.decided(decision, reason, (now.getTime() - t.createdAt.getTime()) / 1000);
-    return { view: transactionView(result.transaction, result.branches), outboxIds: result.outboxIds };
+    return { view: transactionView(result.transaction, result.branches), written: result };
   });
 }
 

@@ -1,13 +1,17 @@
 import {
+  MAX_DECISIONS_PER_MESSAGE,
   routingKeys,
+  type CommitEvent,
   type Decision,
-  type DecisionEvent,
+  type DecisionBatchEvent,
+  type DecisionEntry,
   type LifecycleEvent,
   type TransactionStatus,
   uuidv7,
 } from '@trx/protocol';
 import type { BranchRecord, NewOutboxMessage, TransactionRecord } from '../data-access';
 import { compatTransaction } from './compat-mapping';
+import { isBranchFinal } from './state-machine';
 
 /** What an event says of its transaction. */
 export type AnnouncedTransaction = Pick<TransactionRecord, 'id' | 'status' | 'reason'>;
@@ -40,27 +44,98 @@ function lifecycleType(status: TransactionStatus): LifecycleEvent['type'] {
   return routingKeys.rolledBack;
 }
 
-/** One decision per participant service, listing that service's branches still to finish. */
-export function decisionMessages(
-  t: AnnouncedTransaction,
-  branches: BranchRecord[],
-  decision: Decision,
+/**
+ * A decided transaction for the publisher to announce once its decision is committed: the
+ * decision to every service with branches to finish, its lifecycle event, and on commit the
+ * events its initiator handed over.
+ */
+export interface Announcement {
+  transaction: TransactionRecord;
+  branches: BranchRecord[];
+}
+
+/** What one publishing round sends beside the decisions themselves. */
+export interface AnnounceOptions {
+  /** Whether the lifecycle event and the initiator's events go out (false when announced before). */
+  withEvents: (t: TransactionRecord) => boolean;
+}
+
+/**
+ * The messages of one publishing round: per participant service one DecisionBatchEvent
+ * carrying every transaction's branches of that service still to finish (not those the
+ * initiator finishes itself), then per transaction its lifecycle event, the Spring sample's
+ * event for a compat one, and on commit its initiator's events.
+ */
+export function announcementMessages(
+  list: Announcement[],
   now: Date,
+  options: AnnounceOptions = { withEvents: () => true },
 ): NewOutboxMessage[] {
+  const entries = list.flatMap(({ transaction, branches }) =>
+    decisionEntries(
+      transaction,
+      branches.filter((b) => !isBranchFinal(b.status) && !b.finishedByCaller),
+    ),
+  );
+  const messages = decisionBatches(entries, now);
+  for (const { transaction: t, branches } of list) {
+    if (options.withEvents(t)) messages.push(...decisionEvents(t, branches, now));
+  }
+  return messages;
+}
+
+/** What a decision tells the watchers: its lifecycle event, the Spring sample's for a compat one, the initiator's on commit. */
+export function decisionEvents(t: TransactionRecord, branches: BranchRecord[], now: Date): NewOutboxMessage[] {
+  const messages = [lifecycleMessage(t, branches, now)];
+  if (t.compat) messages.push(compatFinishedMessage(t, branches));
+  if (t.decision === 'commit') messages.push(...(t.events ?? []).map(commitEventMessage));
+  return messages;
+}
+
+type ServiceEntry = { service: string; entry: DecisionEntry };
+
+/** One entry per service with branches in `branches`, for transaction `t`'s decision. */
+export function decisionEntries(t: TransactionRecord, branches: BranchRecord[]): ServiceEntry[] {
   const byService = new Map<string, BranchRecord[]>();
   for (const b of branches) byService.set(b.service, [...(byService.get(b.service) ?? []), b]);
-  return [...byService].map(([service, list]) => {
-    const body: DecisionEvent = {
-      messageId: uuidv7(),
-      type: 'decision',
-      occurredAt: now.toISOString(),
+  const decision: Decision = t.decision ?? 'rollback';
+  return [...byService].map(([service, own]) => ({
+    service,
+    entry: {
       transactionId: t.id,
-      service,
       decision,
-      branches: list.map((b) => ({ branchId: b.id, gid: b.gid })),
-    };
-    return { id: body.messageId, routingKey: routingKeys.decision(service), body };
-  });
+      branches: own.map((b) => ({ branchId: b.id, gid: b.gid })),
+    },
+  }));
+}
+
+/** The entries as one DecisionBatchEvent per service (more when one exceeds MAX_DECISIONS_PER_MESSAGE). */
+export function decisionBatches(entries: ServiceEntry[], now: Date): NewOutboxMessage[] {
+  const byService = new Map<string, DecisionEntry[]>();
+  for (const { service, entry } of entries) {
+    const list = byService.get(service) ?? [];
+    list.push(entry);
+    byService.set(service, list);
+  }
+  const messages: NewOutboxMessage[] = [];
+  for (const [service, list] of byService) {
+    for (let i = 0; i < list.length; i += MAX_DECISIONS_PER_MESSAGE) {
+      const body: DecisionBatchEvent = {
+        messageId: uuidv7(),
+        type: 'decisions',
+        occurredAt: now.toISOString(),
+        service,
+        decisions: list.slice(i, i + MAX_DECISIONS_PER_MESSAGE),
+      };
+      messages.push({ id: body.messageId, routingKey: routingKeys.decision(service), body });
+    }
+  }
+  return messages;
+}
+
+/** An initiator's event as it goes out: its own messageId is the AMQP message_id (consumers deduplicate by it). */
+export function commitEventMessage(event: CommitEvent): NewOutboxMessage {
+  return { id: event.body.messageId, routingKey: event.routingKey, body: event.body };
 }
 
 /** The Spring sample's `{id, status, participants}` body, sent when a compat transaction is decided. */

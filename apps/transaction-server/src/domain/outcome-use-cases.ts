@@ -73,7 +73,7 @@ async function applyOutcomes(ctx: CoordinatorContext, db: Db, rows: OutcomeRow[]
     const error = judge(byId.get(r.transactionId), byGid.get(r.gid), r);
     if (error) rejected.push({ transactionId: r.transactionId, gid: r.gid, error });
   }
-  const changes = acknowledged(locked, branches, now);
+  const changes = acknowledged(locked, branches, now, ctx.settings.lifecycleEvents === 'all');
   const ended = new Set((await transitionTransactions(db, changes, now)).map((t) => t.id));
   const outboxIds = changes.filter((c) => ended.has(c.id)).flatMap((c) => c.outbox.map((m) => m.id));
   return { recorded: rows.length - rejected.length, rejected, outboxIds };
@@ -91,16 +91,26 @@ function judge(
   return t.decision === null ? 'transaction-not-decided' : 'outcome-mismatch';
 }
 
-/** The decided transactions whose every branch is final, each with its lifecycle event. */
-function acknowledged(locked: TransactionRecord[], branches: BranchRecord[], now: Date): FinishChange[] {
+/**
+ * The decided and announced transactions whose every branch is final, each with its
+ * completion event when those are on (TRX_LIFECYCLE_EVENTS=all). One not yet announced waits
+ * for the re-publish, which announces and ends it.
+ */
+function acknowledged(
+  locked: TransactionRecord[],
+  branches: BranchRecord[],
+  now: Date,
+  completionEvents: boolean,
+): FinishChange[] {
   const changes: FinishChange[] = [];
   for (const t of locked) {
-    if (t.status !== 'committing' && t.status !== 'rolling-back') continue;
+    if ((t.status !== 'committing' && t.status !== 'rolling-back') || !t.announced) continue;
     const own = branches.filter((b) => b.transactionId === t.id);
     if (own.length === 0 || !own.every((b) => isBranchFinal(b.status))) continue;
     const next = finalStatus(t.status);
     const ended = { ...t, status: next, nextRepublishAt: null, updatedAt: now };
-    changes.push({ id: t.id, expected: t.status, next, outbox: [lifecycleMessage(ended, own, now)] });
+    const outbox = completionEvents ? [lifecycleMessage(ended, own, now)] : [];
+    changes.push({ id: t.id, expected: t.status, next, outbox });
   }
   return changes;
 }

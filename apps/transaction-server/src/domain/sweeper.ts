@@ -4,6 +4,7 @@ import {
   findBranchesOf,
   inTransaction,
   insertOutbox,
+  markAnnounced,
   markInDoubt,
   scheduleRepublish,
   type BranchRecord,
@@ -11,9 +12,9 @@ import {
   type TransactionRecord,
 } from '../data-access';
 import type { CoordinatorContext } from './context';
-import { writeDecision } from './decide';
+import { finish, writeDecision, type Written } from './decide';
 import { isCompatBranch } from './compat-mapping';
-import { decisionMessages } from './event-builder';
+import { decisionBatches, decisionEntries, decisionEvents } from './event-builder';
 import { isBranchFinal } from './state-machine';
 
 export interface SweepResult {
@@ -37,26 +38,28 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<SweepResult> {
 
 async function rollBackExpired(ctx: CoordinatorContext): Promise<number> {
   const now = ctx.clock();
-  const { count, outboxIds } = await inTransaction(ctx.pool, async (db) => {
+  const { count, written } = await inTransaction(ctx.pool, async (db) => {
     const expired = await claimExpired(db, now, BATCH);
     const branches = await findBranchesOf(
       db,
       expired.map((t) => t.id),
     );
-    const ids: string[] = [];
+    const all: Written = { outboxIds: [], announcements: [] };
     for (const t of expired) {
       const own = branches.filter((b) => b.transactionId === t.id);
-      ids.push(...(await rollBackTimedOut(ctx, db, t, own, now)));
+      const one = await rollBackTimedOut(ctx, db, t, own, now);
+      all.outboxIds.push(...one.outboxIds);
+      all.announcements.push(...one.announcements);
     }
-    return { count: expired.length, outboxIds: ids };
+    return { count: expired.length, written: all };
   });
-  ctx.afterCommit(outboxIds);
+  ctx.afterCommit(written.outboxIds, written.announcements);
   return count;
 }
 
 /**
  * The timeout rollback of one active transaction past its deadline, which the caller holds
- * FOR UPDATE: the sweeper's, and the console's "roll back now". Returns the outbox ids to flush.
+ * FOR UPDATE: the sweeper's, and the console's "roll back now". Returns what to publish after COMMIT.
  */
 export async function rollBackTimedOut(
   ctx: CoordinatorContext,
@@ -64,7 +67,7 @@ export async function rollBackTimedOut(
   t: TransactionRecord,
   branches: BranchRecord[],
   now: Date,
-): Promise<string[]> {
+): Promise<Written> {
   const result = await writeDecision(
     db,
     t,
@@ -76,12 +79,14 @@ export async function rollBackTimedOut(
   );
   ctx.metrics.decided('rollback', 'timeout', (now.getTime() - t.createdAt.getTime()) / 1000);
   ctx.logger.info({ transactionId: t.id }, 'rolled back: timeout');
-  return result.outboxIds;
+  return { outboxIds: result.outboxIds, announcements: result.announcements };
 }
 
 /**
  * Sends the decision again to the services whose branches have not acknowledged, with
  * doubling backoff, at most TRX_REPUBLISH_MAX_ATTEMPTS times; then the transaction is in-doubt.
+ * A decision the publisher never announced (the coordinator died first) is announced here
+ * too, and a transaction that was only waiting for that announcement ends.
  */
 async function republishUnacknowledged(
   ctx: CoordinatorContext,
@@ -94,17 +99,27 @@ async function republishUnacknowledged(
       due.map((t) => t.id),
     );
     const ids: string[] = [];
-    let given = 0;
+    let republished = 0;
+    let inDoubt = 0;
     for (const t of due) {
-      const pending = unacknowledged(branches.filter((b) => b.transactionId === t.id));
+      const own = branches.filter((b) => b.transactionId === t.id);
+      const pending = unacknowledged(own);
+      if (!t.announced) ids.push(...(await announceLate(db, t, own, now)));
+      if (pending.length === 0) {
+        // Every branch acknowledged while only the announcement was missing: out now, so it ends.
+        const event = ctx.settings.lifecycleEvents === 'all';
+        ids.push(...(await finish(db, t, own, now, { event, compat: false })).outboxIds);
+        continue;
+      }
       if (t.republishCount >= ctx.settings.republishMaxAttempts) {
         await giveUp(ctx, db, t, pending, now);
-        given++;
+        inDoubt++;
         continue;
       }
       ids.push(...(await republishDecision(ctx, db, t, pending, now, t.republishCount + 1)));
+      republished++;
     }
-    return { republished: due.length - given, inDoubt: given, outboxIds: ids };
+    return { republished, inDoubt, outboxIds: ids };
   });
   ctx.afterCommit(outboxIds);
   // Counted once the re-publishes are committed: a rolled-back round sent nothing.
@@ -130,7 +145,7 @@ export async function republishDecision(
   now: Date,
   attempt: number,
 ): Promise<string[]> {
-  const messages = decisionMessages(t, pending, t.decision ?? 'rollback', now);
+  const messages = decisionBatches(decisionEntries(t, pending), now);
   await insertOutbox(db, messages);
   await scheduleRepublish(db, t.id, nextRepublishAt(ctx, attempt - 1, now), attempt);
   ctx.logger.warn(
@@ -170,6 +185,17 @@ async function giveUp(
     },
     'TRANSACTION IN DOUBT: its decision was re-published the most times and is still unacknowledged; an operator must look',
   );
+}
+
+/**
+ * The events of a decision the publisher never announced (its coordinator died between the
+ * commit and the broker's confirm), through the outbox, in the sweeper's local transaction.
+ */
+async function announceLate(db: Db, t: TransactionRecord, branches: BranchRecord[], now: Date): Promise<string[]> {
+  const messages = decisionEvents(t, branches, now);
+  await insertOutbox(db, messages);
+  await markAnnounced(db, [t.id]);
+  return messages.map((m) => m.id);
 }
 
 /** After `done` re-publishes (the sweeper's republishCount), the next is due at this doubling backoff. */

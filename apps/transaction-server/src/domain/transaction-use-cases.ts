@@ -1,4 +1,5 @@
 import {
+  parseGid,
   uuidv7,
   type BeginRequest,
   type ListTransactionsQuery,
@@ -22,6 +23,7 @@ import { COMPAT_ACTOR, type Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
+import { resolveUnknown } from './implicit-transactions';
 import { transactionView } from './views';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,10 +71,13 @@ export async function begin(
     nextRepublishAt: null,
     republishCount: 0,
     inDoubtSince: null,
+    announced: true,
+    events: null,
   };
-  const event = lifecycleMessage(t, [], now);
+  // transaction.begun only with TRX_LIFECYCLE_EVENTS=all: by default a transaction has one event, at its decision.
+  const events = ctx.settings.lifecycleEvents === 'all' ? [lifecycleMessage(t, [], now)] : [];
   // One autocommit statement on the asynchronous pool: see createAsyncPool for why losing it is harmless.
-  await insertTransaction(ctx.asyncPool, t, [event]);
+  await insertTransaction(ctx.asyncPool, t, events);
   // No flush of its own: transaction.begun rides with the next decision's batch (the relay
   // sends rows in creation order), or the poller sends it. That halves the relay's batches.
   ctx.metrics.begun();
@@ -84,6 +89,23 @@ export async function begin(
 export async function get(ctx: CoordinatorContext, id: string): Promise<TransactionView> {
   const t = await loadTransaction(ctx.pool, id);
   return transactionView(t, await findBranches(ctx.pool, t.id));
+}
+
+/**
+ * A participant's recovery asking how the transaction of its branch `gid` ended (the caller
+ * owns the gid: the route checks). Unknown transactions are answered by their implicit terms,
+ * and tombstoned past their deadline (implicit-transactions.ts).
+ */
+export async function resolve(ctx: CoordinatorContext, id: string, gid: string): Promise<TransactionView> {
+  if (parseGid(gid)?.transactionId !== id.toLowerCase()) {
+    throw new InvalidRequestError(`gid ${gid} does not name transaction ${id}`, [
+      { path: 'gid', message: `must be trx:<service>:${id}:<key>` },
+    ]);
+  }
+  const known = isTransactionId(id) ? await findTransaction(ctx.pool, id.toLowerCase()) : undefined;
+  if (known) return transactionView(known, await findBranches(ctx.pool, known.id));
+  const { transaction } = await resolveUnknown(ctx, id);
+  return transactionView(transaction, transaction.status === 'active' ? [] : await findBranches(ctx.pool, transaction.id));
 }
 
 export async function list(

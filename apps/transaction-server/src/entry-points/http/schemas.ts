@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseGid, TRANSACTION_STATUSES } from '@trx/protocol';
+import { MAX_COMMIT_EVENTS, parseGid, TRANSACTION_STATUSES } from '@trx/protocol';
 import { InvalidRequestError } from '../../domain/errors';
 import { COMPAT_STATUSES } from '../../domain/compat-mapping';
 
@@ -15,6 +15,7 @@ export const beginSchema = z
 
 export const registerBranchSchema = z
   .object({
+    initiator: serviceName.optional(),
     service: serviceName,
     instance: z.string().min(1).max(200),
     gid: z.string().min(1).max(200),
@@ -52,7 +53,35 @@ const enlistedBranches = z
   .max(MAX_ENLISTED)
   .refine((list) => new Set(list.map((b) => b.gid)).size === list.length, 'gids must be unique');
 
-export const commitSchema = z.object({ branches: enlistedBranches.optional() }).strict();
+/** Bytes one event's body may take as JSON: an announcement, not a payload store. */
+export const MAX_EVENT_BYTES = 16_384;
+
+/** An event the initiator hands over with its commit (CommitEvent); whose it may be is the domain's rule. */
+const commitEvent = z
+  .object({
+    routingKey: z
+      .string()
+      .max(200)
+      .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'dot-separated lower-case words, at least two'),
+    body: z
+      .object({ messageId: z.string().uuid() })
+      .passthrough()
+      .refine((b) => JSON.stringify(b).length <= MAX_EVENT_BYTES, `at most ${MAX_EVENT_BYTES} bytes as JSON`),
+  })
+  .strict();
+
+export const commitSchema = z
+  .object({
+    branches: enlistedBranches.optional(),
+    events: z
+      .array(commitEvent)
+      .max(MAX_COMMIT_EVENTS)
+      .refine((list) => new Set(list.map((e) => e.body.messageId)).size === list.length, 'messageIds must be unique')
+      .optional(),
+  })
+  .strict();
+
+export const resolveSchema = z.object({ gid: z.string().min(1).max(200) }).strict();
 
 export const rollbackSchema = z
   .object({ reason: z.string().max(2000).optional(), branches: enlistedBranches.optional() })

@@ -3,7 +3,7 @@ import { parseGid } from '@trx/protocol';
 import { callerOf, requireCaller } from '@trx/service-kit';
 import type { CoordinatorContext } from '../../domain/context';
 import { NotAllowedError } from '../../domain/errors';
-import { begin, get, list } from '../../domain/transaction-use-cases';
+import { begin, get, list, resolve } from '../../domain/transaction-use-cases';
 import { commit, rollback } from '../../domain/decision-use-cases';
 import { recordOutcome, registerBranch, vote } from '../../domain/branch-use-cases';
 import { recordOutcomes } from '../../domain/outcome-use-cases';
@@ -15,6 +15,7 @@ import {
   outcomeSchema,
   parse,
   registerBranchSchema,
+  resolveSchema,
   rollbackSchema,
   voteSchema,
 } from './schemas';
@@ -62,8 +63,13 @@ export function v1Routes(ctx: CoordinatorContext): Router {
     res.json(await recordOutcome(ctx, actorOf(res), req.params.id, req.params.branchId, request));
   });
   r.post('/v1/transactions/:id/commit', async (req, res) => {
-    const { branches } = parse(commitSchema, req.body, 'commit request');
-    res.json(await commit(ctx, actorOf(res), req.params.id, branches));
+    const { branches, events } = parse(commitSchema, req.body, 'commit request');
+    res.json(await commit(ctx, actorOf(res), req.params.id, branches, 'all-prepared', events));
+  });
+  r.post('/v1/transactions/:id/resolve', async (req, res) => {
+    const { gid } = parse(resolveSchema, req.body, 'resolve request');
+    assertOwnGids(actorOf(res), [gid]);
+    res.json(await resolve(ctx, req.params.id, gid));
   });
   r.post('/v1/transactions/:id/rollback', async (req, res) => {
     const { reason, branches } = parse(rollbackSchema, req.body, 'rollback request');

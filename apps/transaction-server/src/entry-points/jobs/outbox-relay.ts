@@ -2,11 +2,11 @@ import type { Pool } from 'pg';
 import type { Logger } from '@trx/logging';
 import type { Broker } from '@trx/messaging';
 import { claimUnpublished, markPublished, releaseClaim } from '../../data-access';
+import { DecisionQueues } from './decision-queues';
 
 const BATCH = 200;
 /** How long a claim keeps other relays off its rows; a publish takes milliseconds. */
 const LEASE_MS = 5_000;
-const DECISION_PREFIX = 'decision.';
 
 /**
  * Moves outbox rows to the broker: claim them with a lease (one statement; replicas never
@@ -21,7 +21,7 @@ const DECISION_PREFIX = 'decision.';
  * commit. The pool is the asynchronous one: a lost "published" mark only re-sends.
  */
 export class OutboxRelay {
-  private readonly declaredQueues = new Set<string>();
+  private readonly queues: DecisionQueues;
   /** Batches run one at a time in a process (the loop and the poller alike). */
   private serial: Promise<unknown> = Promise.resolve();
   private pending = false;
@@ -33,7 +33,9 @@ export class OutboxRelay {
     private readonly clock: () => Date,
     private readonly logger: Logger,
     private readonly flushAfterCommit: boolean,
-  ) {}
+  ) {
+    this.queues = new DecisionQueues(broker);
+  }
 
   /** Rows were just committed: publish soon, without waiting for the poller (latency). */
   flush(ids: string[]): void {
@@ -89,7 +91,7 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     const claimed = rows.map((r) => r.id);
     try {
-      await this.ensureDecisionQueues(rows.map((r) => r.routingKey));
+      await this.queues.ensureFor(rows.map((r) => r.routingKey));
       await this.broker.publish(
         rows.map((r) => ({ routingKey: r.routingKey, messageId: r.id, body: r.body })),
       );
@@ -100,16 +102,5 @@ export class OutboxRelay {
     }
     await markPublished(this.pool, claimed, this.clock());
     return rows.length;
-  }
-
-  /** A decision for a service that never started must still land in its queue, not the unroutable one. */
-  private async ensureDecisionQueues(routingKeys: string[]): Promise<void> {
-    for (const key of routingKeys) {
-      if (!key.startsWith(DECISION_PREFIX)) continue;
-      const service = key.slice(DECISION_PREFIX.length);
-      if (this.declaredQueues.has(service)) continue;
-      await this.broker.declareDecisionQueue(service);
-      this.declaredQueues.add(service);
-    }
   }
 }
