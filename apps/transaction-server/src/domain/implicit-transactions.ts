@@ -5,6 +5,13 @@ import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Only a uuid can name a transaction; anything else is unknown without asking Postgres. */
+export function isTransactionId(id: string): boolean {
+  return UUID.test(id);
+}
+
 /**
  * Protocol v2: an initiator needs no begin round trip. It mints the transaction id as a
  * UUIDv7, whose first 48 bits are the milliseconds it was minted at, and the coordinator
@@ -55,6 +62,7 @@ export async function loadOrCreate(
   initiator: Actor | undefined,
   lock: 'share' | 'update',
 ): Promise<TransactionRecord> {
+  if (!isTransactionId(id)) throw new TransactionNotFoundError(id);
   const transactionId = id.toLowerCase();
   const found = await findTransaction(db, transactionId, lock);
   if (found) return found;

@@ -23,15 +23,10 @@ import { COMPAT_ACTOR, type Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
-import { resolveUnknown } from './implicit-transactions';
+import { isTransactionId, resolveUnknown } from './implicit-transactions';
 import { transactionView } from './views';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Only a uuid can name a transaction; anything else is unknown without asking Postgres. */
-export function isTransactionId(id: string): boolean {
-  return UUID.test(id);
-}
+export { isTransactionId };
 
 /** A non-uuid id can't name a transaction: answer 404 without asking Postgres. */
 export async function loadTransaction(
