@@ -119,6 +119,19 @@ export class Broker {
     await this.publisher.publish(messages);
   }
 
+  /**
+   * Parks messages in `<exchange>.dead-letter` (the fanout of refused decisions), confirmed
+   * and persistent like publish(), stamped with this connection's user: how a participant
+   * sets aside one refused entry of a decision batch without refusing the whole message
+   * (which the decision queue would dead-letter by itself). The routing key is kept for the
+   * operator; a fanout ignores it.
+   */
+  async deadLetter(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    if (!this.publisher) throw new BrokerUnavailableError('dead-letter');
+    await this.publisher.publish(messages, deadLetterName(this.options.exchange));
+  }
+
   async consume(queue: string, handler: MessageHandler, options: ConsumeOptions = {}): Promise<Subscription> {
     const consumer = new Consumer(queue, handler, options.prefetch ?? 32, this.log);
     this.consumers.add(consumer);

@@ -15,6 +15,8 @@
  *   await broker.publish([{ routingKey: 'decision.account-service', messageId: randomUUID(), body: decision }]);
  *   // m.userId: the publisher's broker user, validated by RabbitMQ; 'reject' dead-letters the message.
  *   const sub = await broker.consume(queue, async (m) => (await handle(m.body)) ? 'ack' : 'reject');
+ *   // One refused entry of a decision batch, parked alone in `<exchange>.dead-letter`:
+ *   await broker.deadLetter([{ routingKey: 'decision.account-service', messageId: randomUUID(), body: { reason, entry } }]);
  *   await sub.cancel();
  *   await broker.close();
  */

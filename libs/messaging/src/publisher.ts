@@ -24,11 +24,14 @@ export class ConfirmPublisher {
     });
   }
 
-  /** Resolves when every message is confirmed; rejects with the first PublishError. */
-  async publish(messages: OutgoingMessage[]): Promise<void> {
+  /**
+   * Resolves when every message is confirmed; rejects with the first PublishError.
+   * `exchange`: another exchange than the channel's own (the dead-letter fanout).
+   */
+  async publish(messages: OutgoingMessage[], exchange: string = this.exchange): Promise<void> {
     const confirmations: Promise<void>[] = [];
     for (const message of messages) {
-      confirmations.push(this.publishOne(message));
+      confirmations.push(this.publishOne(message, exchange));
       // Honour back-pressure from the socket instead of buffering without bound.
       if (this.needsDrain) await new Promise((resolve) => this.channel.once('drain', resolve));
     }
@@ -39,12 +42,12 @@ export class ConfirmPublisher {
 
   private needsDrain = false;
 
-  private publishOne(message: OutgoingMessage): Promise<void> {
+  private publishOne(message: OutgoingMessage, exchange: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const content = Buffer.from(JSON.stringify(message.body));
       try {
         const ok = this.channel.publish(
-          this.exchange,
+          exchange,
           message.routingKey,
           content,
           {

@@ -168,3 +168,22 @@ test('an audit queue is bounded and drops the oldest', async () => {
   expect(first && first.properties.messageId).toBe('a-2');
   await conn.close();
 });
+
+test('deadLetter parks a message in <exchange>.dead-letter, confirmed, persistent, with its message_id and user_id, and not on the exchange', async () => {
+  const before = all.length;
+  const body = { reason: 'foreign-gid', service, sourceMessageId: 'batch-1', entry: { transactionId: 't' } };
+  await broker.deadLetter([{ routingKey: `decision.${service}`, messageId: 'dl-1', body }]);
+  const conn = await amqp.connect(amqpUrl);
+  try {
+    const ch = await conn.createChannel();
+    const msg = await waitFor(
+      async () => (await ch.get(deadLetterName(exchange), { noAck: true })) || undefined,
+    );
+    expect(JSON.parse(msg.content.toString())).toEqual(body);
+    expect(msg.properties).toMatchObject({ messageId: 'dl-1', deliveryMode: 2, userId: broker.user });
+    expect(msg.fields.routingKey).toBe(`decision.${service}`);
+  } finally {
+    await conn.close();
+  }
+  expect(all.slice(before).map((m) => m.messageId)).not.toContain('dl-1');
+});

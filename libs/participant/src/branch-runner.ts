@@ -54,6 +54,13 @@ export interface BranchOptions {
    * recovery, and every request queued on those rows would time out the same way.
    */
   abandoned?(): boolean;
+  /**
+   * The service that initiated the transaction (the X-Transaction-Initiator header the
+   * branch was called with), sent with the branch's registration: the coordinator records
+   * it when this registration is the first it hears of the transaction (protocol v2: no
+   * begin round trip). Not used for a branch its caller enlists.
+   */
+  initiator?: string;
 }
 
 /**
@@ -77,13 +84,13 @@ export async function runBranch<T>(
   } catch (err) {
     if (options.enlistedByCaller)
       log.info({ reason: messageOf(err) }, 'branch failed before prepare: rolled back');
-    else await voteNo(o, txId, gid, err, log);
+    else await voteNo(o, txId, gid, err, log, options.initiator);
     throw boundsError(err, txId, gid);
   }
   if (options.enlistedByCaller) {
     log.debug('branch prepared; its caller enlists it');
   } else {
-    const branch = await registerYesVote(o, txId, gid, log);
+    const branch = await registerYesVote(o, txId, gid, log, options.initiator);
     log.debug({ branchId: branch }, 'branch prepared and its vote recorded');
   }
   options.onPrepared?.(gid);
@@ -162,11 +169,19 @@ async function release(runner: QueryRunner, closed: boolean): Promise<void> {
   }
 }
 
-async function voteNo(o: BranchRunnerOptions, txId: string, gid: string, cause: unknown, log: Logger) {
+async function voteNo(
+  o: BranchRunnerOptions,
+  txId: string,
+  gid: string,
+  cause: unknown,
+  log: Logger,
+  initiator: string | undefined,
+) {
   const reason = messageOf(cause).slice(0, 500);
   log.info({ reason }, 'branch failed before prepare: rolled back, voting no');
   try {
     await o.coordinator.registerBranch(txId, {
+      initiator,
       service: o.service,
       instance: o.instance,
       gid,
@@ -184,9 +199,11 @@ async function registerYesVote(
   txId: string,
   gid: string,
   log: Logger,
+  initiator: string | undefined,
 ): Promise<string> {
   try {
     const branch = await o.coordinator.registerBranch(txId, {
+      initiator,
       service: o.service,
       instance: o.instance,
       gid,

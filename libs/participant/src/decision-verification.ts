@@ -1,4 +1,4 @@
-import { parseGid, type DecisionEvent } from '@trx/protocol';
+import { MAX_DECISIONS_PER_MESSAGE, parseGid, type DecisionEntry, type DecisionEvent } from '@trx/protocol';
 import type { DecisionMessage } from './ports';
 
 /** Why a decision message was refused: the `reason` label of `trx_decisions_rejected_total`. */
@@ -7,15 +7,33 @@ export type RejectReason =
   | 'no-user-id'
   /** Published by another broker user than the coordinator's: forged with someone's credentials. */
   | 'wrong-user'
-  /** Not a decision body. */
+  /** Not a decision body (or, in a batch, not a decision entry). */
   | 'malformed'
   /** A decision for another service. */
   | 'wrong-service'
   /** A branch gid that names another transaction or another service. */
   | 'foreign-gid';
 
-export type Verdict =
-  { event: DecisionEvent; reason?: undefined } | { event?: undefined; reason: RejectReason };
+/** Why one entry of a batch was set aside while the others were acted on. */
+export type EntryRejectReason = Extract<RejectReason, 'malformed' | 'foreign-gid'>;
+
+/** An entry of a batch that fails verification: dead-lettered alone, as it came. */
+export interface PoisonEntry {
+  reason: EntryRejectReason;
+  entry: unknown;
+}
+
+/**
+ * A message that may be acted on: the decisions to apply, and the entries of a batch that
+ * must not be (always none for an old single decision, which is refused whole instead).
+ */
+export interface Accepted {
+  reason?: undefined;
+  decisions: DecisionEntry[];
+  poison: PoisonEntry[];
+}
+
+export type Verdict = Accepted | { reason: RejectReason };
 
 export interface Verifier {
   /** The consuming service: every gid must name it. */
@@ -30,32 +48,75 @@ export interface Verifier {
  * may publish `decision.*` — so a message passing this check was published by the
  * coordinator, and the gid checks keep even its mistakes from touching another transaction's
  * or another service's branches.
+ *
+ * A batch (protocol v2) is judged per entry: one bad entry of hundreds must not keep the
+ * others prepared, so it is returned as poison instead of refusing the message. An old
+ * single decision (`type: 'decision'`, still understood for one release) is one
+ * transaction's, so it is refused whole as before.
  */
 export function verifyDecision(message: DecisionMessage, v: Verifier): Verdict {
   if (!message.userId) return { reason: 'no-user-id' };
   if (message.userId !== v.coordinatorUser) return { reason: 'wrong-user' };
-  const event = parseDecision(message.body);
-  if (!event) return { reason: 'malformed' };
-  if (event.service !== v.service) return { reason: 'wrong-service' };
-  const own = event.branches.every((b) => {
-    const gid = parseGid(b.gid);
-    return gid?.service === v.service && gid.transactionId === event.transactionId;
-  });
-  return own ? { event } : { reason: 'foreign-gid' };
+  const body = parseJson(message.body);
+  return isRecord(body) && body.type === 'decisions' ? verifyBatch(body, v) : verifySingle(body, v);
 }
 
-function parseDecision(body: unknown): DecisionEvent | undefined {
-  const e = parseJson(body) as Partial<DecisionEvent> | null;
-  if (!e || typeof e !== 'object') return undefined;
-  if (typeof e.transactionId !== 'string' || typeof e.service !== 'string') return undefined;
-  if (e.decision !== 'commit' && e.decision !== 'rollback') return undefined;
-  if (!Array.isArray(e.branches)) return undefined;
-  const wellFormed = e.branches.every(
-    (b: unknown) =>
-      typeof (b as { gid?: unknown })?.gid === 'string' &&
-      typeof (b as { branchId?: unknown })?.branchId === 'string',
-  );
-  return wellFormed ? (e as DecisionEvent) : undefined;
+function verifyBatch(body: Record<string, unknown>, v: Verifier): Verdict {
+  const batch = parseBatch(body);
+  if (!batch) return { reason: 'malformed' };
+  if (batch.service !== v.service) return { reason: 'wrong-service' };
+  const accepted: Accepted = { decisions: [], poison: [] };
+  for (const entry of batch.decisions) {
+    if (!isEntry(entry)) accepted.poison.push({ reason: 'malformed', entry });
+    else if (!ownsBranches(entry, v.service)) accepted.poison.push({ reason: 'foreign-gid', entry });
+    else accepted.decisions.push(entry);
+  }
+  return accepted;
+}
+
+function verifySingle(body: unknown, v: Verifier): Verdict {
+  const event = parseSingle(body);
+  if (!event) return { reason: 'malformed' };
+  if (event.service !== v.service) return { reason: 'wrong-service' };
+  if (!ownsBranches(event, v.service)) return { reason: 'foreign-gid' };
+  const { transactionId, decision, branches } = event;
+  return { decisions: [{ transactionId, decision, branches }], poison: [] };
+}
+
+/** Every gid names this service and the entry's transaction. */
+function ownsBranches(entry: DecisionEntry, service: string): boolean {
+  return entry.branches.every((b) => {
+    const gid = parseGid(b.gid);
+    return gid?.service === service && gid.transactionId === entry.transactionId;
+  });
+}
+
+/** The envelope of a DecisionBatchEvent; its entries are checked one by one (verifyBatch). */
+function parseBatch(body: Record<string, unknown>): { service: string; decisions: unknown[] } | undefined {
+  const { service, decisions } = body;
+  if (typeof service !== 'string' || !Array.isArray(decisions)) return undefined;
+  // More than the coordinator ever puts in one message is not a batch it published.
+  if (decisions.length > MAX_DECISIONS_PER_MESSAGE) return undefined;
+  return { service, decisions };
+}
+
+function parseSingle(body: unknown): DecisionEvent | undefined {
+  if (!isRecord(body) || typeof body.service !== 'string') return undefined;
+  return isEntry(body) ? (body as unknown as DecisionEvent) : undefined;
+}
+
+function isEntry(value: unknown): value is DecisionEntry {
+  if (!isRecord(value) || typeof value.transactionId !== 'string') return false;
+  if (value.decision !== 'commit' && value.decision !== 'rollback') return false;
+  return Array.isArray(value.branches) && value.branches.every(isBranchRef);
+}
+
+function isBranchRef(value: unknown): boolean {
+  return isRecord(value) && typeof value.gid === 'string' && typeof value.branchId === 'string';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A broker that hands over the raw body (not @trx/messaging, which parses it) gives a Buffer or string. */

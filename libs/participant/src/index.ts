@@ -25,13 +25,31 @@
  *   const answer = participantErrorAnswer(err); // { httpStatus: 409, body: { error: 'transaction-decided', ... } }
  *   await participant.stop();
  */
-export { Participant, DEFAULT_COORDINATOR_BROKER_USER, type ParticipantOptions } from './participant';
-export { verifyDecision, type RejectReason, type Verdict } from './decision-verification';
+export {
+  Participant,
+  DEFAULT_COORDINATOR_BROKER_USER,
+  DEFAULT_OUTCOME_LINGER_MS,
+  type ParticipantOptions,
+} from './participant';
+export {
+  verifyDecision,
+  type RejectReason,
+  type EntryRejectReason,
+  type PoisonEntry,
+  type Verdict,
+} from './decision-verification';
+export { DEFAULT_DECISION_CONCURRENCY, type DecisionRejectReason } from './decision-consumer';
 export type { BranchOptions } from './branch-runner';
 export type { FinishResult } from './branch-finisher';
 export type { RecoveryReport } from './recovery';
 export type { RetentionReport } from './branch-retention';
-export type { ParticipantBroker, DecisionMessage, ConsumeResult, ConsumerHandle } from './ports';
+export type {
+  ParticipantBroker,
+  DecisionMessage,
+  DeadLetterMessage,
+  ConsumeResult,
+  ConsumerHandle,
+} from './ports';
 export {
   ParticipantError,
   BranchRefusedError,

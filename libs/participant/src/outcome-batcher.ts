@@ -16,8 +16,9 @@ export interface OutcomeBatcherOptions {
   maxBatch?: number;
   /**
    * How long the first acknowledgement of a call waits for company; default 0 (the next
-   * turn of the event loop). Nobody waits for an acknowledgement, so the participant runs
-   * with a few tens of ms: at moderate load the calls otherwise carry one or two each.
+   * turn of the event loop). Nobody waits for an acknowledgement, so the Participant runs
+   * with a second (outcomeLingerMs): at moderate load shorter lingers make calls that carry
+   * one or two each, and a lost or late acknowledgement costs only a re-published decision.
    */
   lingerMs?: number;
   /** After each call: how many it carried and how they fared (for metrics). */
@@ -32,9 +33,10 @@ interface Pending {
 /**
  * Acknowledges finished branches with `POST /v1/outcomes`, at most one call in flight: the
  * first acknowledgement waits `lingerMs` for company (0: only the current turn of the event
- * loop; the Participant uses 200 ms) and whatever finishes while a call is out rides in the
- * next one, so batches grow with the load by themselves. Nobody waits for an acknowledgement: a lost one only makes the
- * coordinator re-publish the decision, and finishing a branch again is harmless.
+ * loop; the Participant uses 1 s) and whatever finishes while a call is out rides in the
+ * next one, so batches grow with the load by themselves. Nobody waits for an acknowledgement:
+ * a lost one only makes the coordinator re-publish the decision (the broker's delivery
+ * guarantee), finishing a branch again is harmless, and recovery covers what is left.
  *
  * A call that fails is retried once, in the next call: most failures are one coordinator
  * replica going away (the next call reaches another), and a re-publish costs far more

@@ -3,7 +3,7 @@ import { scrapeSampler } from '@trx/db';
 import type { Decision } from '@trx/protocol';
 import type { PreparedSummary } from './branch-sql';
 import type { RecoveryReport } from './recovery';
-import type { RejectReason } from './decision-verification';
+import type { DecisionRejectReason } from './decision-consumer';
 import type { RetentionReport } from './branch-retention';
 
 /** What the gauges read at scrape time. */
@@ -70,8 +70,8 @@ export class ParticipantMetrics {
     this.rejected = new Counter({
       name: 'trx_decisions_rejected_total',
       help:
-        'Decision messages refused and dead-lettered, by reason ' +
-        '(no-user-id, wrong-user, malformed, wrong-service, foreign-gid)',
+        'Decision messages, or single entries of a decision batch, refused and dead-lettered, by reason ' +
+        '(no-user-id, wrong-user, malformed, wrong-service, foreign-gid, finish-failed)',
       labelNames: ['reason'],
       registers,
     });
@@ -111,7 +111,7 @@ export class ParticipantMetrics {
     this.decisions.inc({ decision, outcome, already_finished: String(!changed) });
   }
 
-  decisionRejected(reason: RejectReason): void {
+  decisionRejected(reason: DecisionRejectReason): void {
     this.rejected.inc({ reason });
   }
 

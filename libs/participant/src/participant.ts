@@ -40,7 +40,12 @@ export interface ParticipantOptions {
   finisherPoolSize?: number;
   /** Most acknowledgements in one `POST /v1/outcomes`; default 500. */
   maxOutcomeBatch?: number;
-  /** How long acknowledgements gather before a call goes out; default 200 (see OutcomeBatcher). */
+  /**
+   * How long acknowledgements gather before a call goes out; default 1000 (see OutcomeBatcher).
+   * Lazy on purpose: fewer, larger calls, and nothing waits on them — the coordinator
+   * re-publishes a decision whose acknowledgement is lost or late, and recovery finishes
+   * what even that misses. Lower it where the coordinator should see transactions end sooner.
+   */
   outcomeLingerMs?: number;
   /** prom-client registry of the service; the runtime's `trx_participant_*` metrics and `trx_broker_connected` go there. */
   metricsRegistry?: Registry;
@@ -66,6 +71,9 @@ export interface ParticipantOptions {
   /** Rows one retention statement deletes at most; default 500. */
   retentionBatch?: number;
 }
+
+/** Default `outcomeLingerMs`. */
+export const DEFAULT_OUTCOME_LINGER_MS = 1000;
 
 /** The broker user of the coordinator in the credentials model (docs/security.md#broker). */
 export const DEFAULT_COORDINATOR_BROKER_USER = 'trx-coordinator';
@@ -101,7 +109,7 @@ export class Participant {
       coordinator,
       logger,
       maxBatch: options.maxOutcomeBatch,
-      lingerMs: options.outcomeLingerMs ?? 200,
+      lingerMs: options.outcomeLingerMs ?? DEFAULT_OUTCOME_LINGER_MS,
       onSent: (report) => this.metrics.outcomesSent(report),
     });
     this.branches = new FinishingBranches({ db: finisher, logger, batcher: this.batcher });
@@ -241,6 +249,7 @@ export class Participant {
       service,
       coordinatorUser,
       branches: this.branches,
+      broker,
       logger,
       retryDelayMs: this.options.decisionRetryDelayMs ?? 1000,
       signal: this.abort.signal,

@@ -27,7 +27,21 @@ export interface ParticipantBroker {
     handler: (message: DecisionMessage) => Promise<ConsumeResult>,
     options?: { prefetch?: number },
   ): Promise<ConsumerHandle>;
+  /**
+   * Publishes to `<exchange>.dead-letter` (a fanout), resolving once the broker confirmed:
+   * where one refused entry of a decision batch is parked on its own, so that it neither
+   * holds up the batch's other entries nor is lost.
+   */
+  deadLetter(messages: DeadLetterMessage[]): Promise<void>;
   isConnected(): boolean;
+}
+
+/** A message for the dead-letter exchange; `messageId` becomes its AMQP `message_id`. */
+export interface DeadLetterMessage {
+  routingKey: string;
+  messageId: string;
+  /** Serialised as JSON. */
+  body: unknown;
 }
 
 /** Waits `ms`, or less when `signal` aborts (then resolves early, never rejects). */

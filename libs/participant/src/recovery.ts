@@ -31,9 +31,11 @@ export interface RecoveryOptions {
 }
 
 /**
- * Finishes this service's prepared transactions by asking the coordinator how each ended:
- * after a crash, a lost decision message, or a vote the coordinator never received.
- * A transaction the coordinator never heard of is rolled back (presumed abort).
+ * Finishes this service's prepared transactions by asking the coordinator how each ended
+ * (`resolve`): after a crash, a lost decision message, or a vote the coordinator never
+ * received. A transaction the coordinator never heard of is decided by the coordinator, not
+ * by our clock: it answers `active` while the transaction's deadline has not passed (left
+ * prepared) and tombstones it `rolled-back` past it (presumed abort).
  */
 export async function recoverOnce(o: RecoveryOptions): Promise<RecoveryReport> {
   const report: RecoveryReport = { committed: 0, rolledBack: 0, pending: 0 };
@@ -67,12 +69,15 @@ export async function recoverOnce(o: RecoveryOptions): Promise<RecoveryReport> {
 
 type Verdict = 'pending' | 'unreachable' | { decision: Decision; branchId?: string };
 
+/** The 404 code of a transaction the coordinator does not know (TransactionNotFoundError's `code`). */
+const TRANSACTION_NOT_FOUND = 'transaction-not-found';
+
 async function askCoordinator(o: RecoveryOptions, transactionId: string, gid: string): Promise<Verdict> {
   let view: TransactionView;
   try {
-    view = await o.coordinator.get(transactionId);
+    view = await o.coordinator.resolve(transactionId, { gid });
   } catch (err) {
-    if ((err as Error).name === 'TransactionNotFoundError') return { decision: 'rollback' };
+    if (isTransactionNotFound(err)) return { decision: 'rollback' };
     o.logger.warn({ transactionId, gid, err: messageOf(err) }, 'recovery could not ask the coordinator');
     return 'unreachable';
   }
@@ -82,6 +87,17 @@ async function askCoordinator(o: RecoveryOptions, transactionId: string, gid: st
   // A decided transaction that never counted this branch decided without it: roll it back.
   if (!branch) return { decision: 'rollback' };
   return { decision, branchId: branch.id };
+}
+
+/**
+ * Only the coordinator's own "no such transaction" is a presumed abort. Any other 404 — a
+ * coordinator from before `resolve` has no such route, a proxy in between has no such
+ * service — says nothing about the transaction, and rolling back on it could undo a branch
+ * of a committed one.
+ */
+function isTransactionNotFound(err: unknown): boolean {
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  return name === 'TransactionNotFoundError' && code === TRANSACTION_NOT_FOUND;
 }
 
 async function finish(

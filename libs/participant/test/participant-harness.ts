@@ -4,7 +4,13 @@ import { Broker, brokerUserOf } from '@trx/messaging';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
 import { silentLogger } from '@trx/logging';
-import type { CoordinatorApi } from '@trx/protocol';
+import {
+  DEFAULT_TIMEOUT_MS,
+  PRESUMED_ABORT,
+  uuidv7Time,
+  type CoordinatorApi,
+  type TransactionView,
+} from '@trx/protocol';
 import {
   createTestDatabase,
   deleteExchangeTopology,
@@ -64,6 +70,59 @@ export function countingCoordinator(real: CoordinatorApi): {
 }
 
 /**
+ * `resolve` as protocol v2 defines it (ResolveRequest). The in-process transaction-server of
+ * this tree may not serve the route yet (the coordinator's side is built beside the
+ * participant's): while it answers the route's 404, resolve is emulated with get — a
+ * transaction it never heard of is `active` with no branches until its deadline (its
+ * UUIDv7 time + DEFAULT_TIMEOUT_MS) and `rolled-back` after it, or at once for an id without
+ * a time. The emulation records no tombstone; a coordinator with the route answers itself.
+ */
+export function withResolve(real: CoordinatorApi): CoordinatorApi {
+  return {
+    ...real,
+    resolve: async (transactionId, request) => {
+      try {
+        return await real.resolve(transactionId, request);
+      } catch (err) {
+        if (!isMissingRoute(err)) throw err;
+      }
+      try {
+        return await real.get(transactionId);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        return unknownTransaction(transactionId, new Date());
+      }
+    },
+  };
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 'transaction-not-found';
+}
+
+function isMissingRoute(err: unknown): boolean {
+  return (err as { name?: unknown }).name === 'TransactionNotFoundError' && !isNotFound(err);
+}
+
+/** What a v2 coordinator answers for a transaction it never heard of. */
+export function unknownTransaction(transactionId: string, now: Date): TransactionView {
+  const minted = uuidv7Time(transactionId);
+  const deadline = new Date((minted ?? 0) + DEFAULT_TIMEOUT_MS);
+  const active = deadline > now;
+  return {
+    id: transactionId,
+    status: active ? 'active' : 'rolled-back',
+    decision: active ? null : 'rollback',
+    reason: active ? null : PRESUMED_ABORT,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    deadline: deadline.toISOString(),
+    createdAt: new Date(minted ?? now.getTime()).toISOString(),
+    updatedAt: now.toISOString(),
+    branches: [],
+  };
+}
+
+/**
  * A coordinator (the real transaction-server, in-process), a participant database with an
  * `items` table, a broker and an exchange of this test file only.
  */
@@ -110,7 +169,7 @@ export class ParticipantHarness {
       directory: staticDirectory({ 'transaction-server': [server.url] }),
       credential: credentials.token(SERVICE),
     });
-    const coordinator = createCoordinatorClient({ caller });
+    const coordinator = withResolve(createCoordinatorClient({ caller }));
     const broker = await Broker.connect({ url: amqpUrl, exchange, logger: silentLogger() });
     await broker.declareExchange();
     const dataSource = new DataSource({ type: 'postgres', url: dbUrl, poolSize: 8 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { makeGid, routingKeys, type DecisionEvent } from '@trx/protocol';
+import { makeGid, routingKeys, type DecisionEvent, type RegisterBranchRequest } from '@trx/protocol';
 import { waitFor } from '@trx/test-support';
 import type { Participant } from '../src';
 import { ParticipantHarness, SERVICE } from './participant-harness';
@@ -137,6 +137,32 @@ describe('a branch', () => {
       name: 'InvalidTransactionIdError',
     });
     expect(work).not.toHaveBeenCalled();
+  });
+});
+
+describe('a branch registered by the participant itself', () => {
+  it('when the caller named its initiator, then the registration carries it', async () => {
+    const sent: RegisterBranchRequest[] = [];
+    const replica = await h.startParticipant({
+      coordinator: {
+        ...h.coordinator,
+        registerBranch: (id, request) => {
+          sent.push(request);
+          // The coordinator of this tree may predate the field (its schema is strict).
+          const { initiator: _initiator, ...known } = request;
+          return h.coordinator.registerBranch(id, known);
+        },
+      },
+    });
+    try {
+      const tx = await h.coordinator.begin({ initiator: 'test' });
+      await replica.runBranch(tx.id, insertItem(tx.id, 'initiated'), { initiator: 'order-service' });
+      expect(sent).toEqual([expect.objectContaining({ initiator: 'order-service', vote: 'yes' })]);
+      await h.coordinator.rollback(tx.id);
+      await ended(tx.id, 'rolled-back');
+    } finally {
+      await replica.stop();
+    }
   });
 });
 
