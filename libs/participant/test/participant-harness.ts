@@ -69,41 +69,6 @@ export function countingCoordinator(real: CoordinatorApi): {
   return { coordinator, calls };
 }
 
-/**
- * `resolve` as protocol v2 defines it (ResolveRequest). The in-process transaction-server of
- * this tree may not serve the route yet (the coordinator's side is built beside the
- * participant's): while it answers the route's 404, resolve is emulated with get — a
- * transaction it never heard of is `active` with no branches until its deadline (its
- * UUIDv7 time + DEFAULT_TIMEOUT_MS) and `rolled-back` after it, or at once for an id without
- * a time. The emulation records no tombstone; a coordinator with the route answers itself.
- */
-export function withResolve(real: CoordinatorApi): CoordinatorApi {
-  return {
-    ...real,
-    resolve: async (transactionId, request) => {
-      try {
-        return await real.resolve(transactionId, request);
-      } catch (err) {
-        if (!isMissingRoute(err)) throw err;
-      }
-      try {
-        return await real.get(transactionId);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        return unknownTransaction(transactionId, new Date());
-      }
-    },
-  };
-}
-
-function isNotFound(err: unknown): boolean {
-  return (err as { code?: unknown }).code === 'transaction-not-found';
-}
-
-function isMissingRoute(err: unknown): boolean {
-  return (err as { name?: unknown }).name === 'TransactionNotFoundError' && !isNotFound(err);
-}
-
 /** What a v2 coordinator answers for a transaction it never heard of. */
 export function unknownTransaction(transactionId: string, now: Date): TransactionView {
   const minted = uuidv7Time(transactionId);
@@ -169,7 +134,7 @@ export class ParticipantHarness {
       directory: staticDirectory({ 'transaction-server': [server.url] }),
       credential: credentials.token(SERVICE),
     });
-    const coordinator = withResolve(createCoordinatorClient({ caller }));
+    const coordinator = createCoordinatorClient({ caller });
     const broker = await Broker.connect({ url: amqpUrl, exchange, logger: silentLogger() });
     await broker.declareExchange();
     const dataSource = new DataSource({ type: 'postgres', url: dbUrl, poolSize: 8 });
