@@ -1,7 +1,13 @@
 import type { Request, Response } from 'express';
 import type { EntityManager } from 'typeorm';
 import { CallerGoneError, type BranchOptions } from '@trx/participant';
-import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
+import {
+  BRANCH_HEADER,
+  ENLIST_BY_INITIATOR,
+  ENLIST_HEADER,
+  INITIATOR_HEADER,
+  TRANSACTION_HEADER,
+} from '@trx/protocol';
 import { transactionIdOf } from './request-parsing';
 import { InvalidRequestError } from './service-errors';
 
@@ -11,7 +17,15 @@ export interface BranchRequest {
   transactionId: string | undefined;
   /** `x-transaction-enlist: initiator`: the caller enlists the branch with its commit or rollback. */
   enlistedByCaller: boolean;
+  /**
+   * `x-transaction-initiator`: who initiated the transaction. A participant that registers its
+   * branch itself passes it on, since its registration may be the first the coordinator hears
+   * of a transaction nobody began (protocol v2).
+   */
+  initiator: string | undefined;
 }
+
+const SERVICE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** What runForRequest needs of the participant runtime (a Participant). */
 export interface BranchRunner {
@@ -29,8 +43,9 @@ export interface BranchRunner {
  */
 export function branchRequestOf(req: Request): BranchRequest {
   const transactionId = transactionIdOf(req);
+  const initiator = initiatorOf(req);
   const enlist = req.get(ENLIST_HEADER)?.trim();
-  if (!enlist) return { transactionId, enlistedByCaller: false };
+  if (!enlist) return { transactionId, enlistedByCaller: false, initiator };
   if (enlist !== ENLIST_BY_INITIATOR) {
     throw new InvalidRequestError(`${ENLIST_HEADER} must be "${ENLIST_BY_INITIATOR}"`, {
       header: ENLIST_HEADER,
@@ -42,7 +57,20 @@ export function branchRequestOf(req: Request): BranchRequest {
       header: ENLIST_HEADER,
     });
   }
-  return { transactionId, enlistedByCaller: true };
+  return { transactionId, enlistedByCaller: true, initiator };
+}
+
+/** The initiator header, if it names a service; InvalidRequestError (400) for anything else. */
+function initiatorOf(req: Request): string | undefined {
+  const value = req.get(INITIATOR_HEADER)?.trim();
+  if (!value) return undefined;
+  if (!SERVICE_NAME.test(value)) {
+    throw new InvalidRequestError(`${INITIATOR_HEADER} must name a service`, {
+      header: INITIATOR_HEADER,
+      value: value.slice(0, 80),
+    });
+  }
+  return value;
 }
 
 /**
@@ -66,10 +94,10 @@ export async function runForRequest<T>(
   res: Response,
   work: (manager: EntityManager, transactionId: string | null) => Promise<T>,
 ): Promise<T> {
-  const { transactionId, enlistedByCaller } = branchRequestOf(req);
+  const { transactionId, enlistedByCaller, initiator } = branchRequestOf(req);
   const run = (options?: BranchOptions) =>
     participant.run(transactionId, (manager) => work(manager, transactionId ?? null), options);
-  if (!transactionId || !enlistedByCaller) return run();
+  if (!transactionId || !enlistedByCaller) return run({ initiator });
   // A caller that is gone can't enlist the branch: don't prepare it, or roll it back at once.
   // One listener: 'close' before the answer was flushed means the caller never got the gid.
   let gone = false;

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { EntityManager } from 'typeorm';
-import { BRANCH_HEADER, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
+import { BRANCH_HEADER, ENLIST_HEADER, INITIATOR_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
 import type { BranchOptions } from '@trx/participant';
 import { answerFor, branchRequestOf, runForRequest, type BranchRunner } from '../src';
 
@@ -42,25 +42,33 @@ function recordingRunner() {
 
 describe('the transaction headers of a request', () => {
   it('without them, the work commits locally', () => {
-    expect(branchRequestOf(request({}))).toEqual({ transactionId: undefined, enlistedByCaller: false });
+    expect(branchRequestOf(request({}))).toEqual({
+      transactionId: undefined,
+      enlistedByCaller: false,
+      initiator: undefined,
+    });
   });
 
-  it('with a transaction id only, the branch registers itself', () => {
-    expect(branchRequestOf(request({ [TRANSACTION_HEADER]: TX }))).toEqual({
+  it('with a transaction id (and its initiator), the branch registers itself, naming the initiator', () => {
+    expect(
+      branchRequestOf(request({ [TRANSACTION_HEADER]: TX, [INITIATOR_HEADER]: 'order-service' })),
+    ).toEqual({
       transactionId: TX,
       enlistedByCaller: false,
+      initiator: 'order-service',
     });
   });
 
   it('with x-transaction-enlist: initiator, the caller enlists the branch', () => {
     const req = request({ [TRANSACTION_HEADER]: TX, [ENLIST_HEADER]: ' initiator ' });
-    expect(branchRequestOf(req)).toEqual({ transactionId: TX, enlistedByCaller: true });
+    expect(branchRequestOf(req)).toEqual({ transactionId: TX, enlistedByCaller: true, initiator: undefined });
   });
 
-  it('with another enlist value, or an enlist without a transaction, the request is invalid (400)', () => {
+  it('with another enlist value, an enlist without a transaction, or an initiator that is no service name, the request is invalid (400)', () => {
     for (const headers of <Record<string, string>[]>[
       { [TRANSACTION_HEADER]: TX, [ENLIST_HEADER]: 'coordinator' },
       { [ENLIST_HEADER]: 'initiator' },
+      { [TRANSACTION_HEADER]: TX, [INITIATOR_HEADER]: 'Not A Service!' },
     ]) {
       let thrown: unknown;
       try {
@@ -92,8 +100,8 @@ describe('running the work of a request', () => {
       expect(answered).toEqual({});
     }
     expect(runs.map((r) => [r.transactionId, r.options])).toEqual([
-      [TX, undefined],
-      [undefined, undefined],
+      [TX, { initiator: undefined }],
+      [undefined, { initiator: undefined }],
     ]);
   });
 

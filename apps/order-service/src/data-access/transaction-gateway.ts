@@ -14,7 +14,11 @@ export class CoordinatorTransactionGateway implements TransactionGateway {
     private readonly logger: Logger,
   ) {}
 
-  async commit(transactionId: string, branches: EnlistedBranch[], events: CommitEvent[]): Promise<TransactionView> {
+  async commit(
+    transactionId: string,
+    branches: EnlistedBranch[],
+    events: CommitEvent[],
+  ): Promise<TransactionView> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.coordinator.commit(transactionId, { branches, events });

@@ -31,7 +31,12 @@ export interface PlaceOrderInput {
  * and a recovery round have passed, so the participants' recovery has tombstoned it first:
  * the commit must find it rolled back (chaos checks "no late commit after a tombstone").
  */
-export const FAULT_POINTS = ['after-reservation', 'after-withdrawal', 'before-commit', 'late-commit'] as const;
+export const FAULT_POINTS = [
+  'after-reservation',
+  'after-withdrawal',
+  'before-commit',
+  'late-commit',
+] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 /** Money arrives as a JSON number with at most 2 decimals; arithmetic happens in integer cents. */

@@ -61,7 +61,10 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   }
   if (input.fault === 'late-commit') await sleep(deps.transactionTimeoutMs + LATE_COMMIT_MARGIN_MS);
   try {
-    const confirmed = { routingKey: routingKeys.orderConfirmed, body: orderConfirmedEvent(order, new Date()) };
+    const confirmed = {
+      routingKey: routingKeys.orderConfirmed,
+      body: orderConfirmedEvent(order, new Date()),
+    };
     await deps.transactions.commit(transaction.id, enlisted, [confirmed]);
   } catch (err) {
     const name = (err as Error).name;

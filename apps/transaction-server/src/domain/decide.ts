@@ -1,7 +1,18 @@
 import type { CommitEvent, Decision, TransactionStatus } from '@trx/protocol';
-import { insertOutbox, type BranchRecord, type Db, type NewOutboxMessage, type TransactionRecord } from '../data-access';
+import {
+  insertOutbox,
+  type BranchRecord,
+  type Db,
+  type NewOutboxMessage,
+  type TransactionRecord,
+} from '../data-access';
 import { isCompatBranch } from './compat-mapping';
-import { commitEventMessage, compatFinishedMessage, lifecycleMessage, type Announcement } from './event-builder';
+import {
+  commitEventMessage,
+  compatFinishedMessage,
+  lifecycleMessage,
+  type Announcement,
+} from './event-builder';
 import { TransactionConflictError } from './errors';
 import { isBranchFinal, transitionBranch, transitionTransaction } from './state-machine';
 

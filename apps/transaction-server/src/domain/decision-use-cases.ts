@@ -230,9 +230,18 @@ async function decideInTransaction(
     // Past the cap nothing is written: the local transaction rolls back with the refusal.
     if (capped) assertRoomForBranches(ctx, t, branches.length);
     const { decision, reason } = choose(t, branches, now);
-    const result = await writeDecision(db, t, branches, decision, reason, now, ctx.settings.republishAfterMs, {
-      events: decision === 'commit' && events.length > 0 ? events : null,
-    });
+    const result = await writeDecision(
+      db,
+      t,
+      branches,
+      decision,
+      reason,
+      now,
+      ctx.settings.republishAfterMs,
+      {
+        events: decision === 'commit' && events.length > 0 ? events : null,
+      },
+    );
     ctx.metrics.decided(decision, reason, (now.getTime() - t.createdAt.getTime()) / 1000);
     return { view: transactionView(result.transaction, result.branches), written: result };
   });

@@ -85,7 +85,11 @@ export function announcementMessages(
 }
 
 /** What a decision tells the watchers: its lifecycle event, the Spring sample's for a compat one, the initiator's on commit. */
-export function decisionEvents(t: TransactionRecord, branches: BranchRecord[], now: Date): NewOutboxMessage[] {
+export function decisionEvents(
+  t: TransactionRecord,
+  branches: BranchRecord[],
+  now: Date,
+): NewOutboxMessage[] {
   const messages = [lifecycleMessage(t, branches, now)];
   if (t.compat) messages.push(compatFinishedMessage(t, branches));
   if (t.decision === 'commit') messages.push(...(t.events ?? []).map(commitEventMessage));

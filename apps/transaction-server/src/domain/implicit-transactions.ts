@@ -44,9 +44,10 @@ export function implicitTerms(ctx: CoordinatorContext, id: string): ImplicitTerm
  */
 export function assertNotFromTheFuture(terms: ImplicitTerms, now: Date, id: string): void {
   if (terms.createdAt.getTime() > now.getTime() + terms.timeoutMs) {
-    throw new InvalidRequestError(`transaction id ${id} was minted in the future; check the initiator's clock`, [
-      { path: 'id', message: 'a UUIDv7 minted at most one timeout ahead of the coordinator' },
-    ]);
+    throw new InvalidRequestError(
+      `transaction id ${id} was minted in the future; check the initiator's clock`,
+      [{ path: 'id', message: 'a UUIDv7 minted at most one timeout ahead of the coordinator' }],
+    );
   }
 }
 
@@ -91,7 +92,10 @@ export async function resolveUnknown(
   const now = ctx.clock();
   const early = terms.createdAt.getTime() > now.getTime() + terms.timeoutMs;
   if (now.getTime() < terms.deadline.getTime() && !early) {
-    return { transaction: newRecord(transactionId, terms, now, { initiator: null, status: 'active' }), tombstoned: false };
+    return {
+      transaction: newRecord(transactionId, terms, now, { initiator: null, status: 'active' }),
+      tombstoned: false,
+    };
   }
   const tombstone = newRecord(transactionId, terms, now, { initiator: null, status: 'rolled-back' });
   const event = lifecycleMessage(tombstone, [], now);
@@ -111,7 +115,6 @@ export async function resolveUnknown(
 export function isTombstone(t: TransactionRecord): boolean {
   return t.initiator === null && t.reason === PRESUMED_ABORT;
 }
-
 
 function newRecord(
   id: string,

@@ -191,7 +191,12 @@ async function giveUp(
  * The events of a decision the publisher never announced (its coordinator died between the
  * commit and the broker's confirm), through the outbox, in the sweeper's local transaction.
  */
-async function announceLate(db: Db, t: TransactionRecord, branches: BranchRecord[], now: Date): Promise<string[]> {
+async function announceLate(
+  db: Db,
+  t: TransactionRecord,
+  branches: BranchRecord[],
+  now: Date,
+): Promise<string[]> {
   const messages = decisionEvents(t, branches, now);
   await insertOutbox(db, messages);
   await markAnnounced(db, [t.id]);

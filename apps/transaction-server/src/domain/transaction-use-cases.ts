@@ -100,7 +100,10 @@ export async function resolve(ctx: CoordinatorContext, id: string, gid: string):
   const known = isTransactionId(id) ? await findTransaction(ctx.pool, id.toLowerCase()) : undefined;
   if (known) return transactionView(known, await findBranches(ctx.pool, known.id));
   const { transaction } = await resolveUnknown(ctx, id);
-  return transactionView(transaction, transaction.status === 'active' ? [] : await findBranches(ctx.pool, transaction.id));
+  return transactionView(
+    transaction,
+    transaction.status === 'active' ? [] : await findBranches(ctx.pool, transaction.id),
+  );
 }
 
 export async function list(

@@ -76,7 +76,10 @@ export const commitSchema = z
     events: z
       .array(commitEvent)
       .max(MAX_COMMIT_EVENTS)
-      .refine((list) => new Set(list.map((e) => e.body.messageId)).size === list.length, 'messageIds must be unique')
+      .refine(
+        (list) => new Set(list.map((e) => e.body.messageId)).size === list.length,
+        'messageIds must be unique',
+      )
       .optional(),
   })
   .strict();

@@ -60,7 +60,9 @@ export class DecisionPublisher {
     const messages = announcementMessages(batch, this.clock());
     try {
       await this.queues.ensureFor(messages.map((m) => m.routingKey));
-      await this.broker.publish(messages.map((m) => ({ routingKey: m.routingKey, messageId: m.id, body: m.body })));
+      await this.broker.publish(
+        messages.map((m) => ({ routingKey: m.routingKey, messageId: m.id, body: m.body })),
+      );
     } catch (err) {
       this.logger.warn(
         { err, transactions: batch.length },
@@ -70,7 +72,10 @@ export class DecisionPublisher {
     }
     const ids = batch.map((a) => a.transaction.id);
     await markAnnounced(this.asyncPool, ids).catch((err: unknown) =>
-      this.logger.warn({ err, transactions: ids.length }, 'announced, not marked; the re-publish announces again'),
+      this.logger.warn(
+        { err, transactions: ids.length },
+        'announced, not marked; the re-publish announces again',
+      ),
     );
   }
 }
