@@ -1,5 +1,5 @@
 import { silentLogger } from '@trx/logging';
-import type { TransactionView } from '@trx/protocol';
+import { uuidv7Time, type TransactionView } from '@trx/protocol';
 import { placeOrder, type PlaceOrderDeps } from '../src/domain/place-order';
 import { OrderRefusedError, ParticipantUnavailableError } from '../src/domain/order-errors';
 import type { OrderRecord } from '../src/domain/order-types';
@@ -30,10 +30,11 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
       },
     },
     transactions: {
-      begin: async () => ({ id: 'tx-1' }) as TransactionView,
-      commit: async (_tx, branches) => {
-        calls.push(`commit ${branches.map((b) => b.gid).join(',')}`);
-        return { id: 'tx-1' } as TransactionView;
+      commit: async (tx, branches, events) => {
+        calls.push(
+          `commit ${branches.map((b) => b.gid).join(',')} ${events.map((e) => e.routingKey).join(',')}`,
+        );
+        return { id: tx } as TransactionView;
       },
       rollback: async (_tx, reason, branches) =>
         void calls.push(`rollback ${reason} ${branches.map((b) => b.gid).join(',')}`),
@@ -60,17 +61,14 @@ test('totals are computed in cents and the first account whose balance covers th
   const { deps, calls } = fakes();
   const result = await placeOrder(deps, input);
   expect(result.outcome).toBe('confirmed');
-  expect(result.order).toMatchObject({
-    status: 'CONFIRMED',
-    unitPrice: 19.99,
-    total: 59.97,
-    transactionId: 'tx-1',
-  });
+  expect(result.order).toMatchObject({ status: 'CONFIRMED', unitPrice: 19.99, total: 59.97 });
+  // The initiator mints the transaction id itself (a UUIDv7): no begin round trip.
+  expect(uuidv7Time(result.order.transactionId!)).toBeDefined();
   expect(calls).toEqual([
     'reserve 2x3',
     'withdraw 8 59.97',
     'branch CONFIRMED 59.97',
-    'commit g-p,g-a,g-o',
+    'commit g-p,g-a,g-o order.confirmed',
     'finish own branch g-o commit',
   ]);
 });
