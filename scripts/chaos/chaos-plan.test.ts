@@ -1,6 +1,13 @@
 import { planFaults } from './faults';
 import { parseFaults, parseOptions } from './options';
-import { OrderMix } from './order-mix';
+import {
+  LATE_COMMIT,
+  LATE_COMMIT_WAIT_MS,
+  MAX_LATE_COMMITS,
+  OrderMix,
+  mustNotConfirm,
+  planLateCommits,
+} from './order-mix';
 import { Prng } from './prng';
 
 const processesOf = (app: string) => [`${app}-1`, `${app}-2`];
@@ -74,5 +81,26 @@ describe('the order mix', () => {
       expect(r.body.quantity * product.price).toBeGreaterThan(1000);
       expect(r.body.customerId).toBe(1);
     }
+  });
+});
+
+describe('the late-commit orders', () => {
+  it('are a handful per run, at least one in --quick, answered before the load stops', () => {
+    const quick = planLateCommits(new Prng(9), 75_000);
+    expect(quick).toHaveLength(1);
+    for (const at of quick) expect(at + LATE_COMMIT_WAIT_MS).toBeLessThan(75_000);
+    expect(planLateCommits(new Prng(9), 180_000)).toHaveLength(3);
+    expect(planLateCommits(new Prng(9), 3_600_000)).toHaveLength(MAX_LATE_COMMITS);
+    expect(planLateCommits(new Prng(9), 10_000)).toHaveLength(1);
+    expect(planLateCommits(new Prng(9), 180_000)).toEqual(planLateCommits(new Prng(9), 180_000));
+  });
+
+  it('are ordinary orders with the late-commit header, never to be confirmed; the mix itself never sends one', () => {
+    const mix = new OrderMix(new Prng(5), catalogue, 'k');
+    const late = mix.lateCommit();
+    expect(late).toMatchObject({ kind: 'fault', fault: LATE_COMMIT });
+    expect(late.idempotencyKey).toBeUndefined();
+    expect(mustNotConfirm(late.kind)).toBe(true);
+    expect(Array.from({ length: 2000 }, () => mix.next().fault)).not.toContain(LATE_COMMIT);
   });
 });

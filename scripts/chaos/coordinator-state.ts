@@ -16,6 +16,12 @@ export interface BranchRecord {
 export interface TransactionRecord {
   id: string;
   status: string;
+  /** 'commit' / 'rollback', null while undecided. */
+  decision: string | null;
+  /** Why it was decided so: 'presumed-abort' marks a tombstone (written by resolve). */
+  reason: string | null;
+  /** The service that initiated it; null for a tombstone (nobody began it). */
+  initiator: string | null;
   timeoutMs: number;
   /** From begin to the decision, in ms; null while undecided. */
   decidedAfterMs: number | null;
@@ -26,12 +32,15 @@ export async function readTransactions(dbs: RunDatabases): Promise<TransactionRe
   const rows = await query<{
     id: string;
     status: string;
+    decision: string | null;
+    reason: string | null;
+    initiator: string | null;
     timeout_ms: number;
     decided_after_ms: string | null;
     branches: BranchRecord[];
   }>(
     dbs.url('transaction-server'),
-    `SELECT t.id::text, t.status, t.timeout_ms,
+    `SELECT t.id::text, t.status, t.decision, t.reason, t.initiator, t.timeout_ms,
             round(extract(epoch FROM t.decided_at - t.created_at) * 1000)::bigint::text AS decided_after_ms,
             coalesce(json_agg(json_build_object('id', b.id, 'service', b.service, 'gid', b.gid, 'status', b.status))
                        FILTER (WHERE b.id IS NOT NULL), '[]') AS branches
@@ -41,13 +50,23 @@ export async function readTransactions(dbs: RunDatabases): Promise<TransactionRe
   return rows.map((r) => ({
     id: r.id,
     status: r.status,
+    decision: r.decision,
+    reason: r.reason,
+    initiator: r.initiator,
     timeoutMs: Number(r.timeout_ms),
     decidedAfterMs: r.decided_after_ms === null ? null : Number(r.decided_after_ms),
     branches: r.branches,
   }));
 }
 
-/** Transactions not finished, by status, and decisions still waiting in the outbox. */
+/**
+ * What is still in flight, by kind: transactions not finished (by status), decisions not yet
+ * announced (protocol v2: the trx_transaction row is its own outbox, `announced` false until
+ * the broker confirmed the decision's lifecycle event and the initiator's events, e.g.
+ * order.confirmed), messages waiting in the coordinator's trx_outbox (re-publish, immediate
+ * finishes, tombstones), and the order-service's own outbox (used in baseline mode only, so
+ * normally empty; still counted so a baseline-era row can't be left behind unnoticed).
+ */
 export async function countUnfinished(dbs: RunDatabases): Promise<Record<string, number>> {
   const counts: Record<string, number> = { active: 0, committing: 0, 'rolling-back': 0 };
   const rows = await query<{ status: string; n: string }>(
@@ -56,6 +75,11 @@ export async function countUnfinished(dbs: RunDatabases): Promise<Record<string,
       WHERE status IN ('active', 'committing', 'rolling-back') GROUP BY status`,
   );
   for (const r of rows) counts[r.status] = Number(r.n);
+  const [unannounced] = await query<{ n: string }>(
+    dbs.url('transaction-server'),
+    'SELECT count(*)::text AS n FROM trx_transaction WHERE decision IS NOT NULL AND NOT announced',
+  );
+  counts['decided-unannounced'] = Number(unannounced!.n);
   const [outbox] = await query<{ n: string }>(
     dbs.url('transaction-server'),
     'SELECT count(*)::text AS n FROM trx_outbox WHERE published_at IS NULL',
@@ -65,7 +89,7 @@ export async function countUnfinished(dbs: RunDatabases): Promise<Record<string,
     dbs.url('order-service'),
     'SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL',
   );
-  counts['order-events-unpublished'] = Number(orderOutbox!.n);
+  counts['order-outbox-unpublished'] = Number(orderOutbox!.n);
   return counts;
 }
 

@@ -1,9 +1,13 @@
+import type { TransactionRecord } from './coordinator-state';
 import { checkInvariants, type Evidence } from './invariants';
 import type { Attempt } from './load';
 
-const tx = (id: string, status: string, branchStatus: string) => ({
+const tx = (id: string, status: string, branchStatus: string): TransactionRecord => ({
   id,
   status,
+  decision: status === 'committed' || status === 'committing' ? 'commit' : 'rollback',
+  reason: null,
+  initiator: 'order-service',
   timeoutMs: 8000,
   decidedAfterMs: 100,
   branches: ['order-service', 'account-service', 'product-service'].map((service) => ({
@@ -62,7 +66,11 @@ function consistent(): Evidence {
     committedGids: new Map(
       ['order-service', 'account-service', 'product-service'].map((s) => [s, new Set([`trx:${s}:a:k`])]),
     ),
-    orderEvents: [{ orderId: 'o1', published: true }],
+    orderEvents: [
+      { orderId: 'o1', transactionId: 'a', published: true, source: 'coordinator' },
+      // A rolled-back transaction may keep the events its initiator handed over, unpublished.
+      { orderId: 'o2', transactionId: 'b', published: false, source: 'coordinator' },
+    ],
   };
 }
 
@@ -123,5 +131,69 @@ describe('the chaos invariants', () => {
         'every transaction committed or rolled back',
       ]),
     );
+  });
+
+  it('when an order.confirmed is missing for a CONFIRMED order or published for a REJECTED one, then it fails', () => {
+    const name = 'every CONFIRMED order, and only those, had its order.confirmed published';
+    const unpublished = consistent();
+    unpublished.orderEvents[0] = { ...unpublished.orderEvents[0]!, published: false };
+    expect(failing(unpublished)).toEqual([name]);
+    const leaked = consistent();
+    leaked.orderEvents.push({ orderId: 'o2', transactionId: null, published: true, source: 'order-outbox' });
+    expect(failing(leaked)).toEqual([name]);
+  });
+
+  describe('no late commit after a tombstone', () => {
+    const name =
+      'no late commit after a tombstone: a presumed-abort transaction stays rolled back, nothing of it committed or confirmed';
+    /** A late-commit order (o3, tx c) whose transaction resolve tombstoned; its commit was refused. */
+    function withTombstone(): Evidence {
+      const e = consistent();
+      e.transactions.push({
+        ...tx('c', 'rolled-back', 'rolled-back'),
+        reason: 'presumed-abort',
+        initiator: null,
+        branches: [],
+      });
+      e.orders.push({ ...e.orders[1]!, id: 'o3', transactionId: 'c' });
+      e.attempts.push({
+        ...created('o3'),
+        request: {
+          kind: 'fault',
+          fault: 'late-commit',
+          body: { customerId: 2, productId: 1, quantity: 1 },
+        },
+        endedAt: 23_500,
+        status: 409,
+        body: { id: 'o3', status: 'REJECTED', error: 'transaction-rolled-back' },
+      });
+      return e;
+    }
+
+    it('holds when the tombstone stays rolled back and its late commit was refused', () => {
+      const e = withTombstone();
+      expect(failing(e)).toEqual([]);
+      const check = checkInvariants(e).find((r) => r.name === name)!;
+      expect(check.figures).toMatch(/^1 tombstones .* 1 late commits sent, 1 refused as rolled back/);
+    });
+
+    it('fails when a participant committed a branch of the tombstone and its order was confirmed', () => {
+      const e = withTombstone();
+      e.committedGids.get('account-service')!.add('trx:account-service:c:k');
+      e.orders[2] = { ...e.orders[2]!, status: 'CONFIRMED' };
+      const check = checkInvariants(e).find((r) => r.name === name)!;
+      expect(check.ok).toBe(false);
+      expect(check.examples).toEqual([
+        'account-service committed trx:account-service:c:k of tombstone c',
+        'order o3 CONFIRMED, its transaction c tombstoned',
+        'late-commit order o3 CONFIRMED',
+      ]);
+    });
+
+    it('fails when a tombstone was later committed', () => {
+      const e = withTombstone();
+      e.transactions[2] = { ...e.transactions[2]!, status: 'committed', decision: 'commit' };
+      expect(failing(e)).toContain(name);
+    });
   });
 });

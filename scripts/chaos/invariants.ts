@@ -4,9 +4,9 @@
  * without re-running.
  */
 import type { TransactionRecord } from './coordinator-state';
-import type { EffectRows, Ledger, OrderRow } from './ledger';
+import type { EffectRows, Ledger, OrderEvent, OrderRow } from './ledger';
 import type { Attempt } from './load';
-import { mustNotConfirm } from './order-mix';
+import { LATE_COMMIT, mustNotConfirm } from './order-mix';
 
 export interface Evidence {
   start: Ledger;
@@ -18,7 +18,8 @@ export interface Evidence {
   effects: EffectRows;
   /** Per participant service, the gids whose COMMIT PREPARED went through (its trx_branch rows). */
   committedGids: Map<string, Set<string>>;
-  orderEvents: { orderId: string; published: boolean }[];
+  /** Every order.confirmed found (ledger.ts readOrderEvents), and whether it was published. */
+  orderEvents: OrderEvent[];
 }
 
 export interface InvariantResult {
@@ -310,23 +311,91 @@ const effectsMatchOrders: Check = (e) => {
   );
 };
 
+/**
+ * Per order, published if any copy of its order.confirmed was (an order is in one
+ * transaction, but the same event may show in the coordinator and, baseline-era, in the
+ * order outbox). Since protocol v2 a rolled-back transaction may still carry its initiator's
+ * events, unpublished: only a *published* event for an order that is not CONFIRMED is wrong.
+ */
 const confirmationsPublished: Check = (e) => {
-  const events = new Map(e.orderEvents.map((ev) => [ev.orderId, ev]));
+  const published = new Map<string, boolean>();
+  for (const ev of e.orderEvents)
+    published.set(ev.orderId, (published.get(ev.orderId) ?? false) || ev.published);
   const bad: string[] = [];
   for (const o of confirmed(e)) {
-    const ev = events.get(o.id);
-    if (!ev) bad.push(`order ${o.id} CONFIRMED without an order.confirmed event`);
-    else if (!ev.published) bad.push(`order ${o.id}: order.confirmed not published`);
+    if (!published.has(o.id)) bad.push(`order ${o.id} CONFIRMED without an order.confirmed event`);
+    else if (!published.get(o.id)) bad.push(`order ${o.id}: order.confirmed not published`);
   }
   const ids = new Set(confirmed(e).map((o) => o.id));
-  for (const ev of e.orderEvents)
-    if (!ids.has(ev.orderId)) bad.push(`order.confirmed for ${ev.orderId}, not a CONFIRMED order`);
+  for (const [orderId, out] of published)
+    if (out && !ids.has(orderId)) bad.push(`order.confirmed published for ${orderId}, not a CONFIRMED order`);
+  const sources = countBy(
+    e.orderEvents,
+    (ev) => `${ev.source} ${ev.published ? 'published' : 'unpublished'}`,
+  );
   return result(
     'every CONFIRMED order, and only those, had its order.confirmed published',
     bad,
-    `${e.orderEvents.length} events, ${e.orderEvents.filter((ev) => ev.published).length} published`,
+    `${e.orderEvents.length} events (${format(sources)}), ${[...published.values()].filter(Boolean).length} orders published`,
   );
 };
+
+/** The reason of a tombstone: resolve found the transaction unknown past its deadline. */
+export const PRESUMED_ABORT = 'presumed-abort';
+
+/** `trx:<service>:<transactionId>:<key>` → the transaction id. */
+function transactionOfGid(gid: string): string | undefined {
+  const parts = gid.split(':');
+  return parts[0] === 'trx' && parts.length >= 4 ? parts[2] : undefined;
+}
+
+/**
+ * Presumed abort is safe only if a tombstone is final: every transaction tombstoned
+ * (rolled back by resolve, unknown past its deadline) stays rolled back, no participant
+ * committed a branch of it, and no order of it was confirmed — however late its commit came
+ * (the load's late-commit orders ask their commit past the deadline on purpose).
+ */
+const noCommitAfterTombstone: Check = (e) => {
+  const tombstones = e.transactions.filter((t) => t.reason === PRESUMED_ABORT);
+  const ids = new Set(tombstones.map((t) => t.id));
+  const bad: string[] = [];
+  for (const t of tombstones) {
+    if (t.status !== 'rolled-back' || (t.decision !== null && t.decision !== 'rollback'))
+      bad.push(`tombstone ${t.id} is ${t.status} (decision ${t.decision ?? 'none'})`);
+    for (const b of t.branches)
+      if (b.status === 'committed') bad.push(`tombstone ${t.id}: ${b.service} branch ${b.gid} committed`);
+  }
+  for (const [service, gids] of e.committedGids)
+    for (const gid of gids) {
+      const tx = transactionOfGid(gid);
+      if (tx !== undefined && ids.has(tx)) bad.push(`${service} committed ${gid} of tombstone ${tx}`);
+    }
+  for (const o of confirmed(e))
+    if (o.transactionId && ids.has(o.transactionId))
+      bad.push(`order ${o.id} CONFIRMED, its transaction ${o.transactionId} tombstoned`);
+  const late = e.attempts.filter((a) => a.request.fault === LATE_COMMIT);
+  const byId = new Map(e.orders.map((o) => [o.id, o]));
+  for (const a of late) {
+    const id = orderIdOf(a);
+    if (id && byId.get(id)?.status === 'CONFIRMED') bad.push(`late-commit order ${id} CONFIRMED`);
+  }
+  // The commit answered "rolled back" (409 transaction-rolled-back); other answers are refusals before it (stock, money) or faults.
+  const refused = late.filter((a) => a.body?.error === 'transaction-rolled-back');
+  const lateOrders = late.map(orderIdOf).flatMap((id) => (id ? [byId.get(id)] : []));
+  const onTombstone = lateOrders.filter((o) => o?.transactionId && ids.has(o.transactionId)).length;
+  return result(
+    'no late commit after a tombstone: a presumed-abort transaction stays rolled back, nothing of it committed or confirmed',
+    bad,
+    `${tombstones.length} tombstones (${tombstones.filter((t) => t.initiator === null).length} without initiator); ` +
+      `${late.length} late commits sent, ${refused.length} refused as rolled back (${format(countBy(late, answerText))}), ` +
+      `${onTombstone} of their orders on a tombstone; ${bad.length} wrong`,
+  );
+};
+
+function answerText(a: Attempt): string {
+  if (a.status === undefined) return a.error ?? 'no answer';
+  return typeof a.body?.error === 'string' ? `${a.status}:${a.body.error}` : String(a.status);
+}
 
 const CHECKS: Check[] = [
   moneyConserved,
@@ -346,6 +415,7 @@ const CHECKS: Check[] = [
   noHang,
   idempotent,
   confirmationsPublished,
+  noCommitAfterTombstone,
 ];
 
 function sumBy<T>(

@@ -117,11 +117,78 @@ export async function readEffects(dbs: RunDatabases): Promise<EffectRows> {
   };
 }
 
-/** The order-service's order.confirmed outbox: one row per committed order, published by its relay. */
-export async function readOrderEvents(dbs: RunDatabases): Promise<{ orderId: string; published: boolean }[]> {
-  const rows = await query<{ order_id: string; published: boolean }>(
+/** Where an order.confirmed event was found. */
+export type OrderEventSource = 'coordinator' | 'coordinator-outbox' | 'order-outbox';
+
+export interface OrderEvent {
+  orderId: string;
+  /** The transaction that carried it; null for a baseline-era order outbox row. */
+  transactionId: string | null;
+  published: boolean;
+  source: OrderEventSource;
+}
+
+/**
+ * Every order.confirmed the run's databases know of, and whether it went out:
+ *
+ * - `coordinator` (protocol v2): the order-service hands the event over with its commit and
+ *   the coordinator keeps it in trx_transaction.events (`[{routingKey, body}]`), publishing it
+ *   with the decision only if that is a commit, then sets `announced`. Published = announced
+ *   AND decision = 'commit' — unless a copy of it (same messageId) still waits unpublished in
+ *   trx_outbox: a late announcement (the sweeper's, after the publisher's coordinator died)
+ *   marks the row announced and puts the messages in trx_outbox in one local transaction.
+ * - `coordinator-outbox`: an order.confirmed in trx_outbox that no transaction's events
+ *   carry (should not happen; read so that such a message is not missed).
+ * - `order-outbox`: the order-service's own outbox, written in its local commit and sent by
+ *   its relay; used in baseline mode only now, so normally empty in a chaos run. Still read,
+ *   so a row there (a baseline-era order, or one written by mistake) is judged too.
+ */
+export async function readOrderEvents(dbs: RunDatabases): Promise<OrderEvent[]> {
+  const coordinator = await query<{
+    order_id: string;
+    transaction_id: string;
+    published: boolean;
+    source: OrderEventSource;
+  }>(
+    dbs.url('transaction-server'),
+    `SELECT e->'body'->>'orderId' AS order_id, t.id::text AS transaction_id, 'coordinator' AS source,
+            (t.announced AND t.decision IS NOT DISTINCT FROM 'commit' AND NOT EXISTS (
+               SELECT 1 FROM trx_outbox o
+                WHERE o.published_at IS NULL AND o.routing_key = e->>'routingKey'
+                  AND o.body->>'messageId' = e->'body'->>'messageId')) AS published
+       FROM trx_transaction t
+      CROSS JOIN LATERAL jsonb_array_elements(
+              CASE WHEN jsonb_typeof(t.events) = 'array' THEN t.events ELSE '[]'::jsonb END) AS e
+      WHERE e->>'routingKey' = $1
+     UNION ALL
+     SELECT o.body->>'orderId', o.body->>'transactionId', 'coordinator-outbox', o.published_at IS NOT NULL
+       FROM trx_outbox o
+      WHERE o.routing_key = $1
+        AND NOT EXISTS (
+              SELECT 1 FROM trx_transaction t, jsonb_array_elements(
+                       CASE WHEN jsonb_typeof(t.events) = 'array' THEN t.events ELSE '[]'::jsonb END) AS e
+               WHERE e->'body'->>'messageId' = o.body->>'messageId')`,
+    [ORDER_CONFIRMED],
+  );
+  const outbox = await query<{ order_id: string; published: boolean }>(
     dbs.url('order-service'),
     `SELECT body->>'orderId' AS order_id, published_at IS NOT NULL AS published FROM outbox`,
   );
-  return rows.map((r) => ({ orderId: String(r.order_id), published: r.published }));
+  return [
+    ...coordinator.map((r) => ({
+      orderId: String(r.order_id),
+      transactionId: r.transaction_id === null ? null : String(r.transaction_id),
+      published: r.published,
+      source: r.source,
+    })),
+    ...outbox.map((r) => ({
+      orderId: String(r.order_id),
+      transactionId: null,
+      published: r.published,
+      source: 'order-outbox' as const,
+    })),
+  ];
 }
+
+/** The routing key of the order-service's event (libs/protocol routingKeys.orderConfirmed). */
+const ORDER_CONFIRMED = 'order.confirmed';

@@ -5,11 +5,12 @@
  * callers were actually told.
  */
 import { customerToken, readSecrets, type LocalSecrets } from '../local/credentials';
-import { OrderMix, type Catalogue, type OrderRequest } from './order-mix';
+import { LATE_COMMIT, LATE_COMMIT_WAIT_MS, OrderMix, type Catalogue, type OrderRequest } from './order-mix';
 import { Prng } from './prng';
 import { sleep } from './time';
 
 export interface Attempt {
+  /** The client: 0 … concurrency-1 for the closed loop, `concurrency` for the late-commit orders sent beside it. */
   worker: number;
   request: OrderRequest;
   target: string;
@@ -29,7 +30,10 @@ export interface LoadOptions {
   /** Base URLs of the order-service replicas. */
   targets: () => string[];
   catalogue: Catalogue;
+  /** Bound on an answer; a late-commit order gets LATE_COMMIT_WAIT_MS more (the order-service waits that long on purpose). */
   requestTimeoutMs: number;
+  /** When (ms after start) to send a late-commit order, beside the closed loop (order-mix.ts planLateCommits). */
+  lateCommitsAt: readonly number[];
   /** When an in-progress Idempotency-Key is taken over by a retry (the order-service's stale bound, plus a margin). */
   staleRetryAfterMs: number;
 }
@@ -39,6 +43,8 @@ export class Load {
   private stopping = false;
   private workers: Promise<void>[] = [];
   private readonly lateRetries: Promise<void>[] = [];
+  private readonly lateCommits: Promise<void>[] = [];
+  private readonly lateCommitTimers: NodeJS.Timeout[] = [];
   private readonly secrets: LocalSecrets = readSecrets();
   /** customerId → its bearer token: each order goes out as the customer it names. */
   private readonly tokens = new Map<number, Promise<string>>();
@@ -53,13 +59,37 @@ export class Load {
         new OrderMix(root.fork(`worker-${i}`), this.options.catalogue, `chaos-${this.options.seed}-${i}`),
       ),
     );
+    this.scheduleLateCommits(
+      new OrderMix(root.fork('late-commit'), this.options.catalogue, `chaos-${this.options.seed}-late`),
+    );
   }
 
-  /** Lets in-flight requests finish (each is bounded by the request timeout), late retries included. */
+  /**
+   * The late-commit orders hold their answer ~23 s: sent off the closed loop, by a client of
+   * their own, so the workers keep their pace. One not sent yet when the load stops is dropped.
+   */
+  private scheduleLateCommits(mix: OrderMix): void {
+    const worker = this.options.concurrency;
+    this.options.lateCommitsAt.forEach((at, n) => {
+      const request = mix.lateCommit();
+      const timer = setTimeout(() => {
+        if (this.stopping) return;
+        const targets = this.options.targets();
+        this.lateCommits.push(
+          this.send(worker, request, targets[n % targets.length]!, false).then(() => undefined),
+        );
+      }, at);
+      this.lateCommitTimers.push(timer);
+    });
+  }
+
+  /** Lets in-flight requests finish (each is bounded by the request timeout), late retries and late commits included. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.lateCommitTimers.forEach((t) => clearTimeout(t));
     await Promise.all(this.workers);
     await Promise.all(this.lateRetries);
+    await Promise.all(this.lateCommits);
   }
 
   /**
@@ -110,7 +140,9 @@ export class Load {
         method: 'POST',
         headers,
         body: JSON.stringify(request.body),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.timeout(
+          this.options.requestTimeoutMs + (request.fault === LATE_COMMIT ? LATE_COMMIT_WAIT_MS : 0),
+        ),
       });
       attempt.status = res.status;
       attempt.body = (await res.json().catch(() => ({}))) as Record<string, unknown>;

@@ -4,6 +4,7 @@
  * bodies), and a share carries the order-service's fault header, so it must never be
  * confirmed. Which is which is recorded with the response and checked at the end.
  */
+import { TRANSACTION_TIMEOUT_MS } from './platform';
 import type { Prng } from './prng';
 
 export type OrderKind =
@@ -17,10 +18,23 @@ export type OrderKind =
 
 export const FAULT_POINTS = ['after-reservation', 'after-withdrawal', 'before-commit'] as const;
 
+/**
+ * The rare fault point: the order-service prepares every branch, then waits its transaction
+ * timeout + 15 s (apps/order-service place-order.ts, LATE_COMMIT_MARGIN_MS) before asking the
+ * commit, so a participant's recovery has tombstoned the transaction (presumed abort) and the
+ * commit must be refused. It holds a client ~23 s and prepared rows ~10 s, so the load sends a
+ * handful per run on a schedule of their own (planLateCommits), not in the mix.
+ */
+export const LATE_COMMIT = 'late-commit';
+/** How long the order-service holds a late-commit order before it asks the commit. */
+export const LATE_COMMIT_WAIT_MS = TRANSACTION_TIMEOUT_MS + 15_000;
+
+export type FaultPoint = (typeof FAULT_POINTS)[number] | typeof LATE_COMMIT;
+
 export interface OrderRequest {
   kind: OrderKind;
   body: { customerId: number; productId: number; quantity: number };
-  fault?: (typeof FAULT_POINTS)[number];
+  fault?: FaultPoint;
   idempotencyKey?: string;
 }
 
@@ -64,6 +78,11 @@ export class OrderMix {
     return request;
   }
 
+  /** An ordinary order carrying the late-commit fault: it must be refused, never confirmed. */
+  lateCommit(): OrderRequest {
+    return { ...this.build('fault'), fault: LATE_COMMIT };
+  }
+
   private build(kind: OrderKind): OrderRequest {
     const customer = this.prng.weighted(weighByPlenty(this.catalogue.customers, (c) => c.balance));
     const product = this.prng.weighted(weighByPlenty(this.catalogue.products, (p) => p.stock * p.price));
@@ -95,6 +114,21 @@ export class OrderMix {
     return { customerId: poorest.id, productId: product.id, quantity };
   }
 }
+
+/**
+ * When (ms after the load started) the load sends its late-commit orders: one per minute of
+ * load, at least one (so --quick's 75 s has one) and at most MAX_LATE_COMMITS, spread at
+ * random over the part of the load that leaves the ~23 s wait (+ a margin) before its end, so
+ * the answer comes while the load still runs and does not hold up its stop.
+ */
+export function planLateCommits(prng: Prng, durationMs: number): number[] {
+  const count = Math.min(MAX_LATE_COMMITS, Math.max(1, Math.round(durationMs / 60_000)));
+  const from = Math.round(durationMs * 0.1);
+  const to = Math.max(from, durationMs - LATE_COMMIT_WAIT_MS - 10_000);
+  return Array.from({ length: count }, () => prng.int(from, to)).sort((a, b) => a - b);
+}
+
+export const MAX_LATE_COMMITS = 5;
 
 /**
  * The scarcest item (sold out early in a run) is picked a fifth as often as the others, so

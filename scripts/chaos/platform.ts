@@ -14,6 +14,14 @@ export const APPS = ['transaction-server', 'account-service', 'product-service',
 export type AppName = (typeof APPS)[number];
 export const REPLICAS = 2;
 
+/**
+ * The order's transaction timeout, and the coordinators' default one: since protocol v2 the
+ * order-service begins nothing (it mints a UUIDv7 id), so a transaction's deadline is its id's
+ * time plus the coordinator's TRX_DEFAULT_TIMEOUT_MS. Equal, the two keep the 8 s bound the
+ * checks (decided in time, answered in time) and the late-commit fault are measured against.
+ */
+export const TRANSACTION_TIMEOUT_MS = 8_000;
+
 /** The database of each app, by the app's own suffix (trx_coordinator → trx_chaos_coordinator). */
 export function databaseOf(options: Pick<ChaosOptions, 'namespace'>, app: AppName): string {
   const suffix = {
@@ -159,6 +167,8 @@ function appEnv(
     TRX_REPUBLISH_AFTER_MS: '2000',
     TRX_REPUBLISH_MAX_MS: '5000',
     TRX_OUTBOX_POLL_MS: '500',
+    // The coordinator: a transaction nobody began (protocol v2) ends at its id's time + this.
+    TRX_DEFAULT_TIMEOUT_MS: String(TRANSACTION_TIMEOUT_MS),
     // The audit queue's default name is the developers' (trx-events.audit): use our own.
     TRX_AUDIT_QUEUE: `${exchange}.audit`,
     TRX_AUDIT_MAX_LENGTH: '1000',
@@ -166,7 +176,7 @@ function appEnv(
     TRX_RECOVERY_INTERVAL_MS: '2000',
     CALL_TIMEOUT_MS: '3000',
     // The order-service.
-    ORDER_TRANSACTION_TIMEOUT_MS: '8000',
+    ORDER_TRANSACTION_TIMEOUT_MS: String(TRANSACTION_TIMEOUT_MS),
     ORDER_FAULT_INJECTION: 'true',
   };
 }

@@ -1,7 +1,9 @@
 /**
  * "Recovered" means: every replica ready, no prepared transaction left in the run's
- * databases, and the coordinator has no transaction that is active or decided but not
- * acknowledged. Polled after the load stops, within a bound.
+ * databases, and the coordinator has no transaction that is active, decided but not
+ * acknowledged, or decided but not yet announced (its decision and events, e.g.
+ * order.confirmed, not confirmed by the broker), and no outbox message is waiting
+ * (coordinator-state.ts countUnfinished). Polled after the load stops, within a bound.
  */
 import { countUnfinished } from './coordinator-state';
 import type { RunDatabases } from './databases';

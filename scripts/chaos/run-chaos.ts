@@ -26,6 +26,7 @@ import {
 } from './ledger';
 import type { ExitRecord } from './launcher';
 import { Load, type Attempt } from './load';
+import { planLateCommits } from './order-mix';
 import { isLoopback, type ChaosOptions } from './options';
 import { APPS, Platform, exchangeOf } from './platform';
 import { Prng } from './prng';
@@ -158,12 +159,15 @@ async function drive(
     processesOf: (app) => platform.ofApp(app).map((p) => p.name),
   });
   report.plan.forEach((f, i) => log(`plan ${i + 1}/${report.plan.length}: ${describe(f)}`));
+  const lateCommitsAt = planLateCommits(new Prng(options.seed).fork('late-commits'), options.durationMs);
+  log(`late-commit orders at ${lateCommitsAt.map((ms) => `+${(ms / 1000).toFixed(1)} s`).join(', ')}`);
   const load = new Load({
     seed: options.seed,
     concurrency: options.concurrency,
     targets: () => platform.ofApp('order-service').map((p) => p.url),
     catalogue,
     requestTimeoutMs: options.requestTimeoutMs,
+    lateCommitsAt,
     staleRetryAfterMs: STALE_RETRY_AFTER_MS,
   });
   report.attempts = load.attempts;
