@@ -7,7 +7,9 @@ const clock = () => new Date(Date.now() + offsetMs);
 let platform: Platform;
 
 beforeAll(async () => {
-  platform = await startPlatform({ orderClock: clock });
+  // Baseline mode on too: only a baseline order writes an order.confirmed outbox row (a trx
+  // order's event rides on the commit), and retention must still clear those.
+  platform = await startPlatform({ orderClock: clock, orderEnv: { ORDER_BASELINE_MODE: 'true' } });
 }, 60_000);
 
 afterAll(async () => {
@@ -23,6 +25,11 @@ test('when the retention period has passed, then published outbox rows, Idempote
   );
   expect(first.status).toBe(201);
   await platform.waitForSettled(first.body.transactionId!);
+  const baseline = await platform.postOrder(
+    { customerId: 1, productId: 1, quantity: 1 },
+    { 'x-trx-mode': 'baseline' },
+  );
+  expect(baseline.status).toBe(201);
   await waitFor(
     async () => (await count('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')) === 0,
     {

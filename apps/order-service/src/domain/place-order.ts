@@ -48,9 +48,9 @@ export type PlaceOrderResult =
  * order's fate is the coordinator's, so no REJECTED row).
  */
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
-  const now = (deps.clock ?? (() => new Date()))();
-  const transaction = { id: uuidv7(now.getTime()) };
-  const draft = newOrder(input, transaction.id, now);
+  // The id carries the wall-clock time the coordinator measures the deadline from, whatever clock stamps the order.
+  const transaction = { id: uuidv7() };
+  const draft = newOrder(input, transaction.id, (deps.clock ?? (() => new Date()))());
   const log = deps.logger.child({ transactionId: transaction.id, orderId: draft.id });
   const enlisted: EnlistedBranch[] = [];
   let order = draft;
