@@ -17,7 +17,7 @@ export const configSpec = {
     positiveMs,
     'ORDER_TRANSACTION_TIMEOUT_MS',
     10_000,
-    'timeout of the transaction an order begins',
+    "how long an order's transaction may take as the order-service sees it (the Idempotency-Key takeover waits for it); the coordinator's TRX_DEFAULT_TIMEOUT_MS ends it: keep the two equal",
   ),
   maxOrdersPerKey: key(
     positiveMs,

@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUT_MS } from '@trx/protocol';
 import { ConfigError, key, loadConfig, z, type ConfigOf } from '@trx/config';
 import { commonConfigKeys, retentionConfigKeys } from '@trx/service-kit';
 
@@ -26,8 +27,8 @@ export const configSpec = {
   defaultTimeoutMs: key(
     int(1),
     'TRX_DEFAULT_TIMEOUT_MS',
-    30_000,
-    'timeout of a transaction that does not give one',
+    DEFAULT_TIMEOUT_MS,
+    'timeout of a transaction that does not give one, and of every transaction nobody began (its deadline: its id time + this)',
   ),
   maxTimeoutMs: key(
     int(1),

@@ -19,8 +19,12 @@ export const ENLIST_BY_INITIATOR = 'initiator';
 /** Response header: the gid of the branch a participant prepared (with ENLIST_HEADER only). */
 export const BRANCH_HEADER = 'x-transaction-branch';
 
-/** Default transaction timeout when `POST /v1/transactions` does not give one. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * The coordinator's default transaction timeout (TRX_DEFAULT_TIMEOUT_MS): of a begin that
+ * gives none, and of every transaction nobody began (protocol v2), whose deadline is its
+ * id's time plus this.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface BranchView {
   id: string;
