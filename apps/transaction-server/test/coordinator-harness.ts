@@ -1,15 +1,17 @@
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { silentLogger } from '@trx/logging';
-import { parseGid, type CoordinatorApi } from '@trx/protocol';
+import { parseGid, type CoordinatorApi, type DecisionEntry } from '@trx/protocol';
 import {
   createTestDatabase,
   deleteExchangeTopology,
   dropTestDatabase,
   EventCapture,
+  queryDatabase,
   TestCredentials,
   testInfra,
   uniqueName,
+  type CapturedMessage,
 } from '@trx/test-support';
 import { loadAppConfig, type AppConfig } from '../src/config';
 import { start, type RunningCoordinator, type StartOptions } from '../src/start';
@@ -21,6 +23,22 @@ export class TestClock {
   advance(ms: number): void {
     this.offsetMs += ms;
   }
+}
+
+/** One transaction's entry of a captured DecisionBatchEvent (`type: 'decisions'`), with the batch it came in. */
+export interface CapturedDecision extends DecisionEntry {
+  /** The batch's service (its routing key is `decision.<service>`). */
+  service: string;
+  /** The batch message: its routing key, message id, persistence and whole body. */
+  message: CapturedMessage;
+}
+
+/** A trx_outbox row as the tests look at it. */
+export interface OutboxRow {
+  id: string;
+  routingKey: string;
+  published: boolean;
+  body: Record<string, unknown>;
 }
 
 /**
@@ -148,6 +166,60 @@ export class CoordinatorHarness {
         return view;
       },
     };
+  }
+
+  /** Every decision entry captured so far (protocol v2: batches), flattened, in arrival order. */
+  decisions(): CapturedDecision[] {
+    return this.capture.messages.flatMap((message) => {
+      if (message.body.type !== 'decisions') return [];
+      const service = message.body.service as string;
+      return (message.body.decisions as DecisionEntry[]).map((entry) => ({ ...entry, service, message }));
+    });
+  }
+
+  /** The captured decision entries of one transaction, each with its service and batch message. */
+  decisionsFor(transactionId: string): CapturedDecision[] {
+    return this.decisions().filter((d) => d.transactionId === transactionId);
+  }
+
+  /**
+   * The routing keys of what the capture got about a transaction, sorted: its events (as
+   * EventCapture.forTransaction) and, once per entry, the decision batches that carry it.
+   */
+  keysFor(transactionId: string): string[] {
+    return [
+      ...this.capture.forTransaction(transactionId).map((m) => m.routingKey),
+      ...this.decisionsFor(transactionId).map((d) => d.message.routingKey),
+    ].sort();
+  }
+
+  /** Whether the transaction's decision is marked announced (protocol v2: the row is its own outbox). */
+  async announced(transactionId: string): Promise<boolean> {
+    const [row] = await queryDatabase<{ announced: boolean }>(
+      this.dbUrl,
+      'SELECT announced FROM trx_transaction WHERE id = $1',
+      [transactionId],
+    );
+    if (!row) throw new Error(`no transaction ${transactionId}`);
+    return row.announced;
+  }
+
+  /** The trx_outbox rows about a transaction: its events and the decision batches with an entry of it. */
+  async outboxRowsFor(transactionId: string): Promise<OutboxRow[]> {
+    const rows = await queryDatabase<{
+      id: string;
+      routing_key: string;
+      published: boolean;
+      body: Record<string, unknown>;
+    }>(
+      this.dbUrl,
+      `SELECT id, routing_key, published_at IS NOT NULL AS published, body FROM trx_outbox
+        WHERE body->>'transactionId' = $1
+           OR body->'decisions' @> jsonb_build_array(jsonb_build_object('transactionId', $1::text))
+        ORDER BY created_at, routing_key`,
+      [transactionId],
+    );
+    return rows.map((r) => ({ id: r.id, routingKey: r.routing_key, published: r.published, body: r.body }));
   }
 
   /** A service name unique to this file, so its decision queue is ours alone. */

@@ -2,7 +2,7 @@ import { makeGid, routingKeys, type CoordinatorApi } from '@trx/protocol';
 import { waitFor } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
-import { preparedBranch, outboxKeys, unpublishedCount } from './enlisting';
+import { preparedBranch, unpublishedCount } from './enlisting';
 
 const h = new CoordinatorHarness();
 let app: RunningCoordinator;
@@ -21,14 +21,18 @@ beforeAll(async () => {
 });
 afterAll(() => h.tearDown());
 
-/** Routing keys that reached the '#' queue for the transaction, once `count` arrived and the outbox is empty. */
+/**
+ * Routing keys that reached the '#' queue for the transaction (a decision batch once per entry
+ * of it), once `count` arrived and the decision is announced with nothing left in the outbox.
+ */
 async function eventsOf(id: string, count: number): Promise<string[]> {
-  const events = await waitFor(() => {
-    const got = h.capture.forTransaction(id);
+  const keys = await waitFor(() => {
+    const got = h.keysFor(id);
     return got.length >= count ? got : undefined;
   });
+  await waitFor(() => h.announced(id), { description: 'announced' });
   expect(await unpublishedCount(h.dbUrl)).toBe(0);
-  return events.map((e) => e.routingKey).sort();
+  return keys;
 }
 
 test('when the initiator enlists its prepared branches with commit, then it commits and only the services it does not finish itself get a decision', async () => {
@@ -44,24 +48,21 @@ test('when the initiator enlists its prepared branches with commit, then it comm
     enlisted.map((b) => [b.gid, 'prepared', b.finishedByCaller ?? false]),
   );
 
-  expect(await eventsOf(tx.id, 4)).toEqual(
-    [
-      routingKeys.begun,
-      routingKeys.committed,
-      routingKeys.decision(ACCOUNT),
-      routingKeys.decision(PRODUCT),
-    ].sort(),
+  expect(await eventsOf(tx.id, 3)).toEqual(
+    [routingKeys.committed, routingKeys.decision(ACCOUNT), routingKeys.decision(PRODUCT)].sort(),
   );
-  const decision = h.capture
-    .withKey(routingKeys.decision(ACCOUNT))
-    .find((m) => m.body.transactionId === tx.id)!;
-  expect(decision.body).toMatchObject({ decision: 'commit', branches: [{ gid: enlisted[0]!.gid }] });
-  expect(await outboxKeys(h.dbUrl, tx.id)).not.toContain(routingKeys.decision(ORDER));
+  const decision = h.decisionsFor(tx.id).find((d) => d.service === ACCOUNT)!;
+  expect(decision).toMatchObject({ decision: 'commit', branches: [{ gid: enlisted[0]!.gid }] });
+  expect(h.decisionsFor(tx.id).map((d) => d.service)).not.toContain(ORDER);
+  // The row is its own outbox: the publisher announced it, no trx_outbox row was written.
+  expect(await h.outboxRowsFor(tx.id)).toEqual([]);
 
-  // The same commit again (a retry after a lost answer): the same answer, nothing new written.
+  // The same commit again (a retry after a lost answer): the same answer, nothing new written or sent.
   const again = await api.commit(tx.id, { branches: enlisted });
   expect(again.branches.map((b) => b.id)).toEqual(view.branches.map((b) => b.id));
-  expect(await outboxKeys(h.dbUrl, tx.id)).toHaveLength(4);
+  expect(await h.outboxRowsFor(tx.id)).toEqual([]);
+  expect(await app.outbox.runOnce()).toBe(0);
+  expect(h.keysFor(tx.id)).toHaveLength(3);
 });
 
 test('when the initiator enlists its branches with rollback, then the rollback decision lists them', async () => {
@@ -70,22 +71,15 @@ test('when the initiator enlists its branches with rollback, then the rollback d
   const view = await api.rollback(tx.id, 'insufficient-funds', enlisted);
   expect(view).toMatchObject({ status: 'rolling-back', decision: 'rollback', reason: 'insufficient-funds' });
   expect(view.branches.map((b) => b.status)).toEqual(['prepared', 'prepared']);
-  expect(await eventsOf(tx.id, 4)).toEqual(
-    [
-      routingKeys.begun,
-      routingKeys.rolledBack,
-      routingKeys.decision(ACCOUNT),
-      routingKeys.decision(PRODUCT),
-    ].sort(),
+  expect(await eventsOf(tx.id, 3)).toEqual(
+    [routingKeys.rolledBack, routingKeys.decision(ACCOUNT), routingKeys.decision(PRODUCT)].sort(),
   );
   for (const [service, b] of [
     [ACCOUNT, enlisted[0]!],
     [PRODUCT, enlisted[1]!],
   ] as const) {
-    const message = h.capture
-      .withKey(routingKeys.decision(service))
-      .find((m) => m.body.transactionId === tx.id)!;
-    expect(message.body).toMatchObject({ decision: 'rollback', branches: [{ gid: b.gid }] });
+    const entry = h.decisionsFor(tx.id).find((d) => d.service === service)!;
+    expect(entry).toMatchObject({ decision: 'rollback', branches: [{ gid: b.gid }] });
   }
 });
 
@@ -116,13 +110,8 @@ test('when a registered branch voted no and the initiator enlists the others, th
     [ACCOUNT, 'prepared'],
     [ORDER, 'prepared'],
   ]);
-  expect(await eventsOf(tx.id, 4)).toEqual(
-    [
-      routingKeys.begun,
-      routingKeys.rolledBack,
-      routingKeys.decision(ACCOUNT),
-      routingKeys.decision(PRODUCT),
-    ].sort(),
+  expect(await eventsOf(tx.id, 3)).toEqual(
+    [routingKeys.rolledBack, routingKeys.decision(ACCOUNT), routingKeys.decision(PRODUCT)].sort(),
   );
-  expect(await outboxKeys(h.dbUrl, tx.id)).not.toContain(routingKeys.decision(ORDER));
+  expect(h.decisionsFor(tx.id).map((d) => d.service)).not.toContain(ORDER);
 });

@@ -19,7 +19,7 @@ async function unpublished(messageIds: string[]): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-test('when a decision queue is full, then the nacked decision stays in the outbox and goes out once there is room', async () => {
+test('when a decision queue is full, then the nacked decision stays unannounced, is re-published through the outbox and goes out once there is room', async () => {
   const app = await h.start();
   const api = h.client(app);
   const service = h.service('account');
@@ -34,7 +34,7 @@ test('when a decision queue is full, then the nacked decision stays in the outbo
   });
   const decide = async (key: string) => {
     const tx = await api.begin();
-    await api.registerBranch(tx.id, {
+    const branch = await api.registerBranch(tx.id, {
       service,
       instance: 'i1',
       gid: makeGid(service, tx.id, key),
@@ -42,21 +42,45 @@ test('when a decision queue is full, then the nacked decision stays in the outbo
     });
     await api.commit(tx.id);
     // The capture queue gets every message, also the one the full queue refused.
-    const decision = await waitFor(() =>
-      h.capture.withKey(routingKeys.decision(service)).find((m) => m.body.transactionId === tx.id),
-    );
-    return String(decision.messageId);
+    const decision = await waitFor(() => h.decisionsFor(tx.id).find((d) => d.service === service));
+    return { tx, branch, messageId: String(decision.message.messageId) };
   };
 
   const first = await decide('b1');
   await waitFor(async () => (await peekQueue(queue)).length === 1, { description: 'the queue full' });
+  await waitFor(() => h.announced(first.tx.id), { description: 'the first announced' });
+  // Acknowledged, so that only the second is due for a re-publish below.
+  await api.recordOutcome(first.tx.id, first.branch.id, { outcome: 'committed' });
+  expect((await api.get(first.tx.id)).status).toBe('committed');
+
   const second = await decide('b2');
-  // The flush's batch is over once runOnce (serialised behind it) returns: nacked again.
+  // The publisher's round was nacked: the row stays unannounced, and nothing is in the outbox yet.
+  expect(await h.announced(second.tx.id)).toBe(false);
+  expect(await h.outboxRowsFor(second.tx.id)).toEqual([]);
+
+  // Its re-publish time: the decision (and the lifecycle event, still unannounced) go to the outbox.
+  h.clock.advance(5001);
+  expect(await app.sweeper.runOnce()).toMatchObject({ republished: 1 });
+  expect(await h.announced(second.tx.id)).toBe(true);
+  const rows = await h.outboxRowsFor(second.tx.id);
+  expect(rows.map((r) => r.routingKey).sort()).toEqual(
+    [routingKeys.committed, routingKeys.decision(service)].sort(),
+  );
+  const republished = rows.find((r) => r.routingKey === routingKeys.decision(service))!;
+  expect(republished.body).toMatchObject({
+    type: 'decisions',
+    service,
+    decisions: [
+      { transactionId: second.tx.id, decision: 'commit', branches: [{ branchId: second.branch.id }] },
+    ],
+  });
+  // The flush's batch is over once runOnce (serialised behind it) returns: nacked again, still in the outbox.
   expect(await app.outbox.runOnce()).toBe(0);
-  expect(await unpublished([first, second])).toEqual([second]);
+  expect(await unpublished([republished.id])).toEqual([republished.id]);
 
   await managementApi('DELETE', `/queues/%2F/${encodeURIComponent(queue)}/contents`);
   expect(await app.outbox.runOnce()).toBeGreaterThanOrEqual(1);
-  expect(await unpublished([second])).toEqual([]);
-  expect((await peekQueue(queue)).map((m) => m.properties.message_id)).toEqual([second]);
+  expect(await unpublished(rows.map((r) => r.id))).toEqual([]);
+  expect((await peekQueue(queue)).map((m) => m.properties.message_id)).toEqual([republished.id]);
+  expect(republished.id).not.toBe(second.messageId);
 });

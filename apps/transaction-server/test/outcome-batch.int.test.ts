@@ -32,7 +32,13 @@ async function endEvents(id: string, status: string): Promise<number> {
   return row!.n;
 }
 
-test('when the participants acknowledge in one batch, then each transaction ends and its final event is published once', async () => {
+/** Waits until the publisher announced the decisions: only then does the last acknowledgement end a transaction. */
+const announced = (...ids: string[]) =>
+  waitFor(async () => (await Promise.all(ids.map((id) => h.announced(id)))).every(Boolean), {
+    description: `announced: ${ids.join(', ')}`,
+  });
+
+test('when the participants acknowledge in one batch, then each transaction ends, announced once at its decision', async () => {
   const a = await api.begin();
   const b = await api.begin();
   const kept = await api.commit(a.id, {
@@ -42,6 +48,7 @@ test('when the participants acknowledge in one batch, then each transaction ends
     preparedBranch(ACCOUNT, b),
     preparedBranch(ORDER, b, true),
   ]);
+  await announced(a.id, b.id);
   const batch = { outcomes: [...acks(kept, 'committed'), ...acks(dropped, 'rolled-back')] };
 
   expect(await api.recordOutcomes(batch)).toEqual({ recorded: 4, rejected: [] });
@@ -51,21 +58,46 @@ test('when the participants acknowledge in one batch, then each transaction ends
   expect(doneB.status).toBe('rolled-back');
   expect(doneB.branches.map((x) => x.status)).toEqual(['rolled-back', 'rolled-back']);
 
-  // The same batch again (a retry after a lost answer): recorded, and nothing is announced twice.
+  // The same batch again (a retry after a lost answer): recorded, and nothing is announced again.
   expect(await api.recordOutcomes(batch)).toEqual({ recorded: 4, rejected: [] });
-  await waitFor(
-    () =>
-      h.capture.forTransaction(a.id).some((m) => m.body.status === 'committed') &&
-      h.capture.forTransaction(b.id).some((m) => m.body.status === 'rolled-back'),
-  );
-  expect([await endEvents(a.id, 'committed'), await endEvents(b.id, 'rolled-back')]).toEqual([1, 1]);
+  // TRX_LIFECYCLE_EVENTS=decision (the default): no end event is written, the decision's was the only one.
+  expect([await endEvents(a.id, 'committed'), await endEvents(b.id, 'rolled-back')]).toEqual([0, 0]);
   expect(await app.outbox.runOnce()).toBe(0);
-  const ends = h.capture.messages.filter(
-    (m) =>
-      (m.body.transactionId === a.id && m.body.status === 'committed') ||
-      (m.body.transactionId === b.id && m.body.status === 'rolled-back'),
-  );
-  expect(ends.map((m) => m.routingKey).sort()).toEqual([routingKeys.committed, routingKeys.rolledBack]);
+  const events = await waitFor(() => {
+    const got = [...h.capture.forTransaction(a.id), ...h.capture.forTransaction(b.id)];
+    return got.length >= 2 ? got : undefined;
+  });
+  expect(events.map((m) => `${m.routingKey} ${String(m.body.status)}`).sort()).toEqual([
+    `${routingKeys.committed} committing`,
+    `${routingKeys.rolledBack} rolling-back`,
+  ]);
+});
+
+test('when lifecycle events are `all` and the participants acknowledge in one batch, then each final event is written and published once', async () => {
+  const all = await h.start({ lifecycleEvents: 'all' });
+  try {
+    const allApi = h.client(all);
+    const a = await allApi.begin();
+    const kept = await allApi.commit(a.id, {
+      branches: [preparedBranch(ACCOUNT, a), preparedBranch(ORDER, a, true)],
+    });
+    await announced(a.id);
+    const batch = { outcomes: acks(kept, 'committed') };
+    expect(await allApi.recordOutcomes(batch)).toEqual({ recorded: 2, rejected: [] });
+    expect(await allApi.recordOutcomes(batch)).toEqual({ recorded: 2, rejected: [] });
+    expect((await allApi.get(a.id)).status).toBe('committed');
+    await waitFor(() => h.capture.forTransaction(a.id).some((m) => m.body.status === 'committed'));
+    expect(await endEvents(a.id, 'committed')).toBe(1);
+    expect(await all.outbox.runOnce()).toBe(0);
+    expect(
+      h.capture
+        .forTransaction(a.id)
+        .filter((m) => m.body.status === 'committed')
+        .map((m) => m.routingKey),
+    ).toEqual([routingKeys.committed]);
+  } finally {
+    await h.stop(all);
+  }
 });
 
 test('when an acknowledgement contradicts the decision or names nothing known, then it is rejected and nothing changes', async () => {
@@ -129,21 +161,21 @@ test('when a branch the initiator finishes itself does not acknowledge, then the
   });
   const [account, order] = view.branches;
   await api.recordOutcomes({ outcomes: [{ transactionId: tx.id, gid: account!.gid, outcome: 'committed' }] });
-  const orderDecisions = () =>
-    h.capture.withKey(routingKeys.decision(ORDER)).filter((m) => m.body.transactionId === tx.id);
-  await waitFor(() => h.capture.forTransaction(tx.id).length >= 3);
-  expect(orderDecisions()).toHaveLength(0);
+  const decisionsTo = (service: string) => h.decisionsFor(tx.id).filter((d) => d.service === service);
+  // The decision (to ACCOUNT only) and the lifecycle event.
+  await waitFor(() => h.keysFor(tx.id).length >= 2);
+  await announced(tx.id);
+  expect(decisionsTo(ORDER)).toHaveLength(0);
 
   h.clock.advance(5001);
   await app.sweeper.runOnce();
-  const [republished] = await waitFor(() => (orderDecisions().length > 0 ? orderDecisions() : undefined));
-  expect(republished!.body).toMatchObject({
+  const [republished] = await waitFor(() => (decisionsTo(ORDER).length > 0 ? decisionsTo(ORDER) : undefined));
+  expect(republished).toMatchObject({
     decision: 'commit',
     branches: [{ branchId: order!.id, gid: order!.gid }],
+    message: { routingKey: routingKeys.decision(ORDER), body: { type: 'decisions', service: ORDER } },
   });
-  expect(
-    h.capture.withKey(routingKeys.decision(ACCOUNT)).filter((m) => m.body.transactionId === tx.id),
-  ).toHaveLength(1);
+  expect(decisionsTo(ACCOUNT)).toHaveLength(1);
 
   await api.recordOutcomes({ outcomes: [{ transactionId: tx.id, gid: order!.gid, outcome: 'committed' }] });
   const done = await api.get(tx.id);

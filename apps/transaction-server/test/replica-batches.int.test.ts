@@ -23,7 +23,8 @@ async function begunMany(api: CoordinatorApi, n: number): Promise<TransactionVie
 }
 
 test('when two coordinator instances receive the last acknowledgements of the same transactions at once, then each transaction ends exactly once', async () => {
-  const [a, b] = [await h.start(), await h.start()];
+  // TRX_LIFECYCLE_EVENTS=all, so that each end writes an event to count.
+  const [a, b] = [await h.start({ lifecycleEvents: 'all' }), await h.start({ lifecycleEvents: 'all' })];
   const [apiA, apiB] = [h.client(a), h.client(b)];
   const [ACCOUNT, PRODUCT] = [h.service('account'), h.service('product')];
   const txs = await begunMany(apiA, 20);
@@ -32,6 +33,10 @@ test('when two coordinator instances receive the last acknowledgements of the sa
       apiA.commit(tx.id, { branches: [preparedBranch(ACCOUNT, tx), preparedBranch(PRODUCT, tx)] }),
     ),
   );
+  // A transaction ends once every branch acknowledged and its decision is announced: wait for the publisher.
+  await waitFor(async () => (await Promise.all(txs.map((t) => h.announced(t.id)))).every(Boolean), {
+    description: 'every decision announced',
+  });
   // Each instance gets one branch of every transaction, in opposite orders: both lock in id order.
   const batchOf = (i: 0 | 1) =>
     views.map((v) => ({ transactionId: v.id, gid: v.branches[i]!.gid, outcome: 'committed' as const }));
@@ -94,29 +99,46 @@ test('when many initiators commit at once on two instances, then every decision 
     ),
   );
   const ids = new Set(txs.map((t) => t.id));
-  const decisions = () =>
-    h.capture.messages.filter(
-      (m) => ids.has(m.body.transactionId as string) && m.routingKey.startsWith('decision.'),
-    );
+  const decisions = () => h.decisions().filter((d) => ids.has(d.transactionId));
   await waitFor(() => decisions().length >= 2 * txs.length, { description: 'every decision' });
+  await waitFor(async () => (await Promise.all(txs.map((t) => h.announced(t.id)))).every(Boolean), {
+    description: 'every decision announced',
+  });
+  // The publishers sent them: nothing in trx_outbox, nothing for a poller to send.
   expect((await a.outbox.runOnce()) + (await b.outbox.runOnce())).toBe(0);
+  const [{ rows }] = (await queryDatabase<{ rows: number }>(
+    h.dbUrl,
+    `SELECT count(*)::int AS rows FROM trx_outbox
+      WHERE routing_key LIKE 'decision.%' OR body->>'transactionId' = ANY($1)`,
+    [[...ids]],
+  )) as [{ rows: number }];
+  expect(rows).toBe(0);
 
   const perService = new Map<string, number>();
-  for (const m of decisions()) {
-    const key = `${m.body.transactionId} ${m.routingKey}`;
+  for (const d of decisions()) {
+    const key = `${d.transactionId} ${d.service}`;
     perService.set(key, (perService.get(key) ?? 0) + 1);
   }
   expect(perService.size).toBe(2 * txs.length);
   expect([...perService.values()].every((n) => n === 1)).toBe(true);
-  expect(new Set(decisions().map((m) => m.messageId)).size).toBe(decisions().length);
-  // A batch marks its rows with one timestamp: fewer batches than commits means flushes were coalesced.
-  const [{ batches }] = (await queryDatabase<{ batches: number }>(
-    h.dbUrl,
-    `SELECT count(DISTINCT published_at)::int AS batches FROM trx_outbox
-      WHERE routing_key LIKE 'decision.%' AND body->>'transactionId' = ANY($1)`,
-    [[...ids]],
-  )) as [{ batches: number }];
-  expect(batches).toBeLessThan(txs.length);
+  for (const d of decisions()) {
+    expect(d.message.routingKey).toBe(routingKeys.decision(d.service));
+    expect(d.message.body).toMatchObject({ type: 'decisions', service: d.service });
+  }
+  // One message per service per publishing round: fewer messages than decisions means they were shared.
+  const messages = new Set(decisions().map((d) => d.message));
+  expect(new Set([...messages].map((m) => m.messageId)).size).toBe(messages.size);
+  expect(messages.size).toBeLessThan(decisions().length);
+  // And one lifecycle event per transaction, at its decision.
+  await waitFor(
+    () => h.capture.messages.filter((m) => ids.has(m.body.transactionId as string)).length >= txs.length,
+  );
+  expect(
+    h.capture.messages
+      .filter((m) => ids.has(m.body.transactionId as string))
+      .every((m) => m.routingKey === routingKeys.committed && m.body.status === 'committing'),
+  ).toBe(true);
+  expect(h.capture.messages.filter((m) => ids.has(m.body.transactionId as string))).toHaveLength(txs.length);
   await h.stop(a);
   await h.stop(b);
 });
