@@ -1,6 +1,7 @@
 import { makeGid, type BranchView, type TransactionView } from '@trx/protocol';
 import { queryDatabase } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
+import { waitAnnounced } from './announcements';
 import { CoordinatorHarness } from './coordinator-harness';
 
 const h = new CoordinatorHarness();
@@ -69,6 +70,8 @@ const routes = () => [
     body: { outcome: 'rolled-back' },
     other: PRODUCT,
   },
+  // Recovery asks about its own branch only.
+  { method: 'POST', path: `/v1/transactions/${tx.id}/resolve`, body: { gid: branch.gid }, other: PRODUCT },
   { method: 'POST', path: `/v1/transactions/${tx.id}/commit`, body: {}, other: ACCOUNT },
   { method: 'POST', path: `/v1/transactions/${tx.id}/rollback`, body: { reason: 'hostile' }, other: ACCOUNT },
   {
@@ -122,6 +125,8 @@ test('when the initiator commits, its branch owner acknowledges, then the transa
   const api = h.client(app);
   await api.vote(tx.id, branch.id, { vote: 'yes' });
   expect(await api.commit(tx.id)).toMatchObject({ status: 'committing' });
+  // The participant acknowledges once it heard the decision, i.e. once it was announced.
+  await waitAnnounced(h.dbUrl, tx.id);
   await api.recordOutcomes({ outcomes: [{ transactionId: tx.id, gid: branch.gid, outcome: 'committed' }] });
   expect(await api.get(tx.id)).toMatchObject({ status: 'committed', branches: [{ status: 'committed' }] });
 });

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { makeGid, type CoordinatorApi, type TransactionView } from '@trx/protocol';
+import { makeGid, uuidv7, uuidv7Time, type CommitEvent, type CoordinatorApi } from '@trx/protocol';
 import { queryDatabase } from '@trx/test-support';
-import { commitEnlisted, type NewBranch } from '../src/data-access';
+import { commitInOneStatement, type NewBranch } from '../src/data-access';
 import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
 import { outboxKeys, preparedBranch } from './enlisting';
 
+/** trx_commit_v2, the usual commit in one statement (protocol v2), called directly. */
 const h = new CoordinatorHarness();
 let app: RunningCoordinator;
 let api: CoordinatorApi;
 let pool: Pool;
 let ACCOUNT: string;
+const TIMEOUT_MS = 30_000;
 
 beforeAll(async () => {
   await h.setUp();
@@ -25,7 +27,7 @@ afterAll(async () => {
   await h.tearDown();
 });
 
-function branch(tx: TransactionView, key = randomUUID().slice(0, 8)): NewBranch {
+function branch(tx: { id: string }, key = randomUUID().slice(0, 8)): NewBranch {
   return {
     id: randomUUID(),
     service: ACCOUNT,
@@ -35,17 +37,16 @@ function branch(tx: TransactionView, key = randomUUID().slice(0, 8)): NewBranch 
   };
 }
 
-const message = (tx: TransactionView) => ({
-  id: randomUUID(),
-  routingKey: 'transaction.committed',
-  body: { transactionId: tx.id },
+const confirmed = (): CommitEvent => ({
+  routingKey: 'test.confirmed',
+  body: { messageId: uuidv7(), orderId: 7 },
 });
 
-/** What the transaction holds in the database: its status, its branches' gids, its outbox keys. */
-async function stored(tx: TransactionView) {
-  const [t] = await queryDatabase<{ status: string }>(
+/** What the transaction holds in the database: its row's state, its branches' gids, its outbox keys. */
+async function stored(tx: { id: string }) {
+  const [t] = await queryDatabase<{ status: string; announced: boolean; initiator: string | null }>(
     h.dbUrl,
-    'SELECT status FROM trx_transaction WHERE id = $1',
+    'SELECT status, announced, initiator FROM trx_transaction WHERE id = $1',
     [tx.id],
   );
   const branches = await queryDatabase<{ gid: string; status: string }>(
@@ -53,32 +54,92 @@ async function stored(tx: TransactionView) {
     'SELECT gid, status FROM trx_branch WHERE transaction_id = $1 ORDER BY created_at',
     [tx.id],
   );
-  return { status: t!.status, branches, outbox: await outboxKeys(h.dbUrl, tx.id) };
+  return { row: t ?? null, branches, outbox: await outboxKeys(h.dbUrl, tx.id) };
 }
 
+/**
+ * One trx_commit_v2 call. `create` as the coordinator passes it: true for a UUIDv7 id (every
+ * id here is one: begin mints them too), with the terms that follow from the id.
+ */
 async function commitOnce(
-  tx: TransactionView,
+  tx: { id: string },
   branches: NewBranch[],
-  now = new Date(),
-  initiator = CoordinatorHarness.INITIATOR,
+  o: { now?: Date; initiator?: string; create?: boolean; events?: CommitEvent[] | null } = {},
 ) {
-  const republishAt = new Date(now.getTime() + 5000);
-  return commitEnlisted(pool, tx.id, branches, [message(tx)], now, republishAt, initiator);
+  const now = o.now ?? new Date();
+  const minted = uuidv7Time(tx.id)!;
+  return commitInOneStatement(pool, {
+    id: tx.id,
+    now,
+    republishAt: new Date(now.getTime() + 5000),
+    create: o.create ?? true,
+    createdAt: new Date(minted),
+    timeoutMs: TIMEOUT_MS,
+    deadline: new Date(minted + TIMEOUT_MS),
+    branches,
+    events: o.events ?? null,
+    initiator: o.initiator ?? CoordinatorHarness.INITIATOR,
+  });
 }
 
-test('when the transaction is active and has no branch yet, then one statement enlists the branches in order and writes the commit with its outbox rows', async () => {
+test('when the transaction is active and has no branch yet, then one statement enlists the branches in order and writes the commit, unannounced, with no outbox row', async () => {
   const tx = await api.begin();
   const branches = [branch(tx, 'first'), branch(tx, 'second'), branch(tx, 'third')];
-  const t = await commitOnce(tx, branches);
-  expect(t).toMatchObject({ id: tx.id, status: 'committing', decision: 'commit', reason: null });
-  expect(await stored(tx)).toEqual({
+  const events = [confirmed()];
+  const t = await commitOnce(tx, branches, { events });
+  expect(t).toMatchObject({
+    id: tx.id,
     status: 'committing',
+    decision: 'commit',
+    reason: null,
+    announced: false,
+    events,
+    initiator: CoordinatorHarness.INITIATOR,
+  });
+  // Begun explicitly: its own terms stand (the default timeout of begin, its own creation time).
+  expect(t!.createdAt.toISOString()).toBe(tx.createdAt);
+  expect(t!.deadline.toISOString()).toBe(tx.deadline);
+  expect(await stored(tx)).toEqual({
+    row: { status: 'committing', announced: false, initiator: CoordinatorHarness.INITIATOR },
     branches: branches.map((b) => ({ gid: b.gid, status: 'prepared' })),
-    outbox: ['transaction.begun', 'transaction.committed'],
+    outbox: [],
   });
 });
 
-test('when the transaction was decided, is past its deadline, is a Spring-sample one or has a branch already, then nothing is written', async () => {
+test('when the coordinator never saw the UUIDv7 id, then the one statement creates it committing with its branches, its terms and the initiator', async () => {
+  const id = uuidv7();
+  const branches = [branch({ id }, 'first'), branch({ id }, 'second')];
+  const events = [confirmed()];
+  const now = new Date();
+  const t = await commitOnce({ id }, branches, { now, events });
+  const minted = uuidv7Time(id)!;
+  expect(t).toMatchObject({
+    id,
+    status: 'committing',
+    decision: 'commit',
+    reason: null,
+    initiator: CoordinatorHarness.INITIATOR,
+    compat: false,
+    timeoutMs: TIMEOUT_MS,
+    createdAt: new Date(minted),
+    deadline: new Date(minted + TIMEOUT_MS),
+    decidedAt: now,
+    nextRepublishAt: new Date(now.getTime() + 5000),
+    announced: false,
+    events,
+  });
+  expect(await stored({ id })).toEqual({
+    row: { status: 'committing', announced: false, initiator: CoordinatorHarness.INITIATOR },
+    branches: branches.map((b) => ({ gid: b.gid, status: 'prepared' })),
+    outbox: [],
+  });
+  // Decided now: the same commit again finds it decided and writes nothing.
+  const before = await stored({ id });
+  expect(await commitOnce({ id }, [branch({ id })])).toBeUndefined();
+  expect(await stored({ id })).toEqual(before);
+});
+
+test('when the transaction was decided, is past its deadline, is a Spring-sample one, a tombstone or has a branch already, then nothing is written', async () => {
   const decided = await api.begin();
   await api.rollback(decided.id, 'changed my mind');
   const late = await api.begin({ timeoutMs: 1000 });
@@ -91,20 +152,37 @@ test('when the transaction was decided, is past its deadline, is a Spring-sample
   const compat = await queryDatabase<{ id: string }>(
     h.dbUrl,
     `INSERT INTO trx_transaction (id, status, compat, timeout_ms, deadline, created_at, updated_at)
-     VALUES (gen_random_uuid(), 'active', true, 60000, now() + interval '1 minute', now(), now()) RETURNING id`,
+     VALUES ($1, 'active', true, 60000, now() + interval '1 minute', now(), now()) RETURNING id`,
+    [uuidv7()],
   );
-  const spring = { ...registered, id: compat[0]!.id };
+  const spring = { id: compat[0]!.id };
+  const tombstone = { id: uuidv7(Date.now() - TIMEOUT_MS - 1000) };
+  await queryDatabase(
+    h.dbUrl,
+    `INSERT INTO trx_transaction (id, status, decision, reason, compat, timeout_ms, deadline, created_at, updated_at, decided_at)
+     VALUES ($1, 'rolled-back', 'rollback', 'presumed-abort', false, $2, now() - interval '1 second', now() - interval '31 seconds', now(), now())`,
+    [tombstone.id, TIMEOUT_MS],
+  );
 
   for (const [tx, now] of [
     [decided, new Date()],
     [late, new Date(Date.now() + 2000)],
     [registered, new Date()],
     [spring, new Date()],
+    [tombstone, new Date()],
   ] as const) {
-    const before = await stored(tx);
-    expect(await commitOnce(tx, [branch(tx)], now)).toBeUndefined();
-    expect(await stored(tx)).toEqual(before);
+    for (const create of [true, false]) {
+      const before = await stored(tx);
+      expect(await commitOnce(tx, [branch(tx)], { now, create })).toBeUndefined();
+      expect(await stored(tx)).toEqual(before);
+    }
   }
+});
+
+test('when the id is unknown and the statement may not create it, then nothing is written', async () => {
+  const id = uuidv7();
+  expect(await commitOnce({ id }, [branch({ id })], { create: false })).toBeUndefined();
+  expect(await stored({ id })).toEqual({ row: null, branches: [], outbox: [] });
 });
 
 test('when the commit of enlisted branches goes the general way (a branch registered before), then the answer is the same decision', async () => {
@@ -124,7 +202,7 @@ test('when the commit of enlisted branches goes the general way (a branch regist
 test('when a service that did not begin the transaction commits it, then the one statement writes nothing and the answer is 403', async () => {
   const tx = await api.begin();
   const before = await stored(tx);
-  expect(await commitOnce(tx, [branch(tx)], new Date(), ACCOUNT)).toBeUndefined();
+  expect(await commitOnce(tx, [branch(tx)], { initiator: ACCOUNT })).toBeUndefined();
   expect(await stored(tx)).toEqual(before);
 
   const intruder = h.clientAs(app, ACCOUNT);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { makeGid, routingKeys, type CoordinatorApi, type TransactionView } from '@trx/protocol';
 import { LogTap, waitFor } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
+import { decisionEntriesFor, waitAnnounced, waitForDecisionEntry } from './announcements';
 import { CoordinatorHarness } from './coordinator-harness';
 
 const h = new CoordinatorHarness();
@@ -46,6 +47,8 @@ async function committed(...services: string[]): Promise<TransactionView> {
   const branches = [];
   for (const s of services) branches.push(await prepared(tx, s));
   await api.commit(tx.id);
+  // Participants acknowledge a decision they heard: once it was announced.
+  await waitAnnounced(h.dbUrl, tx.id);
   for (const b of branches) await api.recordOutcome(tx.id, b.id, { outcome: 'committed' });
   return tx;
 }
@@ -136,28 +139,18 @@ describe('the list', () => {
 });
 
 describe('the detail', () => {
-  it('when a transaction committed, then its timeline tells begun, each branch, the decision, the messages and the end', async () => {
+  it('when a transaction committed, then its timeline tells begun, each branch, the decision and the end', async () => {
     const tx = await committed(ACCOUNT, PRODUCT);
-    const published = await waitFor(
-      async () => {
-        const d = (await operator(`/v1/console/transactions/${tx.id}`)).body;
-        return d.messages.length > 0 && d.messages.every((m: { publishedAt: string | null }) => m.publishedAt)
-          ? d
-          : undefined;
-      },
-      { description: `the messages of ${tx.id} published` },
-    );
+    const published = (await operator(`/v1/console/transactions/${tx.id}`)).body;
     expect(published).toMatchObject({ id: tx.id, status: 'committed', decision: 'commit', stuck: null });
     expect(published.branchList.map((b: { service: string }) => b.service)).toEqual([ACCOUNT, PRODUCT]);
-    expect(published.messages.map((m: { routingKey: string }) => m.routingKey).sort()).toEqual(
-      [
-        routingKeys.begun,
-        routingKeys.committed,
-        routingKeys.committed,
-        routingKeys.decision(ACCOUNT),
-        routingKeys.decision(PRODUCT),
-      ].sort(),
-    );
+    // Protocol v2: the row is its own outbox; the publisher sent the decisions and the one
+    // lifecycle event straight to the broker, so no outbox row was written.
+    expect(published.messages).toEqual([]);
+    expect(decisionEntriesFor(h.capture, routingKeys.decision(ACCOUNT), tx.id)).toHaveLength(1);
+    expect(decisionEntriesFor(h.capture, routingKeys.decision(PRODUCT), tx.id)).toHaveLength(1);
+    await waitFor(() => h.capture.forTransaction(tx.id).length > 0 || undefined);
+    expect(h.capture.forTransaction(tx.id).map((m) => m.routingKey)).toEqual([routingKeys.committed]);
     const events = published.timeline.map((e: { event: string; service?: string }) =>
       e.service ? `${e.event} ${e.service}` : e.event,
     );
@@ -167,8 +160,6 @@ describe('the detail', () => {
         `branch registered ${ACCOUNT}`,
         `branch registered ${PRODUCT}`,
         'decided commit',
-        `published ${routingKeys.decision(ACCOUNT)}`,
-        `published ${routingKeys.decision(PRODUCT)}`,
         `branch acknowledged committed ${ACCOUNT}`,
         `branch acknowledged committed ${PRODUCT}`,
       ]),
@@ -253,18 +244,18 @@ describe('operator actions', () => {
     await app.sweeper.runOnce();
     h.clock.advance(6000);
     await app.sweeper.runOnce();
-    const before = h.capture
-      .withKey(routingKeys.decision(ACCOUNT))
-      .filter((m) => m.body.transactionId === tx.id).length;
+    const before = decisionEntriesFor(h.capture, routingKeys.decision(ACCOUNT), tx.id).length;
 
     const res = await operator(`/v1/console/transactions/${tx.id}/republish`, 'POST');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'committing', inDoubtSince: null, republishCount: 0 });
     expect(res.body.stuck?.kind).not.toBe('in-doubt');
+    // The re-publish goes through the outbox: the detail lists it.
+    expect(res.body.messages.map((m: { routingKey: string }) => m.routingKey)).toContain(
+      routingKeys.decision(ACCOUNT),
+    );
     await waitFor(
-      () =>
-        h.capture.withKey(routingKeys.decision(ACCOUNT)).filter((m) => m.body.transactionId === tx.id)
-          .length > before || undefined,
+      () => decisionEntriesFor(h.capture, routingKeys.decision(ACCOUNT), tx.id).length > before || undefined,
       { description: `a new decision for ${tx.id}` },
     );
     expect(auditLines(tx.id)).toEqual([
@@ -300,11 +291,8 @@ describe('operator actions', () => {
       reason: 'timeout',
       stuck: null,
     });
-    const decision = await waitFor(
-      () => h.capture.withKey(routingKeys.decision(ACCOUNT)).find((m) => m.body.transactionId === tx.id),
-      { description: `the rollback decision of ${tx.id}` },
-    );
-    expect(decision.body).toMatchObject({ decision: 'rollback', branches: [{ branchId: branch.id }] });
+    const { entry } = await waitForDecisionEntry(h.capture, routingKeys.decision(ACCOUNT), tx.id);
+    expect(entry).toMatchObject({ decision: 'rollback', branches: [{ branchId: branch.id }] });
     expect(auditLines(tx.id)).toEqual([
       expect.objectContaining({
         level: 40,

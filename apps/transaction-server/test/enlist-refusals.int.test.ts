@@ -1,6 +1,6 @@
-import { routingKeys, type CoordinatorApi } from '@trx/protocol';
-import { waitFor } from '@trx/test-support';
+import { routingKeys, uuidv7, type CoordinatorApi, type TransactionView } from '@trx/protocol';
 import type { RunningCoordinator } from '../src/start';
+import { waitForDecisionEntry } from './announcements';
 import { CoordinatorHarness } from './coordinator-harness';
 import { preparedBranch, outboxKeys } from './enlisting';
 
@@ -33,10 +33,23 @@ test('when an enlisted gid belongs to another transaction, then commit answers 4
   });
   const view = await api.get(tx.id);
   expect(view).toMatchObject({ status: 'active', decision: null, branches: [] });
-  expect(await outboxKeys(h.dbUrl, tx.id)).toEqual([routingKeys.begun]);
+  // Protocol v2, default lifecycle events: nothing for a begin, and the refusal wrote nothing.
+  expect(await outboxKeys(h.dbUrl, tx.id)).toEqual([]);
   expect((await api.get(other.id)).branches.map((b) => [b.gid, b.status])).toEqual([
     [stolen.gid, 'prepared'],
   ]);
+});
+
+test('when a commit of an id nobody began enlists a gid of another transaction, then it is 409 and the transaction is not created', async () => {
+  const other = await api.begin();
+  const id = uuidv7();
+  const stolen = preparedBranch(ACCOUNT, { id } as TransactionView);
+  await api.registerBranch(other.id, { service: ACCOUNT, instance: 'a1', gid: stolen.gid, vote: 'yes' });
+  await expect(
+    api.commit(id, { branches: [preparedBranch(PRODUCT, { id } as TransactionView), stolen] }),
+  ).rejects.toMatchObject({ name: 'TransactionConflictError', code: 'duplicate-gid' });
+  await expect(api.get(id)).rejects.toMatchObject({ name: 'TransactionNotFoundError' });
+  expect(await outboxKeys(h.dbUrl, id)).toEqual([]);
 });
 
 test('when a commit or rollback body is invalid, then it is refused with 400 and nothing changes', async () => {
@@ -77,7 +90,7 @@ test('when a commit or rollback body is invalid, then it is refused with 400 and
   ).toBe(400);
   const view = await api.get(tx.id);
   expect(view).toMatchObject({ status: 'active', branches: [] });
-  expect(await outboxKeys(h.dbUrl, tx.id)).toEqual([routingKeys.begun]);
+  expect(await outboxKeys(h.dbUrl, tx.id)).toEqual([]);
 });
 
 test('when a commit names a branch the earlier decision did not include, then it is refused with 409 transaction-decided', async () => {
@@ -103,8 +116,6 @@ test('when the transaction timed out before the commit, then the enlisted branch
   const view = await api.get(tx.id);
   expect(view).toMatchObject({ status: 'rolling-back', reason: 'timeout' });
   expect(view.branches.map((b) => [b.gid, b.status])).toEqual([[enlisted[0]!.gid, 'prepared']]);
-  const decision = await waitFor(() =>
-    h.capture.withKey(routingKeys.decision(ACCOUNT)).find((m) => m.body.transactionId === tx.id),
-  );
-  expect(decision.body).toMatchObject({ decision: 'rollback', branches: [{ gid: enlisted[0]!.gid }] });
+  const { entry } = await waitForDecisionEntry(h.capture, routingKeys.decision(ACCOUNT), tx.id);
+  expect(entry).toMatchObject({ decision: 'rollback', branches: [{ gid: enlisted[0]!.gid }] });
 });

@@ -1,5 +1,6 @@
-import { makeGid } from '@trx/protocol';
+import { makeGid, uuidv7 } from '@trx/protocol';
 import type { RunningCoordinator } from '../src/start';
+import { waitAnnounced } from './announcements';
 import { CoordinatorHarness } from './coordinator-harness';
 
 const h = new CoordinatorHarness();
@@ -52,6 +53,15 @@ test('an unknown transaction or branch is 404, with no stack trace on the wire',
     body: { error: 'transaction-not-found' },
   });
   expect((await call('POST', '/v1/transactions/not-a-uuid/commit')).status).toBe(404);
+  // Only a UUIDv7 names a transaction nobody began: a commit of any other unknown id is 404.
+  expect(await call('POST', `/v1/transactions/${unknown}/commit`)).toMatchObject({
+    status: 404,
+    body: { error: 'transaction-not-found' },
+  });
+  // A read never creates one.
+  const unseen = uuidv7();
+  expect((await call('GET', `/v1/transactions/${unseen}`)).status).toBe(404);
+  expect((await call('GET', `/v1/transactions/${unseen}`)).status).toBe(404);
   const tx = (await call('POST', '/v1/transactions', {})).body;
   const res = await call('PUT', `/v1/transactions/${tx.id}/branches/${unknown}/vote`, { vote: 'yes' });
   expect(res).toMatchObject({ status: 404, body: { error: 'branch-not-found' } });
@@ -98,6 +108,8 @@ test('the classic flow: join first, vote later, then commit; an acknowledgement 
     (await call('PUT', `/v1/transactions/${tx.id}/branches/${branch.id}/outcome`, { outcome: 'rolled-back' }))
       .body,
   ).toMatchObject({ error: 'outcome-mismatch' });
+  // The participant acknowledges what it heard: the decision, once announced.
+  await waitAnnounced(h.dbUrl, tx.id);
   expect(
     (await call('PUT', `/v1/transactions/${tx.id}/branches/${branch.id}/outcome`, { outcome: 'committed' }))
       .status,

@@ -96,13 +96,16 @@ export async function prunePublished(db: Db, before: Date, limit: number): Promi
 
 /**
  * The messages about one transaction still in the outbox (published ones are pruned after
- * a while), oldest first. The body carries the transaction id; no index serves this — the
- * outbox is a short queue, and only the console's detail view asks.
+ * a while), oldest first: those whose body carries the transaction id, and the decision
+ * batches (protocol v2: a re-publish's, through the outbox) with an entry for it. No index
+ * serves this — the outbox is a short queue, and only the console's detail view asks.
  */
 export async function findOutboxOf(db: Db, transactionId: string): Promise<OutboxEntry[]> {
   const { rows } = await db.query(
     `SELECT id, routing_key, body, created_at, published_at, attempts FROM trx_outbox
-      WHERE body->>'transactionId' = $1 ORDER BY created_at, id`,
+      WHERE body->>'transactionId' = $1
+         OR body->'decisions' @> jsonb_build_array(jsonb_build_object('transactionId', $1::text))
+      ORDER BY created_at, id`,
     [transactionId],
   );
   return rows.map((r) => ({

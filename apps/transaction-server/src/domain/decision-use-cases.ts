@@ -1,3 +1,4 @@
+import { PgCodes, pgCode } from '@trx/db';
 import {
   parseGid,
   type CommitEvent,
@@ -192,6 +193,12 @@ async function commitOneStatement(
     branches: candidates,
     events: events.length > 0 ? events : null,
     initiator: actor,
+  }).catch((err: unknown) => {
+    // An enlisted gid another transaction holds: trx_commit_v2 checks for it only on a begun
+    // row, so creating one runs into the unique gid (and a concurrent registration can on
+    // either). The statement wrote nothing; the general path answers duplicate-gid.
+    if (pgCode(err) === PgCodes.uniqueViolation) return undefined;
+    throw err;
   });
   if (!t) return undefined;
   const branches: BranchRecord[] = candidates.map((c, n) => ({
