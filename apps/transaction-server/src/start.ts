@@ -25,7 +25,10 @@ export interface RunningApp {
 export interface StartOptions {
   clock?: () => Date;
   logger?: Logger;
-  /** false: leave decisions in the outbox for the poller (tests of a crash before publishing). Default true. */
+  /**
+   * false: publish nothing right after a commit — decisions stay unannounced for the sweeper's
+   * re-publish and outbox rows for the poller (tests of a crash before publishing). Default true.
+   */
   flushAfterCommit?: boolean;
 }
 
@@ -68,7 +71,14 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
   );
   const relay = new OutboxRelay(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
-  const publisher = new DecisionPublisher(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
+  const publisher = new DecisionPublisher(
+    asyncPool,
+    broker,
+    clock,
+    logger,
+    options.flushAfterCommit ?? true,
+    config.lifecycleEvents === 'all',
+  );
   const { registry, metrics } = createMetrics({ pool, clock, broker });
   const ctx: CoordinatorContext = {
     pool,

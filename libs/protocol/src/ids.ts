@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /**
  * A time-ordered UUID (version 7, RFC 9562): 48 bits of Unix milliseconds, then 74 random
@@ -9,7 +9,21 @@ import { randomFillSync } from 'node:crypto';
 export function uuidv7(nowMs: number = Date.now()): string {
   const bytes = randomFillSync(Buffer.alloc(16));
   bytes.writeUIntBE(nowMs, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70; // version 7
+  return uuidOf(bytes, 7);
+}
+
+/**
+ * A UUID of version 8 (made by the application, RFC 9562) from the first 16 bytes of SHA-256
+ * over `name`: the same name always gives the same id (e.g. one id per event there can be,
+ * so every re-send of it deduplicates).
+ */
+export function uuidv8Of(name: string): string {
+  return uuidOf(createHash('sha256').update(name).digest().subarray(0, 16), 8);
+}
+
+/** 16 bytes as a UUID string, with its version and the RFC variant written in. */
+function uuidOf(bytes: Buffer, version: number): string {
+  bytes[6] = (bytes[6]! & 0x0f) | (version << 4);
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // variant 10
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

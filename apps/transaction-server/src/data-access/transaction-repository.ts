@@ -167,12 +167,29 @@ export async function commitInOneStatement(
 /**
  * The publisher's mark once the broker confirmed a round's announcements: one statement for
  * the round, on the asynchronous pool (a lost mark only announces again after a crash).
+ * With `finish`, a transaction whose every branch acknowledged before its announcement was
+ * marked (the initiator finishes its own branch the moment it is answered) ends in the same
+ * statement, committing → committed, rolling-back → rolled-back (the transition table's only
+ * moves from those); an acknowledgement committed concurrently, unseen here, leaves it to the
+ * re-publish, which ends it without sending anything.
  */
-export async function markAnnounced(db: Db, ids: string[]): Promise<void> {
+export async function markAnnounced(db: Db, ids: string[], now: Date, finish: boolean): Promise<void> {
   if (ids.length === 0) return;
-  await db.query('UPDATE trx_transaction SET announced = true WHERE id = ANY($1::uuid[]) AND NOT announced', [
-    ids,
-  ]);
+  await db.query(
+    `UPDATE trx_transaction t
+        SET announced = true,
+            status = CASE WHEN done THEN (CASE t.status WHEN 'committing' THEN 'committed' ELSE 'rolled-back' END)
+                          ELSE t.status END,
+            next_republish_at = CASE WHEN done THEN NULL ELSE t.next_republish_at END,
+            updated_at = CASE WHEN done THEN $2 ELSE t.updated_at END
+       FROM (SELECT x.id,
+                    $3::boolean AND x.status IN ('committing','rolling-back') AND NOT EXISTS (
+                      SELECT 1 FROM trx_branch b
+                       WHERE b.transaction_id = x.id AND b.status NOT IN ('committed','rolled-back')) AS done
+               FROM trx_transaction x WHERE x.id = ANY($1::uuid[])) d
+      WHERE t.id = d.id AND NOT t.announced`,
+    [ids, now, finish],
+  );
 }
 
 export interface FinishChange {

@@ -8,6 +8,7 @@ import {
   type LifecycleEvent,
   type TransactionStatus,
   uuidv7,
+  uuidv8Of,
 } from '@trx/protocol';
 import type { BranchRecord, NewOutboxMessage, TransactionRecord } from '../data-access';
 import { compatTransaction } from './compat-mapping';
@@ -18,7 +19,9 @@ export type AnnouncedTransaction = Pick<TransactionRecord, 'id' | 'status' | 're
 
 /**
  * Outbox messages for what the coordinator announces. Each body carries its own
- * `messageId`, equal to the AMQP message_id, so consumers can deduplicate.
+ * `messageId`, equal to the AMQP message_id, so consumers can deduplicate. A lifecycle
+ * event's id follows from its transaction and status (lifecycleEventId): the same event
+ * sent again — a re-publish after a round the broker did not confirm whole — keeps its id.
  */
 export function lifecycleMessage(
   t: AnnouncedTransaction,
@@ -27,7 +30,7 @@ export function lifecycleMessage(
 ): NewOutboxMessage {
   const type = lifecycleType(t.status);
   const body: LifecycleEvent = {
-    messageId: uuidv7(),
+    messageId: lifecycleEventId(t.id, t.status),
     type,
     occurredAt: now.toISOString(),
     transactionId: t.id,
@@ -36,6 +39,11 @@ export function lifecycleMessage(
     branches: branches.map((b) => ({ branchId: b.id, service: b.service, status: b.status })),
   };
   return { id: body.messageId, routingKey: type, body };
+}
+
+/** One id per lifecycle event there can be: its transaction and status (see lifecycleMessage). */
+export function lifecycleEventId(transactionId: string, status: TransactionStatus): string {
+  return uuidv8Of(`${transactionId}/${status}`);
 }
 
 function lifecycleType(status: TransactionStatus): LifecycleEvent['type'] {

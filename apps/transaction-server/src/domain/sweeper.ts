@@ -199,7 +199,7 @@ async function announceLate(
 ): Promise<string[]> {
   const messages = decisionEvents(t, branches, now);
   await insertOutbox(db, messages);
-  await markAnnounced(db, [t.id]);
+  await markAnnounced(db, [t.id], now, false);
   return messages.map((m) => m.id);
 }
 

@@ -73,8 +73,7 @@ export async function begin(
   const events = ctx.settings.lifecycleEvents === 'all' ? [lifecycleMessage(t, [], now)] : [];
   // One autocommit statement on the asynchronous pool: see createAsyncPool for why losing it is harmless.
   await insertTransaction(ctx.asyncPool, t, events);
-  // No flush of its own: transaction.begun rides with the next decision's batch (the relay
-  // sends rows in creation order), or the poller sends it. That halves the relay's batches.
+  ctx.afterCommit(events.map((e) => e.id));
   ctx.metrics.begun();
   // debug: 'decided' is the transaction's info line (the begun event and metrics count beginnings).
   ctx.logger.debug({ transactionId: t.id, timeoutMs, initiator: t.initiator }, 'transaction begun');

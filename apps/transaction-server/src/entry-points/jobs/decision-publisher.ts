@@ -33,6 +33,8 @@ export class DecisionPublisher {
     private readonly logger: Logger,
     /** False in tests that play a coordinator dying between commit and publish. */
     private readonly enabled: boolean,
+    /** TRX_LIFECYCLE_EVENTS=all: a transaction's end has an event of its own. */
+    private readonly completionEvents: boolean,
   ) {
     this.queues = new DecisionQueues(broker);
   }
@@ -71,7 +73,8 @@ export class DecisionPublisher {
       return;
     }
     const ids = batch.map((a) => a.transaction.id);
-    await markAnnounced(this.asyncPool, ids).catch((err: unknown) =>
+    // With completion events on, an end needs its event: the re-publish ends those instead.
+    await markAnnounced(this.asyncPool, ids, this.clock(), !this.completionEvents).catch((err: unknown) =>
       this.logger.warn(
         { err, transactions: ids.length },
         'announced, not marked; the re-publish announces again',
