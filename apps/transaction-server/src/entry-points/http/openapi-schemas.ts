@@ -31,6 +31,11 @@ export const openApiSchemas = {
       gid: { type: 'string', maxLength: 200 },
       vote: { enum: ['yes', 'no'] },
       reason: { type: 'string' },
+      initiator: {
+        type: 'string',
+        pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+        description: 'who initiated a transaction nobody began (x-transaction-initiator)',
+      },
     },
   },
   VoteRequest: {
@@ -56,10 +61,37 @@ export const openApiSchemas = {
       finishedByCaller: { type: 'boolean' },
     },
   },
+  CommitEvent: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['routingKey', 'body'],
+    description:
+      "published by the coordinator with a COMMIT decision only; the routing key's first word is the initiator's",
+    properties: {
+      routingKey: { type: 'string', maxLength: 200, pattern: '^[a-z0-9-]+(\\.[a-z0-9-]+)+$' },
+      body: {
+        type: 'object',
+        required: ['messageId'],
+        properties: { messageId: { type: 'string', format: 'uuid' } },
+        description: 'any JSON object of at most 16 kB; messageId becomes the AMQP message_id',
+      },
+    },
+  },
   CommitRequest: {
     type: 'object',
     additionalProperties: false,
-    properties: { branches: { type: 'array', maxItems: 100, items: ref('EnlistedBranch') } },
+    properties: {
+      branches: { type: 'array', maxItems: 100, items: ref('EnlistedBranch') },
+      events: { type: 'array', maxItems: 8, items: ref('CommitEvent') },
+    },
+  },
+  ResolveRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['gid'],
+    properties: {
+      gid: { type: 'string', maxLength: 200, description: "a branch of the caller's in this transaction" },
+    },
   },
   RollbackRequest: {
     type: 'object',

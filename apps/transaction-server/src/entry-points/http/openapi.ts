@@ -46,9 +46,24 @@ export const openApiDocument = {
     },
     '/v1/transactions/{id}': {
       get: {
-        summary: 'A transaction with its branches (participants recover gids with it; 404 = presumed abort)',
+        summary: 'A transaction with its branches (a read: an unknown one is 404, nothing recorded)',
         parameters: [idParam],
         responses: { '200': { description: 'found', ...json(ref('Transaction')) }, ...common },
+      },
+    },
+    '/v1/transactions/{id}/resolve': {
+      post: {
+        summary:
+          "Recovery: how the transaction of the caller's branch ended. Unknown within its deadline: active, nothing written; unknown past it: recorded rolled back first (a tombstone, reason presumed-abort). 400 for a gid of another transaction",
+        parameters: [idParam],
+        requestBody: json(ref('ResolveRequest')),
+        responses: {
+          '200': {
+            description: 'as known, active (unknown, in time) or the tombstone',
+            ...json(ref('Transaction')),
+          },
+          ...common,
+        },
       },
     },
     '/v1/transactions/{id}/branches': {
@@ -90,7 +105,8 @@ export const openApiDocument = {
     },
     '/v1/transactions/{id}/commit': {
       post: {
-        summary: 'Commit, enlisting prepared branches: COMMIT if every branch voted yes, else ROLLBACK',
+        summary:
+          'Commit, enlisting prepared branches: COMMIT if every branch voted yes, else ROLLBACK. A UUIDv7 id nobody began is created by it (protocol v2); events go out only on COMMIT',
         parameters: [idParam],
         requestBody: json(ref('CommitRequest')),
         responses: {
