@@ -2,13 +2,12 @@
  * The order-service configuration: one schema, every key with its env var, default and
  * description (docs/architecture.md lists the same table).
  */
-import { key, loadConfig, z, type ConfigOf } from '@trx/config';
+import { bool, key, loadConfig, z, type ConfigOf } from '@trx/config';
 import { assertParticipantRetention, commonConfigKeys, participantConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'order-service';
 
 const positiveMs = z.coerce.number().int().positive();
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const configSpec = {
   ...commonConfigKeys({ service: SERVICE_NAME, port: 8080, database: 'trx_order' }),
@@ -38,13 +37,13 @@ export const configSpec = {
     'longest an order waits for its turn on a product or customer; then 503 too-busy (0 = no bound)',
   ),
   faultInjection: key(
-    bool as z.ZodType<boolean>,
+    bool,
     'ORDER_FAULT_INJECTION',
     false,
     'honour the X-Fault-Inject header (after-reservation, after-withdrawal, before-commit)',
   ),
   baselineMode: key(
-    bool as z.ZodType<boolean>,
+    bool,
     'ORDER_BASELINE_MODE',
     false,
     'honour X-Trx-Mode: baseline — the same calls and writes with no coordinator and no prepared transactions (NOT atomic; for the benchmark only)',

@@ -51,7 +51,7 @@ describe('POST /orders', () => {
     const decisionsFor = (service: string) =>
       platform.events
         .withKey(routingKeys.decision(service))
-        .flatMap((m) => (m.body as DecisionBatchEvent).decisions)
+        .flatMap((m) => (m.body as unknown as DecisionBatchEvent).decisions)
         .filter((d) => d.transactionId === body.transactionId);
     await waitFor(
       () => decisionsFor('product-service').length > 0 && decisionsFor('account-service').length > 0,

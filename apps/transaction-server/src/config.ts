@@ -1,5 +1,5 @@
 import { DEFAULT_TIMEOUT_MS } from '@trx/protocol';
-import { ConfigError, key, loadConfig, z, type ConfigOf } from '@trx/config';
+import { bool, ConfigError, key, loadConfig, z, type ConfigOf } from '@trx/config';
 import { commonConfigKeys, retentionConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'transaction-server';
@@ -85,6 +85,18 @@ export const configSpec = {
     'bounded queue bound with # for watching in the management UI (`none`: no audit queue)',
   ),
   auditMaxLength: key(int(1), 'TRX_AUDIT_MAX_LENGTH', 10_000, 'cap of the audit queue (oldest dropped)'),
+  auditDurable: key(
+    bool,
+    'TRX_AUDIT_DURABLE',
+    false,
+    'false: the audit queue keeps its copies in memory only (no disk write per message; empty after a RabbitMQ restart)',
+  ),
+  publishLingerMs: key(
+    int(0),
+    'TRX_PUBLISH_LINGER_MS',
+    0,
+    'how long the first decision of a publishing round waits for others to share its messages',
+  ),
   lifecycleEvents: key(
     z.enum(['decision', 'all']),
     'TRX_LIFECYCLE_EVENTS',

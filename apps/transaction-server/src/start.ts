@@ -57,7 +57,8 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   try {
     await runMigrationsLocked(dataSource);
     await broker.declareExchange();
-    if (config.auditQueue) await broker.declareAuditQueue(config.auditQueue, config.auditMaxLength);
+    if (config.auditQueue)
+      await broker.declareAuditQueue(config.auditQueue, config.auditMaxLength, config.auditDurable);
   } catch (err) {
     await broker.close();
     await dataSource.destroy();
@@ -78,6 +79,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     logger,
     options.flushAfterCommit ?? true,
     config.lifecycleEvents === 'all',
+    config.publishLingerMs,
   );
   const { registry, metrics } = createMetrics({ pool, clock, broker });
   const ctx: CoordinatorContext = {

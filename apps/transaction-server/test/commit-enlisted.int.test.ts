@@ -39,7 +39,7 @@ function branch(tx: { id: string }, key = randomUUID().slice(0, 8)): NewBranch {
 
 const confirmed = (): CommitEvent => ({
   routingKey: 'test.confirmed',
-  body: { messageId: uuidv7(), orderId: 7 },
+  body: { messageId: uuidv7(), orderId: 7 } as CommitEvent['body'],
 });
 
 /** What the transaction holds in the database: its row's state, its branches' gids, its outbox keys. */

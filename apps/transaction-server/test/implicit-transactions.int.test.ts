@@ -56,7 +56,7 @@ const of = (id: string) => ({ id }) as TransactionView;
 const branchOf = (service: string, id: string) => preparedBranch(service, of(id));
 const confirmed = (extra: Record<string, unknown> = {}): CommitEvent => ({
   routingKey: 'order.confirmed',
-  body: { messageId: uuidv7(), orderId: randomUUID(), ...extra },
+  body: { messageId: uuidv7(), orderId: randomUUID(), ...extra } as CommitEvent['body'],
 });
 
 async function row(id: string): Promise<TransactionRecord | undefined> {

@@ -22,6 +22,8 @@ function tx(over: Partial<TransactionRecord>): TransactionRecord {
     nextRepublishAt: null,
     republishCount: 0,
     inDoubtSince: null,
+    announced: true,
+    events: null,
     ...over,
   };
 }

@@ -114,4 +114,9 @@ export const serviceMapSchema = z.string().transform((raw, ctx) => {
   return map;
 });
 
+/** A flag: `true`/`1` or `false`/`0`. */
+export const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1') as unknown as z.ZodType<boolean>;
+
 export { z };

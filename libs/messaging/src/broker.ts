@@ -106,11 +106,32 @@ export class Broker {
    * exchange: it overflows by design (oldest dropped), and that overflow must not push the
    * refused decisions out of `<exchange>.dead-letter`.
    */
-  async declareAuditQueue(name: string, maxLength: number): Promise<void> {
-    await this.declare(`queue:${name}`, async (ch) => {
-      await ch.assertQueue(name, { durable: true, maxLength, arguments: { 'x-overflow': 'drop-head' } });
-      await ch.bindQueue(name, this.options.exchange, '#');
-    });
+  /**
+   * The audit queue, bound with `#`, capped (oldest dropped). `durable: false` (the default of
+   * TRX_AUDIT_DURABLE): RabbitMQ keeps no copy of what it holds on disk — it is for watching,
+   * and every message in it is a copy of one delivered elsewhere — and it is gone after a
+   * broker restart until the coordinator declares it again. One declared before with the other
+   * durability is kept, with a warning (RabbitMQ can't change it in place).
+   */
+  async declareAuditQueue(name: string, maxLength: number, durable = false): Promise<void> {
+    const exchange = this.options.exchange;
+    const options = { durable, maxLength, arguments: { 'x-overflow': 'drop-head' } };
+    try {
+      await this.declare(`queue:${name}`, async (ch) => {
+        await ch.assertQueue(name, options);
+        await ch.bindQueue(name, exchange, '#');
+      });
+    } catch (err) {
+      if (!isPreconditionFailed(err)) throw err;
+      await this.declare(`queue:${name}`, async (ch) => {
+        await ch.checkQueue(name);
+        await ch.bindQueue(name, exchange, '#');
+      });
+      this.log.warn(
+        { queue: name, durable },
+        'audit queue exists with other arguments; keeping it (delete it to have it declared anew)',
+      );
+    }
   }
 
   async publish(messages: OutgoingMessage[]): Promise<void> {

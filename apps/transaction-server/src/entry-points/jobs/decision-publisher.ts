@@ -35,6 +35,8 @@ export class DecisionPublisher {
     private readonly enabled: boolean,
     /** TRX_LIFECYCLE_EVENTS=all: a transaction's end has an event of its own. */
     private readonly completionEvents: boolean,
+    /** TRX_PUBLISH_LINGER_MS: how long a round's first decision waits for company. */
+    private readonly lingerMs: number,
   ) {
     this.queues = new DecisionQueues(broker);
   }
@@ -52,6 +54,7 @@ export class DecisionPublisher {
 
   private async run(): Promise<void> {
     try {
+      if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
       while (this.waiting.length > 0) await this.round(this.waiting.splice(0, ROUND));
     } finally {
       this.loop = undefined;
