@@ -50,13 +50,20 @@ export function gidLiteral(gid: string): string {
 
 export async function createBranchTable(db: Queryable): Promise<void> {
   try {
+    // One message, under an advisory lock: replicas starting together take turns (CREATE OR
+    // REPLACE FUNCTION of two sessions at once fails with "tuple concurrently updated").
     await db.query(
-      `CREATE TABLE IF NOT EXISTS ${BRANCH_TABLE} (
+      `BEGIN;
+       SELECT pg_advisory_xact_lock(hashtext('${BRANCH_TABLE}'));
+       CREATE TABLE IF NOT EXISTS ${BRANCH_TABLE} (
          gid text PRIMARY KEY,
          transaction_id text NOT NULL,
-         created_at timestamptz NOT NULL DEFAULT now())`,
+         created_at timestamptz NOT NULL DEFAULT now());
+       ${PREPARED_CAP_FUNCTION};
+       COMMIT`,
     );
   } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
     // Two replicas starting together can both pass IF NOT EXISTS; the loser sees a duplicate.
     if (pgCode(err) !== PgCodes.uniqueViolation && pgCode(err) !== '42P07') throw err;
   }
@@ -83,22 +90,32 @@ export interface PreparedCap {
 }
 
 /**
- * The cap's check, first in the closing round trip (no extra one): it counts the service's
- * own gids in pg_prepared_xacts — a scan of a shared-memory array of max_prepared_transactions
- * entries — and raises SQLSTATE TRX01 at the cap, which stops the rest of the message, so
- * nothing is prepared. Concurrent branches can each pass it at max-1: the cap is soft by the
- * number of prepares racing, still well below max_prepared_transactions when sized by it.
+ * The cap's check, first in the closing round trip (no extra one): `trx_assert_prepared_below`
+ * counts the service's own gids among the database's prepared transactions — a scan of a
+ * shared-memory array of max_prepared_transactions entries, through pg_prepared_xact()
+ * itself (the pg_prepared_xacts view joins two catalogs per row) — and raises SQLSTATE
+ * TRX01 at the cap, which stops the rest of the message, so nothing is prepared. A function
+ * of the database (created with trx_branch), not an anonymous DO block: a session plans it
+ * once, where a DO block is compiled again on every prepare. Concurrent branches can each
+ * pass it at max-1: the cap is soft by the number of prepares racing, still well below
+ * max_prepared_transactions when sized by it.
  */
 function preparedCapCheck(cap: PreparedCap): string {
   const prefix = gidPrefix(cap.service);
   if (!SAFE_GID.test(prefix)) throw new Error(`refusing an unsafe gid prefix in SQL: ${prefix}`);
-  const max = Math.floor(cap.max);
-  return `DO $trx$ BEGIN
-    IF (SELECT count(*) FROM pg_prepared_xacts
-         WHERE database = current_database() AND starts_with(gid, '${prefix}')) >= ${max} THEN
-      RAISE EXCEPTION '${cap.service} has ${max} branches prepared, its cap' USING ERRCODE = '${PgCodes.tooManyPreparedBranches}';
-    END IF; END $trx$`;
+  return `SELECT trx_assert_prepared_below('${prefix}', ${Math.floor(cap.max)})`;
 }
+
+const PREPARED_CAP_FUNCTION = `CREATE OR REPLACE FUNCTION trx_assert_prepared_below(p_prefix text, p_max integer)
+  RETURNS void LANGUAGE plpgsql AS $trx$
+  BEGIN
+    IF (SELECT count(*) FROM pg_prepared_xact() p
+         WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND starts_with(p.gid, p_prefix)) >= p_max THEN
+      RAISE EXCEPTION '% has % branches prepared, its cap', rtrim(split_part(p_prefix, ':', 2), ':'), p_max
+        USING ERRCODE = '${PgCodes.tooManyPreparedBranches}';
+    END IF;
+  END $trx$`;
 
 /** Session settings back to their defaults (they survive COMMIT, PREPARE and ROLLBACK). */
 export const RESET_SESSION = 'RESET ALL';
