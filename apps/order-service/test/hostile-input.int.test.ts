@@ -98,6 +98,8 @@ async function coordinatorBases(): Promise<{ tx: string; bases: Record<string, R
     'PUT /v1/transactions/{id}/branches/{branchId}/outcome': { ...ofBranch, body: { outcome: 'committed' } },
     'POST /v1/transactions/{id}/commit': { ...inTx, body: { branches: [] } },
     'POST /v1/transactions/{id}/rollback': { ...inTx, body: { reason: 'hostile' } },
+    // A known transaction: resolve only reads it (a tombstone needs an unknown one past its deadline).
+    'POST /v1/transactions/{id}/resolve': { ...inTx, body: { gid: gid('a') } },
     'POST /v1/outcomes': {
       body: { outcomes: [{ transactionId: tx, gid: gid('a'), outcome: 'committed' }] },
     },

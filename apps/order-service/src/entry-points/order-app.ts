@@ -35,14 +35,14 @@ export interface OrderAppOptions {
   clock?: () => Date;
   /** The app's metrics; the participant runtime registers its own on the same registry. */
   metrics: OrderMetrics;
-  onConfirmed: () => void;
+  onOutboxRow: () => void;
   customers: CustomerVerifier;
   services: ServiceTokenVerifier;
 }
 
 /** Wires the use case to its gateways and repositories and serves it over HTTP. */
 export function createOrderApp(options: OrderAppOptions): Express {
-  const { config, infra, logger, clock, onConfirmed } = options;
+  const { config, infra, logger, clock, onOutboxRow } = options;
   const orders = new OrderRepository(infra.dataSource, infra.participant);
   const { metrics } = options;
   const deps = {
@@ -64,7 +64,7 @@ export function createOrderApp(options: OrderAppOptions): Express {
     baselineMode: config.baselineMode,
     // Past the transaction's timeout plus the calls' bound, an in-progress attempt is dead.
     idempotencyStaleMs: config.orderTransactionTimeoutMs + 4 * config.callTimeoutMs,
-    onConfirmed,
+    onOutboxRow,
     limiter: new KeyedLimiter(config.maxOrdersPerKey, {
       maxWaiters: config.maxWaitersPerKey,
       maxWaitMs: config.maxWaitMs,

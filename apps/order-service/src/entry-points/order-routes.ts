@@ -27,8 +27,8 @@ export interface OrderRoutesOptions {
   idempotencyStaleMs: number;
   /** Bounds concurrent orders per product and per customer (see KeyedLimiter). */
   limiter: KeyedLimiter;
-  /** Called when an order committed (its order.confirmed row is about to become visible). */
-  onConfirmed: () => void;
+  /** Called when a baseline order committed its order.confirmed outbox row (the relay flushes soon). */
+  onOutboxRow: () => void;
   /** Customers' JWTs. */
   customers: CustomerVerifier;
   /** Service tokens (the operator reads any customer's orders). */
@@ -91,7 +91,8 @@ async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput, 
     run: async () => {
       const result = baseline ? await placeOrderBaseline(o.deps, input) : await placeOrder(o.deps, input);
       if (result.outcome === 'confirmed') {
-        o.onConfirmed();
+        // Only a baseline order wrote an outbox row; a trx order's event went with its commit.
+        if (baseline) o.onOutboxRow();
         return { status: 201, body: confirmedBody(result.order), keep: true };
       }
       const answer: Answer = rejectedOrderAnswer(result.order, result.error);
