@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 // The source, not the package: the bench starts (and builds the platform) before any dist/ exists.
-import { makeGid, type OutcomeBatchRequest } from '../../libs/protocol/src';
+import { makeGid, uuidv7, type OutcomeBatchRequest } from '../../libs/protocol/src';
 import { failureOf, HttpJson, networkFailure } from './http-json';
 import type { Operation } from './load-driver';
 import { IDENTITIES, readSecrets } from '../local/credentials';
 
 /**
  * The coordinator alone (diagnostic mode `coordinator`): the calls one order makes of the
- * transaction-server, with no participant behind them — begin, commit with the three
- * prepared branches enlisted (their yes-votes), and one batch of the three outcome
- * acknowledgements sent after COMMIT PREPARED. It calls as the order-service (its token from
+ * transaction-server, with no participant behind them — (protocol v2: no begin, the id is
+ * minted here) the commit with the three prepared branches enlisted (their yes-votes), and one
+ * batch of the three outcome acknowledgements sent after COMMIT PREPARED. It calls as the order-service (its token from
  * the local secrets), and the branches are the order-service's own, finished by their caller,
  * so no decision message goes to a participant: nothing else is touched. It measures what the
  * coordinator can decide per second and what it costs per order (one decision message fewer
@@ -47,9 +47,7 @@ export class CoordinatorOnly {
 
   private async oneTransaction(): Promise<string | undefined> {
     const auth = { authorization: this.authorization };
-    const begun = await this.http.request('POST', '/v1/transactions', { timeoutMs: 10_000 }, auth);
-    if (begun.status !== 201 && begun.status !== 200) return `begin:${failureOf(begun)}`;
-    const txId = (begun.body as { id: string }).id;
+    const txId = uuidv7();
     const branches = Array.from({ length: BRANCHES }, () => ({
       service: BENCH_SERVICE,
       instance: this.instance,
