@@ -1,4 +1,4 @@
-import type { BranchView, Decision, TransactionStatus } from '@trx/protocol';
+import { routingKeys, type BranchView, type Decision, type TransactionStatus } from '@trx/protocol';
 import type { Page } from '@trx/service-kit';
 import {
   findBranches,
@@ -262,6 +262,7 @@ export function timelineOf(
   }
   if (t.decidedAt) {
     entries.push({ at: at(t.decidedAt), event: `decided ${t.decision}`, detail: t.reason ?? undefined });
+    entries.push(...announcedEntries(t, branches, messages));
   }
   for (const m of messages) {
     entries.push(
@@ -285,6 +286,32 @@ export function timelineOf(
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i)
     .map((x) => x.e);
+}
+
+/**
+ * What the publisher sent with the decision (protocol v2: the row is its own outbox, so no
+ * outbox row tells it): the decision to each service with branches to finish, the lifecycle
+ * event and the initiator's events — or, while the row is unannounced, that they wait for the
+ * re-publish. Decisions the outbox shows (a re-publish, or a decision from before protocol
+ * v2) are told by their rows instead.
+ */
+function announcedEntries(
+  t: TransactionRecord,
+  branches: BranchRecord[],
+  messages: OutboxEntry[],
+): TimelineEntry[] {
+  const inOutbox = new Set(messages.map((m) => m.routingKey));
+  const keys = [
+    ...new Set(branches.filter((b) => !b.finishedByCaller).map((b) => routingKeys.decision(b.service))),
+    t.decision === 'commit' ? routingKeys.committed : routingKeys.rolledBack,
+    ...(t.decision === 'commit' ? (t.events ?? []).map((e) => e.routingKey) : []),
+  ].filter((key) => !inOutbox.has(key));
+  const when = t.decidedAt!.toISOString();
+  return keys.map((key) =>
+    t.announced
+      ? { at: when, event: `published ${key}`, detail: 'with the decision' }
+      : { at: when, event: `queued ${key}`, detail: 'not announced yet; the re-publish sends it' },
+  );
 }
 
 function notFoundAsUndefined(err: unknown): undefined {
