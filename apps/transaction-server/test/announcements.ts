@@ -28,19 +28,32 @@ export async function waitAnnounced(dbUrl: string, transactionId: string): Promi
   });
 }
 
+/** A decision entry as captured: with its batch's service and the batch message. */
+export interface CapturedDecision extends DecisionEntry {
+  /** The batch's service (its routing key is `decision.<service>`). */
+  service: string;
+  /** The batch message: its routing key, message id, persistence and whole body. */
+  message: CapturedMessage;
+}
+
+/** Every decision entry captured so far, flattened out of their batches, in arrival order. */
+export function capturedDecisions(capture: EventCapture): CapturedDecision[] {
+  return capture.messages.flatMap((message) => {
+    const body = message.body as unknown as Partial<DecisionBatchEvent>;
+    if (body.type !== 'decisions' || !Array.isArray(body.decisions)) return [];
+    return body.decisions.map((entry) => ({ ...entry, service: body.service!, message }));
+  });
+}
+
 /** The entries for `transactionId` in the captured decision batches of `routingKey` (`decision.<service>`). */
 export function decisionEntriesFor(
   capture: EventCapture,
   routingKey: string,
   transactionId: string,
 ): { message: CapturedMessage; entry: DecisionEntry }[] {
-  return capture.withKey(routingKey).flatMap((message) => {
-    const body = message.body as unknown as Partial<DecisionBatchEvent>;
-    if (body.type !== 'decisions' || !Array.isArray(body.decisions)) return [];
-    return body.decisions
-      .filter((e) => e.transactionId === transactionId)
-      .map((entry) => ({ message, entry }));
-  });
+  return capturedDecisions(capture)
+    .filter((d) => d.message.routingKey === routingKey && d.transactionId === transactionId)
+    .map(({ message, service: _service, ...entry }) => ({ message, entry }));
 }
 
 /** Waits for the first captured decision entry for `transactionId` on `routingKey`. */

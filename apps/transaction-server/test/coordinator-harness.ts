@@ -1,7 +1,7 @@
 import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/discovery';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { silentLogger } from '@trx/logging';
-import { parseGid, type CoordinatorApi, type DecisionEntry } from '@trx/protocol';
+import { parseGid, type CoordinatorApi } from '@trx/protocol';
 import {
   createTestDatabase,
   deleteExchangeTopology,
@@ -11,10 +11,10 @@ import {
   TestCredentials,
   testInfra,
   uniqueName,
-  type CapturedMessage,
 } from '@trx/test-support';
 import { loadAppConfig, type AppConfig } from '../src/config';
 import { start, type RunningCoordinator, type StartOptions } from '../src/start';
+import { capturedDecisions, isAnnounced, type CapturedDecision } from './announcements';
 
 /** A clock the test moves: real time plus an offset, so deadlines pass without sleeping. */
 export class TestClock {
@@ -26,12 +26,7 @@ export class TestClock {
 }
 
 /** One transaction's entry of a captured DecisionBatchEvent (`type: 'decisions'`), with the batch it came in. */
-export interface CapturedDecision extends DecisionEntry {
-  /** The batch's service (its routing key is `decision.<service>`). */
-  service: string;
-  /** The batch message: its routing key, message id, persistence and whole body. */
-  message: CapturedMessage;
-}
+export type { CapturedDecision } from './announcements';
 
 /** A trx_outbox row as the tests look at it. */
 export interface OutboxRow {
@@ -170,11 +165,7 @@ export class CoordinatorHarness {
 
   /** Every decision entry captured so far (protocol v2: batches), flattened, in arrival order. */
   decisions(): CapturedDecision[] {
-    return this.capture.messages.flatMap((message) => {
-      if (message.body.type !== 'decisions') return [];
-      const service = message.body.service as string;
-      return (message.body.decisions as DecisionEntry[]).map((entry) => ({ ...entry, service, message }));
-    });
+    return capturedDecisions(this.capture);
   }
 
   /** The captured decision entries of one transaction, each with its service and batch message. */
@@ -195,13 +186,9 @@ export class CoordinatorHarness {
 
   /** Whether the transaction's decision is marked announced (protocol v2: the row is its own outbox). */
   async announced(transactionId: string): Promise<boolean> {
-    const [row] = await queryDatabase<{ announced: boolean }>(
-      this.dbUrl,
-      'SELECT announced FROM trx_transaction WHERE id = $1',
-      [transactionId],
-    );
-    if (!row) throw new Error(`no transaction ${transactionId}`);
-    return row.announced;
+    const announced = await isAnnounced(this.dbUrl, transactionId);
+    if (announced === undefined) throw new Error(`no transaction ${transactionId}`);
+    return announced;
   }
 
   /** The trx_outbox rows about a transaction: its events and the decision batches with an entry of it. */

@@ -109,8 +109,19 @@ test('the timeline is in time order and keeps the story order for equal instants
     'begun',
     'branch registered',
     'decided commit',
+    // Announced with the decision (no outbox row tells it), then the outbox's own message.
+    'published transaction.committed',
     'published decision.account-service',
     'branch acknowledged committed',
     'finished committed',
   ]);
+});
+
+test('an unannounced decision shows its messages as queued for the re-publish', () => {
+  const t = tx({ status: 'committing', decision: 'commit', decidedAt: at(2), announced: false });
+  const events = timelineOf(t, [branch('account-service', 'prepared', { createdAt: at(1) })], []).map(
+    (e) => `${e.event}${e.detail ? ` (${e.detail})` : ''}`,
+  );
+  expect(events).toContain('queued decision.account-service (not announced yet; the re-publish sends it)');
+  expect(events).toContain('queued transaction.committed (not announced yet; the re-publish sends it)');
 });
