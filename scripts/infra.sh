@@ -7,14 +7,14 @@
 # changed with ALTER SYSTEM and restarted, and every change is printed. A remote server is
 # never changed: the script says what to change and exits non-zero.
 #
-# Settings (environment): TRX_PG_ADMIN_URL, TRX_AMQP_URL, TRX_MIN_PREPARED (256),
+# Settings (environment): TRX_PG_ADMIN_URL, TRX_AMQP_URL, TRX_MIN_PREPARED (512),
 # TRX_MIN_CONNECTIONS (300), TRX_INSTALL_MISSING (1: apt-get install a missing local server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PG_URL=${TRX_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 AMQP_URL=${TRX_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}
-MIN_PREPARED=${TRX_MIN_PREPARED:-256}
+MIN_PREPARED=${TRX_MIN_PREPARED:-512}
 MIN_CONNECTIONS=${TRX_MIN_CONNECTIONS:-300}
 INSTALL_MISSING=${TRX_INSTALL_MISSING:-1}
 

@@ -195,11 +195,11 @@ export function participantConfigKeys() {
     maxPreparedBranches: key(
       int(0),
       'TRX_MAX_PREPARED_BRANCHES',
-      // 3 services × 80 = 240, under the 256 max_prepared_transactions infra.sh and compose set.
-      // 64 was too tight at 64 clients: a product branch stays prepared from the reservation
-      // until its decision arrives, and with the CPU saturated the finished orders' branches
-      // waiting for theirs came on top of one per client (bench: 194 refusals in 12 s).
-      80,
+      // 3 services × 160 = 480, under the 512 max_prepared_transactions infra.sh and compose set.
+      // 64 (and 80) was too tight at 64 clients: a product branch stays prepared from the
+      // reservation until its decision arrives, and with the CPU saturated the finished orders'
+      // branches waiting for theirs came on top of one per client (bench: 194 refusals in 12 s).
+      160,
       "branches of this service prepared at once (all replicas); more vote no with 503 too-many-prepared; keep the services' sum below max_prepared_transactions (0 = no cap)",
     ),
     decisionWindowMs: key(

@@ -9,7 +9,7 @@ export const TEST_IMAGES = { postgres: 'postgres:15', rabbitmq: 'rabbitmq:3.10-m
  * Postgres' server settings for the tests: prepared transactions are off (0) in a stock
  * Postgres, and the tests run many services' pools side by side.
  */
-export const POSTGRES_TEST_SETTINGS = ['-c', 'max_prepared_transactions=256', '-c', 'max_connections=300'];
+export const POSTGRES_TEST_SETTINGS = ['-c', 'max_prepared_transactions=512', '-c', 'max_connections=300'];
 
 export interface StartedTestInfra {
   /** What testInfra() reads: TRX_TEST_PG_URL, TRX_TEST_AMQP_URL, TRX_TEST_RABBITMQ_API_URL. */
