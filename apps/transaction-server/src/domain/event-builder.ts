@@ -62,23 +62,13 @@ export interface Announcement {
   branches: BranchRecord[];
 }
 
-/** What one publishing round sends beside the decisions themselves. */
-export interface AnnounceOptions {
-  /** Whether the lifecycle event and the initiator's events go out (false when announced before). */
-  withEvents: (t: TransactionRecord) => boolean;
-}
-
 /**
  * The messages of one publishing round: per participant service one DecisionBatchEvent
  * carrying every transaction's branches of that service still to finish (not those the
  * initiator finishes itself), then per transaction its lifecycle event, the Spring sample's
  * event for a compat one, and on commit its initiator's events.
  */
-export function announcementMessages(
-  list: Announcement[],
-  now: Date,
-  options: AnnounceOptions = { withEvents: () => true },
-): NewOutboxMessage[] {
+export function announcementMessages(list: Announcement[], now: Date): NewOutboxMessage[] {
   const entries = list.flatMap(({ transaction, branches }) =>
     decisionEntries(
       transaction,
@@ -87,7 +77,7 @@ export function announcementMessages(
   );
   const messages = decisionBatches(entries, now);
   for (const { transaction: t, branches } of list) {
-    if (options.withEvents(t)) messages.push(...decisionEvents(t, branches, now));
+    messages.push(...decisionEvents(t, branches, now));
   }
   return messages;
 }

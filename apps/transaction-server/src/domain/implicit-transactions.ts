@@ -43,12 +43,16 @@ export function implicitTerms(ctx: CoordinatorContext, id: string): ImplicitTerm
  * initiator, refused rather than allowed to hold branches that long.
  */
 export function assertNotFromTheFuture(terms: ImplicitTerms, now: Date, id: string): void {
-  if (terms.createdAt.getTime() > now.getTime() + terms.timeoutMs) {
+  if (mintedInTheFuture(terms, now)) {
     throw new InvalidRequestError(
       `transaction id ${id} was minted in the future; check the initiator's clock`,
       [{ path: 'id', message: 'a UUIDv7 minted at most one timeout ahead of the coordinator' }],
     );
   }
+}
+
+function mintedInTheFuture(terms: ImplicitTerms, now: Date): boolean {
+  return terms.createdAt.getTime() > now.getTime() + terms.timeoutMs;
 }
 
 /**
@@ -90,8 +94,7 @@ export async function resolveUnknown(
   const terms = implicitTerms(ctx, transactionId);
   if (!terms) throw new TransactionNotFoundError(id);
   const now = ctx.clock();
-  const early = terms.createdAt.getTime() > now.getTime() + terms.timeoutMs;
-  if (now.getTime() < terms.deadline.getTime() && !early) {
+  if (now.getTime() < terms.deadline.getTime() && !mintedInTheFuture(terms, now)) {
     return {
       transaction: newRecord(transactionId, terms, now, { initiator: null, status: 'active' }),
       tombstoned: false,
