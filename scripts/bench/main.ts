@@ -10,10 +10,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isUsageError, wantsHelp } from '../local/command-line';
 import { runAgainst } from './against';
-import { runSoak } from './soak';
 import { renderChart } from './chart';
-import { HELP, parseOptions, UsageError, wantsHelp } from './options';
+import { runSoak } from './diagnostics';
+import { HELP, parseCommand } from './options';
 import { renderReport } from './report';
 import type { BenchResults } from './results';
 import { runBench } from './run-bench';
@@ -25,15 +26,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const against = splitAgainst(argv);
-  if (against) return runAgainst(against, REPO_ROOT);
-  const soak = argv.indexOf('--soak');
-  if (soak >= 0) {
-    const minutes = Number(argv[soak + 1]);
-    if (!Number.isInteger(minutes) || minutes < 1) throw new UsageError('--soak needs a number of minutes');
-    return runSoak(parseOptions([...argv.slice(0, soak), ...argv.slice(soak + 2)]), minutes, REPO_ROOT);
-  }
-  const options = parseOptions(argv);
+  const command = parseCommand(argv);
+  if (command.run === 'against') return runAgainst(command.against, REPO_ROOT);
+  if (command.run === 'soak') return runSoak(command.options, command.minutes, REPO_ROOT);
+  const { options } = command;
   const results = await runBench(options, REPO_ROOT);
   const files = writeResults(results, path.resolve(REPO_ROOT, options.out));
   console.log(`\n${renderReport(results)}\n`);
@@ -41,20 +37,6 @@ async function main(argv: string[]): Promise<number> {
   const problems = problemsOf(results);
   for (const p of problems) console.error(`[bench] FAILED: ${p}`);
   return problems.length > 0 ? 1 : 0;
-}
-
-/** `--against <ref> [--rounds n]`: the rest of the arguments go to each build's own bench. */
-function splitAgainst(argv: string[]): Parameters<typeof runAgainst>[0] | undefined {
-  const at = argv.indexOf('--against');
-  if (at < 0) return undefined;
-  const ref = argv[at + 1];
-  if (!ref || ref.startsWith('--')) throw new UsageError('--against needs a git ref');
-  const rest = [...argv.slice(0, at), ...argv.slice(at + 2)];
-  const r = rest.indexOf('--rounds');
-  const rounds = r >= 0 ? Number(rest[r + 1]) : 3;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer');
-  const benchArgs = r >= 0 ? [...rest.slice(0, r), ...rest.slice(r + 2)] : rest;
-  return { ref, rounds, benchArgs: ['--no-pg-cost', ...benchArgs], out: 'bench/results' };
 }
 
 /** Errors and stuck prepared transactions fail the run; speed never does. */
@@ -96,8 +78,8 @@ function writeResults(r: BenchResults, dir: string): string[] {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
-    if (err.name === 'UsageError' || err instanceof UsageError) console.error(`${err.message}\n\n${HELP}`);
+    if (isUsageError(err)) console.error(`${err.message}\n\n${HELP}`);
     else console.error(`[bench] FAILED: ${err.stack ?? err.message}`);
-    process.exit(err.name === 'UsageError' ? 2 : 1);
+    process.exit(isUsageError(err) ? 2 : 1);
   },
 );

@@ -1,7 +1,13 @@
 /**
- * Command-line options of `npm run bench`. Parsed by hand (no dependency): every option
- * is `--name value` or `--name=value`; flags take no value.
+ * Command-line options of `npm run bench`, parsed by node:util parseArgs: every option is
+ * `--name value` or `--name=value`; flags take no value; anything unknown is a UsageError.
  */
+import { parseArgs } from 'node:util';
+import { parseCommandLine, UsageError, type ArgOptions } from '../local/command-line';
+import type { AgainstOptions } from './against';
+
+export { UsageError };
+
 export const MODES = ['trx', 'baseline', 'local', 'coordinator'] as const;
 export type Mode = (typeof MODES)[number];
 /** `coordinator` (the transaction-server alone) is a diagnostic mode, run only when asked for. */
@@ -37,8 +43,6 @@ export interface BenchOptions {
   seed: boolean;
   /** Profile the services (V8 CPU profiler, preloaded) and summarise where their CPU went (best with one mode and concurrency). */
   profile: boolean;
-  /** Route the calls between services through timing proxies in the bench (diagnostic: adds a hop). */
-  traceCalls: boolean;
   /** Scripts that start and stop the services (scripts/up.sh, scripts/down.sh). */
   upScript: string;
   downScript: string;
@@ -67,10 +71,8 @@ export const HELP = `npm run bench -- [options]
   --no-pg-cost            skip the commit vs prepare+commit-prepared probe (skipped by --quick)
   --profile               profile the services' CPU (V8 profiler); report it by package and function
                           (the profile covers the whole run: use it with one mode and one concurrency)
-  --trace-calls           route the services' calls to each other through timing proxies in the bench;
-                          report every call per order with its latency (adds a hop: diagnostic runs only)
   --up-script <path>      starts the services (scripts/up.sh); gets ORDER_BASELINE_MODE, LOG_LEVEL,
-  --down-script <path>    NODE_OPTIONS, SERVICE_URLS in its environment; stops them (scripts/down.sh)
+  --down-script <path>    NODE_OPTIONS in its environment; stops them (scripts/down.sh)
   --keep-up               leave the platform running
   --quick                 a smoke test under a minute: fails only on errors or a crash
   --soak <minutes>        steady trx load (--concurrency, default 16) with retention set short; every minute
@@ -78,91 +80,123 @@ export const HELP = `npm run bench -- [options]
   --against <ref> [--rounds 3]   this build and <ref>'s, each with its own bench and databases,
                           in turns (A B, B A, ...); medians and ratios to bench/results/against-<sha>.md`;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** What one command line asks for: the benchmark, a diagnostic run, or two builds in turns. */
+export type BenchCommand =
+  | { run: 'bench'; options: BenchOptions }
+  | { run: 'soak'; options: BenchOptions; minutes: number }
+  | { run: 'against'; against: AgainstOptions };
+
+/** The arguments parseArgs knows; `--name value`, `--name=value`, flags take no value. */
+const ARGS = {
+  duration: { type: 'string' },
+  concurrency: { type: 'string' },
+  modes: { type: 'string' },
+  warmup: { type: 'string' },
+  out: { type: 'string' },
+  url: { type: 'string' },
+  rows: { type: 'string' },
+  quantity: { type: 'string' },
+  'pg-url': { type: 'string' },
+  'log-level': { type: 'string' },
+  'db-prefix': { type: 'string' },
+  exchange: { type: 'string' },
+  services: { type: 'string' },
+  'up-script': { type: 'string' },
+  'down-script': { type: 'string' },
+  soak: { type: 'string' },
+  against: { type: 'string' },
+  rounds: { type: 'string' },
+  quick: { type: 'boolean' },
+  'keep-up': { type: 'boolean' },
+  'no-pg-cost': { type: 'boolean' },
+  'no-seed': { type: 'boolean' },
+  profile: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ArgOptions;
+
+type Values = ReturnType<typeof readArgs>['values'];
+
+export function parseCommand(argv: string[]): BenchCommand {
+  const { values, tokens } = readArgs(argv);
+  const options = benchOptions(values);
+  if (values.against !== undefined) return { run: 'against', against: againstOptions(argv, values, tokens) };
+  if (values.rounds !== undefined) throw new UsageError('--rounds goes with --against');
+  if (values.soak === undefined) return { run: 'bench', options };
+  const minutes = Number(values.soak);
+  if (!Number.isInteger(minutes) || minutes < 1) throw new UsageError('--soak needs a number of minutes');
+  return { run: 'soak', options, minutes };
 }
 
-const FLAGS = new Set(['quick', 'keep-up', 'no-pg-cost', 'no-seed', 'profile', 'trace-calls', 'help']);
-const VALUED = new Set([
-  'duration',
-  'concurrency',
-  'modes',
-  'warmup',
-  'out',
-  'url',
-  'rows',
-  'quantity',
-  'pg-url',
-  'log-level',
-  'db-prefix',
-  'exchange',
-  'services',
-  'up-script',
-  'down-script',
-]);
-
+/** The options of one benchmark run (the rest of the command line is checked too). */
 export function parseOptions(argv: string[]): BenchOptions {
-  const raw = readArgs(argv);
-  const quick = raw.has('quick');
+  return benchOptions(readArgs(argv).values);
+}
+
+function readArgs(argv: string[]) {
+  return parseCommandLine(() => parseArgs({ args: argv, options: ARGS, strict: true, tokens: true }));
+}
+
+function benchOptions(raw: Values): BenchOptions {
+  const quick = raw.quick === true;
   const list = (v: string) =>
     v
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  const concurrency = list(raw.get('concurrency') ?? (quick ? '1,4' : '1,4,16,64')).map((v) =>
+  const concurrency = list(raw.concurrency ?? (quick ? '1,4' : '1,4,16,64')).map((v) =>
     positiveInt('concurrency', v),
   );
-  const modes = list(raw.get('modes') ?? DEFAULT_MODES.join(',')).map((m) => {
+  const modes = list(raw.modes ?? DEFAULT_MODES.join(',')).map((m) => {
     if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`unknown mode ${m}: use ${MODES}`);
     return m as Mode;
   });
-  if (raw.has('profile') && raw.has('url'))
+  if (raw.profile && raw.url !== undefined)
     throw new UsageError('--profile needs the bench to start the services: drop --url');
   return {
-    durationS: positiveNumber('duration', raw.get('duration') ?? (quick ? '3' : '15')),
+    durationS: positiveNumber('duration', raw.duration ?? (quick ? '3' : '15')),
     concurrency,
     modes,
-    warmupS: nonNegative('warmup', raw.get('warmup') ?? (quick ? '1' : '3')),
-    out: raw.get('out') ?? (quick ? 'bench/results/tmp' : 'bench/results'),
-    url: (raw.get('url') ?? '').replace(/\/+$/, ''),
-    rows: positiveInt('rows', raw.get('rows') ?? '1000'),
-    quantity: positiveInt('quantity', raw.get('quantity') ?? '1'),
-    pgUrl: (raw.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
-    logLevel: raw.get('log-level') ?? '',
-    dbPrefix: raw.get('db-prefix') ?? 'trx',
-    exchange: raw.get('exchange') ?? 'trx-events',
-    services: { ...DEFAULT_SERVICES, ...parseServiceMap(raw.get('services') ?? '') },
-    pgCost: !quick && !raw.has('no-pg-cost'),
-    seed: !raw.has('no-seed'),
-    profile: raw.has('profile'),
-    traceCalls: raw.has('trace-calls'),
-    upScript: raw.get('up-script') ?? 'scripts/up.sh',
-    downScript: raw.get('down-script') ?? 'scripts/down.sh',
-    keepUp: raw.has('keep-up'),
+    warmupS: nonNegative('warmup', raw.warmup ?? (quick ? '1' : '3')),
+    out: raw.out ?? (quick ? 'bench/results/tmp' : 'bench/results'),
+    url: (raw.url ?? '').replace(/\/+$/, ''),
+    rows: positiveInt('rows', raw.rows ?? '1000'),
+    quantity: positiveInt('quantity', raw.quantity ?? '1'),
+    pgUrl: (raw['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
+    logLevel: raw['log-level'] ?? '',
+    dbPrefix: raw['db-prefix'] ?? 'trx',
+    exchange: raw.exchange ?? 'trx-events',
+    services: { ...DEFAULT_SERVICES, ...parseServiceMap(raw.services ?? '') },
+    pgCost: !quick && !raw['no-pg-cost'],
+    seed: !raw['no-seed'],
+    profile: raw.profile === true,
+    upScript: raw['up-script'] ?? 'scripts/up.sh',
+    downScript: raw['down-script'] ?? 'scripts/down.sh',
+    keepUp: raw['keep-up'] === true,
     quick,
   };
 }
 
-export function wantsHelp(argv: string[]): boolean {
-  return argv.includes('--help') || argv.includes('-h');
-}
-
-function readArgs(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${arg}`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (FLAGS.has(name)) {
-      out.set(name, 'true');
-      continue;
-    }
-    if (!VALUED.has(name)) throw new UsageError(`unknown option --${name}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    out.set(name, value);
+/**
+ * `--against <ref> [--rounds n]`: every other argument goes, as written, to each build's own
+ * bench (an older build may not know this build's defaults), with `--no-pg-cost` in front.
+ */
+function againstOptions(
+  argv: string[],
+  values: Values,
+  tokens: ReturnType<typeof readArgs>['tokens'],
+): AgainstOptions {
+  const ref = values.against ?? '';
+  if (!ref) throw new UsageError('--against needs a git ref');
+  const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer');
+  const own = new Set<number>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || (t.name !== 'against' && t.name !== 'rounds')) continue;
+    own.add(t.index);
+    if (!t.inlineValue) own.add(t.index + 1);
   }
-  return out;
+  const benchArgs = argv.filter((_, i) => !own.has(i));
+  return { ref, rounds, benchArgs: ['--no-pg-cost', ...benchArgs], out: 'bench/results' };
 }
 
 export const DEFAULT_SERVICES: Readonly<Record<string, string>> = {

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { CallTracer } from './call-tracer';
-import { summarizeProfiles, type ProfileSummary } from './cpu-profile';
+import { CpuProfiler, type ProfileSummary } from './diagnostics';
 import type { BenchOptions } from './options';
 import { servicePids, startPlatform, stopPlatform } from './platform';
 import { log } from './log';
@@ -15,8 +14,7 @@ export class PlatformSession {
     private readonly repoRoot: string,
     private readonly started: boolean,
     readonly services: Record<string, string>,
-    readonly tracer: CallTracer | undefined,
-    private readonly profileDir: string | undefined,
+    private readonly profiler: CpuProfiler | undefined,
     /** pid → service, known when scripts/up.sh started them. */
     readonly pids?: ReadonlyMap<number, string>,
   ) {}
@@ -24,25 +22,19 @@ export class PlatformSession {
   static async open(o: BenchOptions, repoRoot: string): Promise<PlatformSession> {
     const started = !o.url && o.modes.some((m) => m !== 'local');
     const services = { ...o.services, ...(o.url ? { 'order-service': o.url } : {}) };
-    if (!started) return new PlatformSession(o, repoRoot, false, services, undefined, undefined);
-    const profileDir = o.profile ? path.join(repoRoot, '.trx', 'prof', String(Date.now())) : undefined;
-    const tracer = o.traceCalls ? new CallTracer() : undefined;
-    await tracer?.start(o.services);
-    const extra = `${profileDir ? ' NODE_OPTIONS=--require cpu-profiler-preload.js' : ''}${tracer ? ` SERVICE_URLS=${tracer.serviceUrls()}` : ''}`;
+    if (!started) return new PlatformSession(o, repoRoot, false, services, undefined);
+    const profiler = o.profile
+      ? new CpuProfiler(path.join(repoRoot, '.trx', 'prof', String(Date.now())))
+      : undefined;
+    const extra = profiler ? ' NODE_OPTIONS=--require cpu-profiler-preload.js' : '';
     log(`starting the platform: ORDER_BASELINE_MODE=true${extra} bash ${o.upScript}`);
-    try {
-      await startPlatform(repoRoot, {
-        logLevel: o.logLevel,
-        profileDir,
-        serviceUrls: tracer?.serviceUrls(),
-        upScript: o.upScript,
-      });
-    } catch (err) {
-      await tracer?.stop();
-      throw err;
-    }
+    await startPlatform(repoRoot, {
+      logLevel: o.logLevel,
+      upScript: o.upScript,
+      env: profiler?.serviceEnv(),
+    });
     const pids = o.upScript === 'scripts/up.sh' ? servicePids(repoRoot) : undefined;
-    const session = new PlatformSession(o, repoRoot, true, services, tracer, profileDir, pids);
+    const session = new PlatformSession(o, repoRoot, true, services, profiler, pids);
     session.stopOnCrash();
     return session;
   }
@@ -69,11 +61,10 @@ export class PlatformSession {
       log(`stopping the platform: bash ${this.o.downScript}`);
       await stopPlatform(this.repoRoot, this.o.downScript);
     }
-    await this.tracer?.stop();
   }
 
-  /** The services' CPU profiles; written when they exit, so read after close(). */
+  /** With --profile, the services' CPU profiles; written when they exit, so read after close(). */
   profiles(): ProfileSummary[] {
-    return this.profileDir ? summarizeProfiles(this.profileDir) : [];
+    return this.profiler?.summaries() ?? [];
   }
 }

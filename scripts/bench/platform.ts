@@ -9,26 +9,15 @@ import type { OrderClient } from './order-client';
  */
 export interface StartOptions {
   logLevel: string;
-  /** Directory for the services' CPU profiles. */
-  profileDir?: string;
-  /** SERVICE_URLS for the services (the call tracer's proxies). */
-  serviceUrls?: string;
   /** The script that starts the services (scripts/up.sh). */
   upScript: string;
-  /** More environment for the services (the soak's short retention). */
+  /** More environment for the services (the profiler's preload, the soak's short retention). */
   env?: Record<string, string>;
 }
 
 export async function startPlatform(repoRoot: string, o: StartOptions): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, ORDER_BASELINE_MODE: 'true', ...o.env };
-  if (o.serviceUrls) env.SERVICE_URLS = o.serviceUrls;
   if (o.logLevel) env.LOG_LEVEL = o.logLevel;
-  if (o.profileDir) {
-    // node refuses --cpu-prof in NODE_OPTIONS: a preloaded module profiles the services instead.
-    const preload = path.join(__dirname, 'cpu-profiler-preload.js');
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${preload}`.trim();
-    env.TRX_BENCH_PROFILE_DIR = o.profileDir;
-  }
   await runScript(repoRoot, o.upScript, env);
 }
 

@@ -1,4 +1,4 @@
-import type { ProfileSummary } from './cpu-profile';
+import { renderProfile } from './diagnostics';
 import type { BenchResults, StepResult } from './results';
 
 /** The tables of a run as Markdown (printed at the end and written next to the JSON). */
@@ -42,8 +42,7 @@ export function renderReport(r: BenchResults): string {
   for (const s of errors)
     lines.push('', `Errors in ${s.mode} c=${s.concurrency}: ${JSON.stringify(s.summary.errorKinds)}`);
   if (r.pgCost) lines.push('', ...pgCostTable(r));
-  for (const s of r.steps.filter((x) => x.calls?.length)) lines.push('', ...callTable(s));
-  for (const p of r.profiles ?? []) lines.push('', ...profileTable(p));
+  for (const p of r.profiles ?? []) lines.push('', ...renderProfile(p));
   return lines.join('\n');
 }
 
@@ -83,34 +82,6 @@ function pgCostTable(r: BenchResults): string[] {
     lines.push('', `pg_test_fsync: one 8 kB write + fdatasync: ${fmt(cost.fdatasyncPerSecond, 0)} ops/s.`);
   }
   return lines;
-}
-
-function callTable(s: StepResult): string[] {
-  return [
-    `Calls between the services, ${s.mode} c=${s.concurrency} (through the bench's timing proxies):`,
-    '',
-    '| callee, method, route, status | per order | mean ms | p50 ms | p99 ms |',
-    '|---|---:|---:|---:|---:|',
-    ...s.calls.map(
-      (c) => `| ${c.call} | ${fmt(c.perOrder)} | ${fmt(c.meanMs)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} |`,
-    ),
-  ];
-}
-
-function profileTable(p: ProfileSummary): string[] {
-  const rows = Math.max(p.byPackage.length, p.byLibrary.length, p.byFunction.length);
-  const cell = (x: { name: string; share: number } | undefined, code = false) =>
-    x ? `${code ? `\`${x.name}\`` : x.name} | ${x.share}` : ' | ';
-  return [
-    `CPU profile of ${p.service} (${(p.busyMs / 1000).toFixed(1)} s busy over the run), self time:`,
-    '',
-    '| package (self) | % | for library (nearest on stack) | % | function | % |',
-    '|---|---:|---|---:|---|---:|',
-    ...Array.from(
-      { length: rows },
-      (_, i) => `| ${cell(p.byPackage[i])} | ${cell(p.byLibrary[i])} | ${cell(p.byFunction[i], true)} |`,
-    ),
-  ];
 }
 
 function fmt(v: number | null | undefined, digits = 2): string {

@@ -1,5 +1,4 @@
-import type { CallRow } from './call-tracer';
-import type { ProfileSummary } from './cpu-profile';
+import type { ProfileSummary } from './diagnostics';
 import type { MachineDescription } from './machine';
 import type { MetricRow } from './metrics-probe';
 import type { BenchOptions, Mode } from './options';
@@ -44,9 +43,11 @@ export interface StepResult {
   rabbit: { publishedPerOrder: number; deliveredPerOrder: number } | null;
   /** trx only: prepared transactions seen during the step, and how long after its end they took to finish. */
   prepared: { max: number; drainMs: number; left: number } | null;
+  /**
+   * The services' own histograms during the step: among them http_request_duration_seconds
+   * by callee and route, i.e. every call between the services, counted where it arrives.
+   */
   metrics: MetricRow[];
-  /** With --trace-calls: every call between the services during the step (includes the drain for trx). */
-  calls: CallRow[];
 }
 
 export interface RatioRow {

@@ -47,7 +47,6 @@ export async function runBench(o: BenchOptions, repoRoot: string): Promise<Bench
       services: session.services,
       rabbitApi: DEFAULT_RABBIT_API,
       settleMs: o.quick ? 0 : 11_000,
-      tracer: session.tracer,
       servicePids: session.pids,
     };
     await measureAll(

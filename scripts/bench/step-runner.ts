@@ -1,5 +1,4 @@
 import os from 'node:os';
-import type { CallTracer } from './call-tracer';
 import { cpuBetween, sampleCpu } from './cpu-probe';
 import { runClosedLoop, type Operation } from './load-driver';
 import { metricsBetween, sampleMetrics } from './metrics-probe';
@@ -22,7 +21,6 @@ export interface StepContext {
    * every 5 s, and an idle Postgres backend flushes its statistics within 10 s.
    */
   settleMs: number;
-  tracer?: CallTracer;
   /** The services' pids (pid → name) when the bench started them with scripts/up.sh. */
   servicePids?: ReadonlyMap<number, string>;
 }
@@ -49,7 +47,6 @@ export async function measureStep(
     await sampleRabbit(ctx.rabbitApi),
     await ctx.pg.sample(),
   ];
-  ctx.tracer?.reset();
   const loadAverage = Math.round(os.loadavg()[0]! * 100) / 100;
   const cpuBefore = sampleCpu(ctx.servicePids);
   const summary = await runClosedLoop({
@@ -61,7 +58,6 @@ export async function measureStep(
   }).finally(() => driver.close());
   const cpuAfter = sampleCpu(ctx.servicePids);
   const prepared = watcher ? await watcher.drain(DRAIN_DEADLINE_MS) : null;
-  const calls = ctx.tracer?.rows(summary.committed) ?? [];
   const metricsAfter = await sampleMetrics(ctx.services);
   await new Promise((r) => setTimeout(r, ctx.settleMs));
   const pgAfter = await ctx.pg.sample();
@@ -98,7 +94,6 @@ export async function measureStep(
         : null,
     prepared,
     metrics: metricsBetween(metricsBefore, metricsAfter),
-    calls,
   };
 }
 

@@ -5,20 +5,26 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isUsageError, wantsHelp } from '../local/command-line';
 import type { Attempt } from './load';
-import { parseOptions } from './options';
+import { parseOptions, USAGE } from './options';
 import { formatReport, violations } from './report';
 import { runChaos } from './run-chaos';
 
 async function main(): Promise<number> {
   process.chdir(path.resolve(__dirname, '..', '..'));
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let options;
   try {
-    options = parseOptions(process.argv.slice(2), process.env);
+    options = parseOptions(argv, process.env);
   } catch (err) {
-    const help = process.argv.includes('--help');
-    (help ? process.stdout : process.stderr).write(`${(err as Error).message}\n`);
-    return help ? 0 : 2;
+    // A bad option shows the usage; a bad TRX_PG_ADMIN_URL or TRX_AMQP_URL only its error.
+    process.stderr.write(`${(err as Error).message}\n${isUsageError(err) ? `${USAGE}\n` : ''}`);
+    return 2;
   }
   const report = await runChaos(options);
   const text = formatReport(report).join('\n');

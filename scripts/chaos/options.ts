@@ -2,8 +2,10 @@
  * The chaos run's options and their command-line form. Defaults aim at the issue's
  * "at least 3 minutes" run on a 2-core machine; --quick is the CI profile.
  */
-import { randomSeed } from './prng';
+import { parseArgs } from 'node:util';
+import { parseCommandLine, UsageError, type ArgOptions } from '../local/command-line';
 import { BROKER_VHOST, credentialEnv, readSecrets } from '../local/credentials';
+import { randomSeed } from './prng';
 
 export const FAULT_KINDS = [
   'kill-coordinator',
@@ -79,33 +81,51 @@ function localCoordinatorBrokerUrl(): string {
   }
 }
 
+/** The options parseArgs knows: `--name value` or `--name=value`; flags take no value. */
+const ARGS = {
+  duration: { type: 'string' },
+  seed: { type: 'string' },
+  faults: { type: 'string' },
+  'max-faults': { type: 'string' },
+  concurrency: { type: 'string' },
+  recovery: { type: 'string' },
+  'log-level': { type: 'string' },
+  quick: { type: 'boolean' },
+  'no-build': { type: 'boolean' },
+  keep: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ArgOptions;
+
+/** Throws a UsageError (the caller prints it with USAGE) on an unknown option or a bad value. */
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined>): ChaosOptions {
-  const flags = readFlags(argv);
-  const quick = flags.has('quick');
-  const durationMs = seconds(flags.get('duration'), quick ? 75 : 180);
-  const faults = parseFaults(flags.get('faults') ?? 'all');
+  const { values: flags } = parseCommandLine(() =>
+    parseArgs({ args: [...argv], options: ARGS, strict: true, allowPositionals: false }),
+  );
+  const quick = flags.quick === true;
+  const durationMs = seconds(flags.duration, quick ? 75 : 180);
+  const faults = parseFaults(flags.faults ?? 'all');
   const pgAdminUrl = env.TRX_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const amqpUrl = env.TRX_AMQP_URL || localCoordinatorBrokerUrl();
   // Restarts run pg_ctlcluster / rabbitmqctl on this machine: never aim them at a remote server.
   if (faults.includes('postgres') && !isLoopback(pgAdminUrl))
-    throw new Error('--faults postgres needs a local PostgreSQL');
+    throw new UsageError('--faults postgres needs a local PostgreSQL');
   if (faults.includes('rabbitmq') && !isLoopback(amqpUrl))
-    throw new Error('--faults rabbitmq needs a local RabbitMQ');
+    throw new UsageError('--faults rabbitmq needs a local RabbitMQ');
   return {
-    seed: integer(flags.get('seed'), randomSeed(), 'seed'),
+    seed: integer(flags.seed, randomSeed(), 'seed'),
     durationMs,
-    concurrency: integer(flags.get('concurrency'), 4, 'concurrency'),
+    concurrency: integer(flags.concurrency, 4, 'concurrency'),
     faults,
     maxFaults: integer(
-      flags.get('max-faults'),
+      flags['max-faults'],
       Math.max(faults.length, Math.floor(durationMs / 12_000)),
       'max-faults',
     ),
-    recoveryTimeoutMs: seconds(flags.get('recovery'), 90),
+    recoveryTimeoutMs: seconds(flags.recovery, 90),
     requestTimeoutMs: 30_000,
-    build: !flags.has('no-build'),
-    keep: flags.has('keep'),
-    logLevel: flags.get('log-level') ?? 'info',
+    build: !flags['no-build'],
+    keep: flags.keep === true,
+    logLevel: flags['log-level'] ?? 'info',
     pgAdminUrl,
     amqpUrl,
     namespace: 'trx_chaos',
@@ -121,32 +141,15 @@ export function parseFaults(list: string): FaultKind[] {
     const alias = FAULT_ALIASES[name];
     if (alias) alias.forEach((k) => kinds.add(k));
     else if ((FAULT_KINDS as readonly string[]).includes(name)) kinds.add(name as FaultKind);
-    else throw new Error(`unknown fault kind '${name}'\n${USAGE}`);
+    else throw new UsageError(`unknown fault kind '${name}'`);
   }
   return FAULT_KINDS.filter((k) => kinds.has(k));
-}
-
-const BOOLEAN_FLAGS = new Set(['quick', 'no-build', 'keep', 'help']);
-
-function readFlags(argv: readonly string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'\n${USAGE}`);
-    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'help') throw new Error(USAGE);
-    if (BOOLEAN_FLAGS.has(name)) flags.set(name, 'true');
-    else if (inline !== undefined) flags.set(name, inline);
-    else if (i + 1 < argv.length) flags.set(name, argv[++i]!);
-    else throw new Error(`--${name} needs a value\n${USAGE}`);
-  }
-  return flags;
 }
 
 function integer(raw: string | undefined, fallback: number, name: string): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer`);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} must be a non-negative integer`);
   return value;
 }
 
@@ -154,7 +157,7 @@ function seconds(raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback * 1000;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`a duration must be a positive number of seconds`);
+    throw new UsageError(`a duration must be a positive number of seconds`);
   return Math.round(value * 1000);
 }
 

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 // The source, not the package: infra.sh generates the secrets before anything is built.
 import {
   generateCustomerKeyPair,
@@ -19,6 +20,7 @@ import {
   signCustomerToken,
   trustedCallersOf,
 } from '../../libs/auth/src';
+import { isUsageError, parseCommandLine } from './command-line';
 
 export const APPS = ['transaction-server', 'order-service', 'account-service', 'product-service'] as const;
 export type AppName = (typeof APPS)[number];
@@ -188,9 +190,21 @@ function shellExports(env: Record<string, string>): string {
     .join('\n');
 }
 
+const USAGE = 'usage: credentials.ts generate | env <app> | get <SECRET_NAME> | token <customerId>';
+
 async function main(argv: string[]): Promise<void> {
-  const [command, arg] = argv;
-  if (command === 'generate') {
+  const { values, positionals } = parseCommandLine(() =>
+    parseArgs({
+      args: argv,
+      options: { help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    }),
+  );
+  const [command, arg] = positionals;
+  if (values.help) {
+    console.log(USAGE);
+  } else if (command === 'generate') {
     const made = generateSecrets();
     console.log(
       made.length ? `[secrets] generated into ${secretsDir()}: ${made.length} secrets` : '[secrets] ok',
@@ -202,13 +216,18 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === 'token' && /^[1-9][0-9]{0,9}$/.test(arg ?? '')) {
     console.log(await customerToken(readSecrets(), Number(arg)));
   } else {
-    console.error('usage: credentials.ts generate | env <app> | get <SECRET_NAME> | token <customerId>');
+    console.error(USAGE);
     process.exitCode = 2;
   }
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err: Error) => {
+    if (isUsageError(err)) {
+      console.error(`${err.message}\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
     console.error(`[secrets] ${err.message}`);
     process.exitCode = 1;
   });

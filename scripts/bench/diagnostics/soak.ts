@@ -9,13 +9,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { runClosedLoop } from './load-driver';
-import { log } from './log';
-import type { BenchOptions } from './options';
-import { customerTokens, OrderClient } from './order-client';
-import { startPlatform, stopPlatform } from './platform';
-import { seedAccounts, seedPlan, seedProducts } from './seed';
-import type { StepSummary } from './stats';
+import { runClosedLoop } from '../load-driver';
+import { log } from '../log';
+import type { BenchOptions } from '../options';
+import { customerTokens, OrderClient } from '../order-client';
+import { startPlatform, stopPlatform } from '../platform';
+import { seedAccounts, seedPlan, seedProducts } from '../seed';
+import type { StepSummary } from '../stats';
 
 /**
  * Retention short enough to cycle many times in a soak: the decision window is

@@ -2,10 +2,29 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Where the services spend their CPU, from V8 CPU profiles (cpu-profiler-preload.js, written
- * when a service exits). Self time is grouped by package (`pg`, `typeorm`, `express`,
- * `pino`, `amqplib`, `@trx/participant`, node internals, GC) and by function.
+ * `npm run bench -- --profile`: where the services spend their CPU, from V8 CPU profiles
+ * (cpu-profiler-preload.js, written when a service exits). Self time is grouped by package
+ * (`pg`, `typeorm`, `express`, `pino`, `amqplib`, `@trx/participant`, node internals, GC), by
+ * the nearest library on the stack and by function.
  */
+export class CpuProfiler {
+  constructor(private readonly dir: string) {}
+
+  /**
+   * What the services need in their environment: node refuses --cpu-prof in NODE_OPTIONS,
+   * so a preloaded module profiles them instead.
+   */
+  serviceEnv(nodeOptions = process.env.NODE_OPTIONS ?? ''): Record<string, string> {
+    const preload = path.join(__dirname, 'cpu-profiler-preload.js');
+    return { NODE_OPTIONS: `${nodeOptions} --require ${preload}`.trim(), TRX_BENCH_PROFILE_DIR: this.dir };
+  }
+
+  /** The services' profiles; they are written when the services exit, so read after stopping them. */
+  summaries(): ProfileSummary[] {
+    return summarizeProfiles(this.dir);
+  }
+}
+
 export interface ProfileSummary {
   service: string;
   /** Sampled ms that were not idle. */
@@ -108,4 +127,21 @@ function shortUrl(url: string): string {
     .replace(/^file:\/\//, '')
     .replace(/^.*\/node_modules\//, '')
     .replace(/^.*\/(apps|libs)\//, '$1/');
+}
+
+/** One service's profile as a Markdown table (the end of the bench's report). */
+export function renderProfile(p: ProfileSummary): string[] {
+  const rows = Math.max(p.byPackage.length, p.byLibrary.length, p.byFunction.length);
+  const cell = (x: { name: string; share: number } | undefined, code = false) =>
+    x ? `${code ? `\`${x.name}\`` : x.name} | ${x.share}` : ' | ';
+  return [
+    `CPU profile of ${p.service} (${(p.busyMs / 1000).toFixed(1)} s busy over the run), self time:`,
+    '',
+    '| package (self) | % | for library (nearest on stack) | % | function | % |',
+    '|---|---:|---|---:|---|---:|',
+    ...Array.from(
+      { length: rows },
+      (_, i) => `| ${cell(p.byPackage[i])} | ${cell(p.byLibrary[i])} | ${cell(p.byFunction[i], true)} |`,
+    ),
+  ];
 }
