@@ -30,3 +30,5 @@ export function createLogger(options: LoggerOptions): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+export { PeriodicJob, realTimers, type JobTimers, type PeriodicJobOptions } from './periodic-job';
