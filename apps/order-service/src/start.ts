@@ -11,7 +11,7 @@ import { OutboxRepository } from './data-access/outbox-repository';
 import { RetentionRepository } from './data-access/retention-repository';
 import { retainOrdersOnce, type OrderRetentionResult } from './entry-points/retention-job';
 import { OrderMetrics } from './entry-points/order-metrics';
-import { OutboxRelay } from './entry-points/outbox-relay';
+import { createOrderRelay } from './entry-points/outbox-relay';
 import { createOrderApp, type Infrastructure } from './entry-points/order-app';
 import { listen, type RunningApp } from './entry-points/http-server';
 
@@ -39,7 +39,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
   const metrics = new OrderMetrics();
   try {
     const infra = await openInfrastructure(config, options, logger, closers, metrics);
-    const relay = new OutboxRelay({
+    const relay = createOrderRelay({
       outbox: new OutboxRepository(infra.dataSource),
       broker: infra.broker,
       logger,
@@ -92,7 +92,13 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     logger.info({ port: server.port }, 'order-service started');
     const stop = () => closeAll(closers, logger);
     const participant = infra.participant;
-    return { port: server.port, url: server.url, participant, retention: { runOnce: retain }, stop };
+    return {
+      port: server.port,
+      url: server.url,
+      participant,
+      retention: { runOnce: () => retention.runOnce() },
+      stop,
+    };
   } catch (err) {
     await closeAll(closers, logger);
     throw err;

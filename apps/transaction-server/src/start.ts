@@ -13,7 +13,7 @@ import { ServiceTokenVerifier } from '@trx/auth';
 import { retainOnce, type RetentionResult } from './domain/retention';
 import { createCompatApp, createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
-import { OutboxRelay } from './entry-points/jobs/outbox-relay';
+import { createOutboxRelay } from './entry-points/jobs/outbox-relay';
 import { DecisionPublisher } from './entry-points/jobs/decision-publisher';
 
 export interface RunningApp {
@@ -71,13 +71,14 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     config.dbConnectionTimeoutMs,
     (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
   );
-  const relay = new OutboxRelay(asyncPool, broker, clock, logger, options.flushAfterCommit ?? true);
+  const flushAfterCommit = options.flushAfterCommit ?? true;
+  const relay = createOutboxRelay({ pool: asyncPool, broker, clock, logger, pollMs: config.outboxPollMs });
   const publisher = new DecisionPublisher(
     asyncPool,
     broker,
     clock,
     logger,
-    options.flushAfterCommit ?? true,
+    flushAfterCommit,
     config.lifecycleEvents === 'all',
     config.publishLingerMs,
   );
@@ -90,7 +91,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     metrics,
     settings: config,
     afterCommit: (ids, announcements = []) => {
-      relay.flush(ids);
+      if (flushAfterCommit && ids.length > 0) relay.nudge();
       publisher.announce(announcements);
     },
   };
@@ -107,7 +108,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     : undefined;
   if (compat) logger.warn({ compat: compat.address() }, 'Spring-compatible API on, without credentials');
   const sweeper = startPeriodic('sweeper', config.sweepIntervalMs, () => sweepOnce(ctx), logger);
-  const poller = startPeriodic('outbox', config.outboxPollMs, () => relay.runOnce(), logger);
+  relay.start();
   const retention = startPeriodic('retention', config.retentionIntervalMs, () => retainOnce(ctx), logger);
   const registration = await registerService({
     consulUrl: config.consulUrl,
@@ -126,8 +127,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     await registration.deregister().catch((err: unknown) => logger.warn({ err }, 'deregistration failed'));
     await closeServer(server, config.shutdownTimeoutMs);
     if (compat) await closeServer(compat, config.shutdownTimeoutMs);
-    await Promise.all([sweeper.stop(), poller.stop(), retention.stop()]);
-    await Promise.all([relay.drain(), publisher.drain()]);
+    await Promise.all([sweeper.stop(), relay.stop(), retention.stop(), publisher.stop()]);
     // Whatever a request wrote last still goes out before we disconnect.
     await relay
       .runOnce()
@@ -141,9 +141,9 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     port,
     url: `http://127.0.0.1:${port}`,
     compatUrl: compat ? `http://127.0.0.1:${(compat.address() as { port: number }).port}` : undefined,
-    sweeper: { runOnce: () => sweepOnce(ctx) },
+    sweeper: { runOnce: () => sweeper.runOnce() },
     outbox: { runOnce: () => relay.runOnce() },
-    retention: { runOnce: () => retainOnce(ctx) },
+    retention: { runOnce: () => retention.runOnce() },
     stop: () => (stopping ??= stop()),
   };
 }

@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '@trx/logging';
+import { PeriodicJob, silentLogger, type Logger } from '@trx/logging';
 import { createConsulClient, statusOf, type ConsulClient, type ServiceDefinition } from './consul-client';
 import { RegistrationRejectedError } from './errors';
 
@@ -66,7 +66,7 @@ export async function registerService(options: RegistrationOptions): Promise<Reg
     async deregister() {
       if (deregistered) return;
       deregistered = true;
-      await keeper.stop();
+      await keeper.stop(); // a resync in flight must not register again after the deregistration
       try {
         const known = await consul.deregister(options.instanceId);
         logger.info({ known }, 'deregistered from consul');
@@ -99,39 +99,23 @@ function serviceDefinition(options: RegistrationOptions): ServiceDefinition {
   };
 }
 
-/** The resync loop: a timer that never keeps the process alive, stopped before deregistering. */
+/** The resync loop: its timers never keep the process alive, and it is stopped before deregistering. */
 function keepRegistered(
   consul: ConsulClient,
   definition: ServiceDefinition,
   everyMs: number,
   logger: Logger,
-) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-
+): PeriodicJob<void> {
   async function resync(): Promise<void> {
-    try {
-      if (await consul.hasService(definition.id)) return;
-      await consul.register(definition);
-      logger.warn('consul agent had lost this instance; registered again');
-    } catch (err) {
-      logger.warn({ err }, 'consul registration check failed; retrying');
-    }
+    if (await consul.hasService(definition.id)) return;
+    await consul.register(definition);
+    logger.warn('consul agent had lost this instance; registered again');
   }
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = resync().finally(schedule);
-    }, everyMs);
-    timer.unref();
-  }
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running; // a resync in flight must not register again after the deregistration
-    },
-  };
+  // A failed resync is logged by the job, and the next one retries.
+  return new PeriodicJob({
+    name: 'consul registration check',
+    round: resync,
+    intervalMs: everyMs,
+    logger,
+  }).start();
 }

@@ -1,10 +1,14 @@
 /**
  * @trx/logging — pino loggers: one JSON line per event, with `service` on every line and
  * `transactionId` / `branchId` on every line that concerns them (pass them as bindings).
+ * Also `PeriodicJob`, the one shape of a periodic loop (rounds one at a time, a nudge,
+ * failures logged, an injectable clock): it lives here because it needs nothing but a
+ * logger, and every package with a loop already depends on this one.
  *
  * @example
  *   const log = createLogger({ service: 'account-service', level: 'info' });
  *   log.child({ transactionId, branchId }).info('branch prepared');
+ *   const sweeper = new PeriodicJob({ name: 'sweeper', round: sweepOnce, intervalMs: 1000, logger: log }).start();
  */
 import pino, { type Logger } from 'pino';
 
@@ -30,3 +34,5 @@ export function createLogger(options: LoggerOptions): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+export { PeriodicJob, realTimers, type JobTimers, type PeriodicJobOptions } from './periodic-job';

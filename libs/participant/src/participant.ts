@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Registry } from 'prom-client';
-import type { Logger } from '@trx/logging';
+import { PeriodicJob, type Logger } from '@trx/logging';
 import type { CoordinatorApi, Decision } from '@trx/protocol';
 import { assertCanPrepare } from '@trx/db';
 import { runBranch, runLocal, type BranchOptions, type BranchRunnerOptions } from './branch-runner';
@@ -10,7 +10,6 @@ import type { FinishResult } from './branch-finisher';
 import { openFinisher, type FinisherPool } from './finisher-pool';
 import { FinishingBranches } from './finishing-branches';
 import { OutcomeBatcher } from './outcome-batcher';
-import { RoundLoop } from './round-loop';
 import { recoverOnce, type RecoveryReport } from './recovery';
 import { ensureRetentionIndex, retainOnce, type RetentionReport } from './branch-retention';
 import { ParticipantStoppedError, messageOf } from './errors';
@@ -89,8 +88,8 @@ export class Participant {
   private readonly metrics: ParticipantMetrics;
   private readonly batcher: OutcomeBatcher;
   private readonly branches: FinishingBranches;
-  private readonly recoveryLoop: RoundLoop<RecoveryReport>;
-  private readonly retentionLoop: RoundLoop<RetentionReport>;
+  private readonly recoveryLoop: PeriodicJob<RecoveryReport>;
+  private readonly retentionLoop: PeriodicJob<RetentionReport>;
   private stopped = false;
 
   private constructor(
@@ -116,12 +115,16 @@ export class Participant {
     const clock = options.clock ?? (() => new Date());
     const minAgeMs = options.recoveryMinAgeMs ?? 5000;
     const recovery = { service, db: finisher, branches: this.branches, coordinator, logger, clock, minAgeMs };
-    this.recoveryLoop = new RoundLoop(
-      'recovery',
-      () => recoverOnce(recovery),
+    this.recoveryLoop = new PeriodicJob({
+      name: 'recovery',
+      round: async () => {
+        const report = await recoverOnce(recovery);
+        this.metrics.recoveryRound(report);
+        return report;
+      },
+      intervalMs: options.recoveryIntervalMs ?? 10_000,
       logger,
-      (report) => this.metrics.recoveryRound(report),
-    );
+    });
     const retention = {
       service,
       db: finisher,
@@ -130,12 +133,16 @@ export class Participant {
       retentionMs: options.retentionMs ?? 7 * 24 * 3600_000,
       batch: options.retentionBatch ?? 500,
     };
-    this.retentionLoop = new RoundLoop(
-      'retention',
-      () => retainOnce(retention),
+    this.retentionLoop = new PeriodicJob({
+      name: 'retention',
+      round: async () => {
+        const report = await retainOnce(retention);
+        this.metrics.retentionRound(report);
+        return report;
+      },
+      intervalMs: options.retentionIntervalMs ?? 60_000,
       logger,
-      (report) => this.metrics.retentionRound(report),
-    );
+    });
     this.retention = { runOnce: () => this.retentionLoop.runOnce() };
     this.recovery = { runOnce: () => this.recoveryLoop.runOnce() };
   }
@@ -167,9 +174,9 @@ export class Participant {
     await participant.recovery.runOnce().catch((err) => {
       options.logger.warn({ err: messageOf(err) }, 'recovery at start failed; the next round retries');
     });
-    participant.recoveryLoop.schedule(options.recoveryIntervalMs ?? 10_000);
+    participant.recoveryLoop.start();
     await ensureRetentionIndex(dataSource, options.logger);
-    participant.retentionLoop.schedule(options.retentionIntervalMs ?? 60_000);
+    participant.retentionLoop.start();
     return participant;
   }
 

@@ -67,7 +67,13 @@ export { parseRequest, transactionIdOf } from './request-parsing';
 export { branchRequestOf, runForRequest, type BranchRequest, type BranchRunner } from './branch-request';
 export { runMain, type MainConfig, type MainOptions } from './main-runner';
 export { StopSteps, type StopStep } from './stop-steps';
-export { startPeriodic, type PeriodicJob } from './periodic-job';
+export {
+  startPeriodic,
+  PeriodicJob,
+  realTimers,
+  type JobTimers,
+  type PeriodicJobOptions,
+} from './periodic-job';
 export {
   createServiceDataSource,
   boundedPoolOptions,
@@ -87,3 +93,10 @@ export {
   type StartOptions,
 } from './participant-service';
 export { MAX_CENTS, amountOf, centsFromDecimal, centsOf, decimalOf } from './money';
+export {
+  OutboxRelay,
+  type OutboxMessage,
+  type OutboxPublisher,
+  type OutboxRelayOptions,
+  type OutboxStore,
+} from './outbox-relay';

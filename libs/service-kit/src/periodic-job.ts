@@ -1,40 +1,17 @@
-import type { Logger } from '@trx/logging';
+import { PeriodicJob, type Logger } from '@trx/logging';
 
-export interface PeriodicJob {
-  stop(): Promise<void>;
-}
+export { PeriodicJob, realTimers, type JobTimers, type PeriodicJobOptions } from '@trx/logging';
 
 /**
- * Runs `work` every `intervalMs` (0 = never), one round at a time: the next round is
- * scheduled when the previous one ends, so a slow round never overlaps the next.
+ * A started PeriodicJob running `round` every `intervalMs` (0 = never). The helper itself
+ * lives in @trx/logging, the lowest lib every owner of a loop (discovery, participant, the
+ * apps) already depends on; service-kit re-exports it for the apps.
  */
-export function startPeriodic(
+export function startPeriodic<R>(
   name: string,
   intervalMs: number,
-  work: () => Promise<unknown>,
+  round: () => Promise<R>,
   logger: Logger,
-): PeriodicJob {
-  let stopped = intervalMs <= 0;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = work()
-        .then(() => undefined)
-        .catch((err: unknown) => logger.warn({ err, job: name }, 'periodic job failed; next round retries'))
-        .finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+): PeriodicJob<R> {
+  return new PeriodicJob({ name, intervalMs, round, logger }).start();
 }

@@ -4,6 +4,7 @@ import { boundedPoolOptions, type SessionBounds } from '@trx/service-kit';
 import { orderEntities } from './order-entities';
 import { OrderSchema1732400000000 } from './migrations/1732400000000-order-schema';
 import { RetentionIndexes1732500000000 } from './migrations/1732500000000-retention-indexes';
+import { OutboxClaimLease1732600000000 } from './migrations/1732600000000-outbox-claim-lease';
 
 export interface OrderDataSourceOptions {
   url: string;
@@ -19,7 +20,7 @@ export async function openOrderDataSource(options: OrderDataSourceOptions): Prom
     type: 'postgres',
     url: options.url,
     entities: orderEntities,
-    migrations: [OrderSchema1732400000000, RetentionIndexes1732500000000],
+    migrations: [OrderSchema1732400000000, RetentionIndexes1732500000000, OutboxClaimLease1732600000000],
     migrationsTableName: 'order_migrations',
     synchronize: false,
     logging: false,

@@ -1,3 +1,4 @@
+import type { OutboxStore } from '@trx/service-kit';
 import type { Db, OutboxRecord } from './records';
 
 /** An outbox row as the console shows it: what was (or is still to be) sent, and when. */
@@ -77,6 +78,15 @@ export async function releaseClaim(db: Db, ids: string[]): Promise<void> {
     'UPDATE trx_outbox SET attempts = attempts + 1, claimed_until = NULL WHERE id = ANY($1::uuid[])',
     [ids],
   );
+}
+
+/** trx_outbox as the shared relay's store: a claim with a lease, a mark, a release. */
+export function outboxStore(db: Db): OutboxStore<OutboxRecord> {
+  return {
+    claim: (limit, now, leaseUntil) => claimUnpublished(db, limit, now, leaseUntil),
+    markPublished: (ids, now) => markPublished(db, ids, now),
+    release: (ids) => releaseClaim(db, ids),
+  };
 }
 
 export async function countUnpublished(db: Db): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Logger } from '@trx/logging';
+import { PeriodicJob, type Logger } from '@trx/logging';
 import type { Broker } from '@trx/messaging';
 import { markAnnounced } from '../../data-access';
 import { announcementMessages, type Announcement } from '../../domain/event-builder';
@@ -23,7 +23,8 @@ const ROUND = 500;
  */
 export class DecisionPublisher {
   private waiting: Announcement[] = [];
-  private loop: Promise<void> | undefined;
+  /** Rounds on demand only: each one publishes every decision waiting when it starts. */
+  private readonly job: PeriodicJob<void>;
   private readonly queues: DecisionQueues;
 
   constructor(
@@ -39,26 +40,29 @@ export class DecisionPublisher {
     private readonly lingerMs: number,
   ) {
     this.queues = new DecisionQueues(broker);
+    this.job = new PeriodicJob({
+      name: 'decision publisher',
+      round: () => this.publishWaiting(),
+      intervalMs: 0,
+      logger,
+    });
   }
 
   announce(announcements: Announcement[]): void {
     if (!this.enabled || announcements.length === 0) return;
     this.waiting.push(...announcements);
-    this.loop ??= this.run();
+    // The first decision of an idle publisher waits lingerMs for company; while a round is
+    // out, the next one follows it at once.
+    this.job.nudge(this.lingerMs);
   }
 
-  /** Waits for the rounds in flight (graceful stop). */
-  async drain(): Promise<void> {
-    while (this.loop) await this.loop;
+  /** Publishes no more after a commit; waits for the rounds in flight (graceful stop). */
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
-  private async run(): Promise<void> {
-    try {
-      if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
-      while (this.waiting.length > 0) await this.round(this.waiting.splice(0, ROUND));
-    } finally {
-      this.loop = undefined;
-    }
+  private async publishWaiting(): Promise<void> {
+    while (this.waiting.length > 0) await this.round(this.waiting.splice(0, ROUND));
   }
 
   private async round(batch: Announcement[]): Promise<void> {
