@@ -1,15 +1,13 @@
-import { PRESUMED_ABORT, uuidv7Time } from '@trx/protocol';
+import { isUuid, PRESUMED_ABORT, uuidv7Time } from '@trx/protocol';
 import { findTransaction, insertTransaction, type Db, type TransactionRecord } from '../data-access';
 import type { Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Only a uuid can name a transaction; anything else is unknown without asking Postgres. */
 export function isTransactionId(id: string): boolean {
-  return UUID.test(id);
+  return isUuid(id);
 }
 
 /**
