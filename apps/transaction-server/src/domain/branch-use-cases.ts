@@ -12,8 +12,6 @@ import {
   findBranchByGid,
   findBranches,
   inTransaction,
-  insertBranch,
-  insertBranchIfActive,
   type BranchRecord,
   type Db,
   type TransactionRecord,
@@ -25,7 +23,7 @@ import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
 import { loadOrCreate } from './implicit-transactions';
 import { BranchNotFoundError, TransactionConflictError } from './errors';
-import { transitionBranch } from './state-machine';
+import { createBranch, createBranchIfActive, transitionBranch } from './state-machine';
 import { isTransactionId, loadTransaction } from './transaction-use-cases';
 import { branchView } from './views';
 
@@ -65,7 +63,7 @@ export async function registerBranch(
   if (!compat) assertParticipantService(ctx, request.service);
   const max = ctx.settings.maxBranches;
   const inserted = isTransactionId(id)
-    ? await insertBranchIfActive(ctx.pool, candidate, now, max)
+    ? await createBranchIfActive(ctx.pool, candidate, now, max)
     : undefined;
   if (inserted) {
     ctx.logger.info(
@@ -83,7 +81,7 @@ export async function registerBranch(
     // The first word about a transaction nobody began may be this registration (protocol v2).
     const t = await loadActive(ctx, db, id, request.initiator);
     if (!(await findBranchByGid(db, request.gid))) await assertRoomForOneMore(ctx, db, t);
-    const again = await insertBranch(db, candidate);
+    const again = await createBranch(db, candidate);
     if (again) return { branch: branchView(again), created: true };
     const existing = await findBranchByGid(db, request.gid);
     if (!existing || existing.transactionId !== t.id) {

@@ -9,7 +9,6 @@ import {
 } from '@trx/protocol';
 import {
   commitInOneStatement,
-  enlistBranches,
   findBranches,
   inTransaction,
   type BranchRecord,
@@ -23,6 +22,7 @@ import type { CoordinatorContext } from './context';
 import { NOTHING_WRITTEN, writeDecision, type Written } from './decide';
 import { InvalidRequestError, TransactionConflictError } from './errors';
 import { assertNotFromTheFuture, implicitTerms, loadOrCreate } from './implicit-transactions';
+import { createEnlistedBranches, ENLISTED_STATUS, ONE_STATEMENT_COMMIT } from './state-machine';
 import { isTransactionId } from './transaction-use-cases';
 import { transactionView } from './views';
 
@@ -193,8 +193,9 @@ async function commitOneStatement(
     branches: candidates,
     events: events.length > 0 ? events : null,
     initiator: actor,
+    statuses: ONE_STATEMENT_COMMIT,
   }).catch((err: unknown) => {
-    // An enlisted gid another transaction holds: trx_commit_v2 checks for it only on a begun
+    // An enlisted gid another transaction holds: trx_commit_v3 checks for it only on a begun
     // row, so creating one runs into the unique gid (and a concurrent registration can on
     // either). The statement wrote nothing; the general path answers duplicate-gid.
     if (pgCode(err) === PgCodes.uniqueViolation) return undefined;
@@ -204,7 +205,7 @@ async function commitOneStatement(
   const branches: BranchRecord[] = candidates.map((c, n) => ({
     ...c,
     transactionId,
-    status: 'prepared',
+    status: ENLISTED_STATUS,
     reason: null,
     createdAt: new Date(now.getTime() + n / 1000),
     updatedAt: now,
@@ -261,7 +262,7 @@ async function enlist(
   candidates: NewBranch[],
   now: Date,
 ): Promise<BranchRecord[]> {
-  const branches = await enlistBranches(db, t.id, candidates, now);
+  const branches = await createEnlistedBranches(db, t.id, candidates, now);
   const mine = new Set(branches.map((b) => b.gid));
   const taken = candidates.find((c) => !mine.has(c.gid));
   if (taken) {

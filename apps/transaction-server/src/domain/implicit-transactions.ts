@@ -1,9 +1,10 @@
 import { isUuid, PRESUMED_ABORT, uuidv7Time } from '@trx/protocol';
-import { findTransaction, insertTransaction, type Db, type TransactionRecord } from '../data-access';
+import { findTransaction, type Db, type TransactionRecord } from '../data-access';
 import type { Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
+import { createTransaction } from './state-machine';
 
 /** Only a uuid can name a transaction; anything else is unknown without asking Postgres. */
 export function isTransactionId(id: string): boolean {
@@ -73,7 +74,12 @@ export async function loadOrCreate(
   if (!terms || initiator === undefined) throw new TransactionNotFoundError(id);
   const now = ctx.clock();
   assertNotFromTheFuture(terms, now, id);
-  await insertTransaction(db, newRecord(transactionId, terms, now, { initiator, status: 'active' }), []);
+  await createTransaction(
+    db,
+    newRecord(transactionId, terms, now, { initiator, status: 'active' }),
+    'begin',
+    [],
+  );
   const created = await findTransaction(db, transactionId, lock);
   if (!created) throw new TransactionNotFoundError(id);
   return created;
@@ -101,7 +107,7 @@ export async function resolveUnknown(
   const tombstone = newRecord(transactionId, terms, now, { initiator: null, status: 'rolled-back' });
   const event = lifecycleMessage(tombstone, [], now);
   // On the synchronous pool: the tombstone is durable before the participant hears "rolled back".
-  const wrote = await insertTransaction(ctx.pool, tombstone, [event]);
+  const wrote = await createTransaction(ctx.pool, tombstone, 'tombstone', [event]);
   if (wrote) {
     ctx.afterCommit([event.id]);
     ctx.metrics.decided('rollback', PRESUMED_ABORT, (now.getTime() - terms.createdAt.getTime()) / 1000);

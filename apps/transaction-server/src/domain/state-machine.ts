@@ -1,24 +1,42 @@
 import {
+  BRANCH_ENTRIES,
   BRANCH_STATUSES,
   BRANCH_TRANSITIONS,
+  TRANSACTION_ENTRIES,
   TRANSACTION_TRANSITIONS,
+  canEnter,
   canTransition,
+  sourcesOf,
   type BranchStatus,
   type Outcome,
+  type TransactionEntry,
   type TransactionStatus,
 } from '@trx/protocol';
 import {
+  enlistBranches,
   finishTransactions,
+  insertBranch,
+  insertBranchIfActive,
+  insertTransaction,
   updateBranchOutcomes,
   updateBranchStatus,
   updateTransactionStatus,
   type FinishChange,
+  type NewBranch,
   type NewOutboxMessage,
+  type OneStatementCommit,
   type OutcomeRow,
   type StatusChange,
 } from '../data-access';
 import type { BranchRecord, Db, TransactionRecord } from '../data-access';
 import { TransactionConflictError } from './errors';
+
+/**
+ * Every write of a transaction's or a branch's status goes through this file: a change is
+ * checked against the transition tables of @trx/protocol, a new row against their entry
+ * tables, and where SQL applies the rule itself (one statement for many rows, the
+ * one-statement commit) it gets its statuses from those tables as parameters.
+ */
 
 /**
  * The one way a status changes: checked against the transition table, then written
@@ -75,6 +93,81 @@ export async function transitionBranch(
 ): Promise<BranchRecord | undefined> {
   assertTransition('branch', BRANCH_TRANSITIONS, branch.status, next, branch.transactionId);
   return updateBranchStatus(db, branch.id, branch.status, next, now, reason);
+}
+
+/** A new transaction row (begin, implicit, tombstone), its status checked against the entry table. */
+export async function createTransaction(
+  db: Db,
+  transaction: TransactionRecord,
+  entry: TransactionEntry,
+  outbox: NewOutboxMessage[],
+): Promise<boolean> {
+  assertEntry('transaction', TRANSACTION_ENTRIES, entry, transaction.status, transaction.id);
+  return insertTransaction(db, transaction, outbox);
+}
+
+/** A registered branch (insertBranch), its status checked against the entry table. */
+export async function createBranch(db: Db, branch: BranchRecord): Promise<BranchRecord | undefined> {
+  assertEntry('branch', BRANCH_ENTRIES, 'registration', branch.status, branch.transactionId);
+  return insertBranch(db, branch);
+}
+
+/** A registered branch in one statement if its transaction is active (insertBranchIfActive). */
+export async function createBranchIfActive(
+  db: Db,
+  branch: BranchRecord,
+  now: Date,
+  maxBranches: number,
+): Promise<BranchRecord | undefined> {
+  assertEntry('branch', BRANCH_ENTRIES, 'registration', branch.status, branch.transactionId);
+  return insertBranchIfActive(db, branch, now, maxBranches);
+}
+
+/** The status enlisted branches are inserted with: the entry table's only one. */
+export const ENLISTED_STATUS: BranchStatus = onlyEntry(BRANCH_ENTRIES.enlisted);
+
+/** Enlisted branches whose gid is new, inserted with ENLISTED_STATUS; every branch of the transaction back. */
+export async function createEnlistedBranches(
+  db: Db,
+  transactionId: string,
+  branches: NewBranch[],
+  now: Date,
+): Promise<BranchRecord[]> {
+  return enlistBranches(db, transactionId, branches, ENLISTED_STATUS, now);
+}
+
+/**
+ * The one-statement commit's statuses, from the tables: a begun transaction moves from a
+ * source of `committing`; one it creates enters committing (the implicit-commit entry); its
+ * branches enter as enlisted. Passed to commitInOneStatement as they are (no object per call).
+ */
+export const ONE_STATEMENT_COMMIT: OneStatementCommit['statuses'] = {
+  from: sourcesOf(TRANSACTION_TRANSITIONS, 'committing'),
+  next: onlyEntry(TRANSACTION_ENTRIES['implicit-commit']),
+  branch: ENLISTED_STATUS,
+};
+
+function onlyEntry<S extends string>(statuses: readonly S[]): S {
+  if (statuses.length !== 1)
+    throw new Error(`expected one entry status, the table has ${statuses.join(', ')}`);
+  return statuses[0]!;
+}
+
+function assertEntry<E extends string, S extends string>(
+  kind: string,
+  table: Readonly<Record<E, readonly S[]>>,
+  entry: E,
+  status: S,
+  transactionId: string,
+): void {
+  if (!canEnter(table, entry, status)) {
+    throw new TransactionConflictError(
+      `invalid-${kind}-entry`,
+      transactionId,
+      status,
+      `a ${kind} cannot be created ${status} by ${entry}`,
+    );
+  }
 }
 
 function assertTransition<S extends string>(
