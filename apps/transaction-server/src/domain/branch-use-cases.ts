@@ -22,7 +22,7 @@ import { COMPAT_GID_PREFIX } from './compat-mapping';
 import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
 import { loadOrCreate } from './implicit-transactions';
-import { BranchNotFoundError, TransactionConflictError } from './errors';
+import { BranchNotFoundError, ErrorCodes, TransactionConflictError } from './errors';
 import { createBranch, createBranchIfActive, transitionBranch } from './state-machine';
 import { isTransactionId, loadTransaction } from './transaction-use-cases';
 import { branchView } from './views';
@@ -86,7 +86,7 @@ export async function registerBranch(
     const existing = await findBranchByGid(db, request.gid);
     if (!existing || existing.transactionId !== t.id) {
       throw new TransactionConflictError(
-        'duplicate-gid',
+        ErrorCodes.duplicateGid,
         t.id,
         t.status,
         `gid ${request.gid} belongs to another transaction`,
@@ -130,7 +130,7 @@ async function applyVote(
     branch.status === 'registered' ? await transitionBranch(db, branch, wanted, now, reason) : undefined;
   if (!updated) {
     throw new TransactionConflictError(
-      'vote-conflict',
+      ErrorCodes.voteConflict,
       t.id,
       t.status,
       `branch ${branch.id} already voted (${branch.status})`,
@@ -159,7 +159,7 @@ async function loadActive(
   if (t.status !== 'active' || ctx.clock().getTime() >= t.deadline.getTime()) {
     const why = t.status === 'active' ? 'timed out' : t.status;
     throw new TransactionConflictError(
-      'transaction-decided',
+      ErrorCodes.transactionDecided,
       t.id,
       t.status,
       `transaction ${t.id} is ${why}; roll the branch back`,
@@ -189,7 +189,7 @@ export async function recordOutcome(
     const expected =
       t.decision === 'commit' ? 'committed' : t.decision === 'rollback' ? 'rolled-back' : undefined;
     if (request.outcome !== expected) {
-      const code = expected ? 'outcome-mismatch' : 'transaction-not-decided';
+      const code = expected ? ErrorCodes.outcomeMismatch : ErrorCodes.transactionNotDecided;
       throw new TransactionConflictError(
         code,
         t.id,
@@ -200,7 +200,12 @@ export async function recordOutcome(
     if (found.status === request.outcome) return { branch: found, outboxIds: [] };
     const updated = await transitionBranch(db, found, request.outcome, ctx.clock());
     if (!updated)
-      throw new TransactionConflictError('concurrent-update', t.id, t.status, 'branch changed concurrently');
+      throw new TransactionConflictError(
+        ErrorCodes.concurrentUpdate,
+        t.id,
+        t.status,
+        'branch changed concurrently',
+      );
     const all = branches.map((b) => (b.id === updated.id ? updated : b));
     const completionEvent = ctx.settings.lifecycleEvents === 'all';
     const finished = await finishIfAcknowledged(db, t, all, ctx.clock(), completionEvent);

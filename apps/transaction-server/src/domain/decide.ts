@@ -13,7 +13,7 @@ import {
   lifecycleMessage,
   type Announcement,
 } from './event-builder';
-import { TransactionConflictError } from './errors';
+import { ErrorCodes, TransactionConflictError } from './errors';
 import { isBranchFinal, transitionBranch, transitionTransaction } from './state-machine';
 
 /** What a local transaction wrote that is to be published once it committed (CoordinatorContext.afterCommit). */
@@ -130,7 +130,7 @@ async function transition(
 ): Promise<TransactionRecord> {
   const done = await transitionTransaction(db, t, next, now, change, messages);
   if (!done)
-    throw new TransactionConflictError('concurrent-decision', t.id, t.status, 'decided concurrently');
+    throw new TransactionConflictError(ErrorCodes.concurrentDecision, t.id, t.status, 'decided concurrently');
   return done;
 }
 

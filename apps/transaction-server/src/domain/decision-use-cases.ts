@@ -20,7 +20,7 @@ import { assertInitiator, assertOwnEvents, COMPAT_ACTOR, type Actor } from './au
 import { assertParticipantService, assertRoomForBranches } from './branch-limits';
 import type { CoordinatorContext } from './context';
 import { NOTHING_WRITTEN, writeDecision, type Written } from './decide';
-import { InvalidRequestError, TransactionConflictError } from './errors';
+import { ErrorCodes, InvalidRequestError, TransactionConflictError } from './errors';
 import { assertNotFromTheFuture, implicitTerms, loadOrCreate } from './implicit-transactions';
 import { createEnlistedBranches, ENLISTED_STATUS, ONE_STATEMENT_COMMIT } from './state-machine';
 import { isTransactionId } from './transaction-use-cases';
@@ -70,7 +70,7 @@ export async function commit(
   );
   if (view.decision === 'rollback') {
     throw new TransactionConflictError(
-      'transaction-rolled-back',
+      ErrorCodes.transactionRolledBack,
       view.id,
       view.status,
       `transaction ${view.id} rolled back`,
@@ -89,7 +89,7 @@ function assertDecidedWith(view: TransactionView, enlisted: EnlistedBranch[]): v
   const outsider = enlisted.find((b) => !known.has(b.gid));
   if (outsider) {
     throw new TransactionConflictError(
-      'transaction-decided',
+      ErrorCodes.transactionDecided,
       view.id,
       view.status,
       `transaction ${view.id} was decided without branch ${outsider.gid}; roll it back`,
@@ -110,7 +110,7 @@ export async function rollback(
   }));
   if (view.decision === 'commit') {
     throw new TransactionConflictError(
-      'transaction-committed',
+      ErrorCodes.transactionCommitted,
       view.id,
       view.status,
       `transaction ${view.id} already committed`,
@@ -267,7 +267,7 @@ async function enlist(
   const taken = candidates.find((c) => !mine.has(c.gid));
   if (taken) {
     throw new TransactionConflictError(
-      'duplicate-gid',
+      ErrorCodes.duplicateGid,
       t.id,
       t.status,
       `gid ${taken.gid} belongs to another transaction`,

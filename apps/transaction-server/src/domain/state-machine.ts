@@ -29,7 +29,17 @@ import {
   type StatusChange,
 } from '../data-access';
 import type { BranchRecord, Db, TransactionRecord } from '../data-access';
-import { TransactionConflictError } from './errors';
+import { ErrorCodes, TransactionConflictError } from './errors';
+
+type Kind = 'transaction' | 'branch';
+const ENTRY_REFUSED = {
+  transaction: ErrorCodes.invalidTransactionEntry,
+  branch: ErrorCodes.invalidBranchEntry,
+} as const;
+const TRANSITION_REFUSED = {
+  transaction: ErrorCodes.invalidTransactionTransition,
+  branch: ErrorCodes.invalidBranchTransition,
+} as const;
 
 /**
  * Every write of a transaction's or a branch's status goes through this file: a change is
@@ -154,7 +164,7 @@ function onlyEntry<S extends string>(statuses: readonly S[]): S {
 }
 
 function assertEntry<E extends string, S extends string>(
-  kind: string,
+  kind: Kind,
   table: Readonly<Record<E, readonly S[]>>,
   entry: E,
   status: S,
@@ -162,7 +172,7 @@ function assertEntry<E extends string, S extends string>(
 ): void {
   if (!canEnter(table, entry, status)) {
     throw new TransactionConflictError(
-      `invalid-${kind}-entry`,
+      ENTRY_REFUSED[kind],
       transactionId,
       status,
       `a ${kind} cannot be created ${status} by ${entry}`,
@@ -171,7 +181,7 @@ function assertEntry<E extends string, S extends string>(
 }
 
 function assertTransition<S extends string>(
-  kind: string,
+  kind: Kind,
   table: Readonly<Record<S, readonly S[]>>,
   from: S,
   to: S,
@@ -179,7 +189,7 @@ function assertTransition<S extends string>(
 ): void {
   if (!canTransition(table, from, to)) {
     throw new TransactionConflictError(
-      `invalid-${kind}-transition`,
+      TRANSITION_REFUSED[kind],
       transactionId,
       from,
       `a ${kind} cannot go from ${from} to ${to}`,
