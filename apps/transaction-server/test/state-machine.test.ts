@@ -9,7 +9,7 @@ import {
   sourcesOf,
 } from '@trx/protocol';
 import { ENLISTED_STATUS, ONE_STATEMENT_COMMIT } from '../src/domain/state-machine';
-import { compatBranchStatus, compatTransactionStatus } from '../src/domain/compat-mapping';
+import { compatBranchStatus, compatTransactionStatus } from '../src/compat/compat-mapping';
 
 describe('the transition tables', () => {
   test('a transaction is decided once and ends once', () => {

@@ -18,7 +18,6 @@ import {
 } from '../data-access';
 import { assertBranchOwner, type Actor } from './authorization';
 import { assertParticipantService, assertRoomForOneMore } from './branch-limits';
-import { COMPAT_GID_PREFIX } from './compat-mapping';
 import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
 import { loadOrCreate } from './implicit-transactions';
@@ -59,8 +58,8 @@ export async function registerBranch(
     createdAt: now,
     updatedAt: now,
   };
-  const compat = candidate.gid.startsWith(COMPAT_GID_PREFIX);
-  if (!compat) assertParticipantService(ctx, request.service);
+  // A branch the decision settles needs no decision message, so no participant service.
+  if (!ctx.foreign.settledByDecision(candidate)) assertParticipantService(ctx, request.service);
   const max = ctx.settings.maxBranches;
   const inserted = isTransactionId(id)
     ? await createBranchIfActive(ctx.pool, candidate, now, max)

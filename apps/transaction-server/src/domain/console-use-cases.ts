@@ -135,7 +135,7 @@ export async function republishNow(
         `transaction ${t.id} is ${t.status}: only a committing or rolling-back transaction has a decision to re-publish`,
       );
     }
-    const pending = unacknowledged(await findBranches(db, t.id));
+    const pending = unacknowledged(await findBranches(db, t.id), ctx.foreign);
     return republishDecision(ctx, db, t, pending, ctx.clock(), 0);
   });
   ctx.afterCommit(outboxIds);
@@ -212,7 +212,7 @@ function listItem(
     services: [...new Set(branches.map((b) => b.service))],
     branches: branches.length,
     inDoubtSince: t.inDoubtSince?.toISOString() ?? null,
-    stuck: stuckReasonOf(t, branches, now, ctx.settings.republishAfterMs) ?? null,
+    stuck: stuckReasonOf(t, branches, now, ctx.settings.republishAfterMs, ctx.foreign) ?? null,
   };
 }
 

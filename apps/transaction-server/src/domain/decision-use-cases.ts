@@ -246,6 +246,7 @@ async function decideInTransaction(
       reason,
       now,
       ctx.settings.republishAfterMs,
+      ctx.foreign,
       {
         events: decision === 'commit' && events.length > 0 ? events : null,
       },

@@ -1,3 +1,12 @@
+/**
+ * Every write of a transaction's or a branch's status goes through this file: a change is
+ * checked against the transition tables of @trx/protocol, a new row against their entry
+ * tables, and where SQL applies the rule itself (one statement for many rows, the
+ * one-statement commit) it gets its statuses from those tables as parameters. One write
+ * is elsewhere: the publisher's markAnnounced (data-access) ends a transaction whose every
+ * branch acknowledged before its announcement, with the end statuses it reads from the same
+ * transition table (sourcesOf).
+ */
 import {
   BRANCH_ENTRIES,
   BRANCH_STATUSES,
@@ -40,13 +49,6 @@ const TRANSITION_REFUSED = {
   transaction: ErrorCodes.invalidTransactionTransition,
   branch: ErrorCodes.invalidBranchTransition,
 } as const;
-
-/**
- * Every write of a transaction's or a branch's status goes through this file: a change is
- * checked against the transition tables of @trx/protocol, a new row against their entry
- * tables, and where SQL applies the rule itself (one statement for many rows, the
- * one-statement commit) it gets its statuses from those tables as parameters.
- */
 
 /**
  * The one way a status changes: checked against the transition table, then written
@@ -133,8 +135,8 @@ export async function createBranchIfActive(
   return insertBranchIfActive(db, branch, now, maxBranches);
 }
 
-/** The status enlisted branches are inserted with: the entry table's only one. */
-export const ENLISTED_STATUS: BranchStatus = onlyEntry(BRANCH_ENTRIES.enlisted);
+/** The status enlisted branches are inserted with (checked against the entry table when this module loads). */
+export const ENLISTED_STATUS: BranchStatus = entered(BRANCH_ENTRIES, 'enlisted', 'prepared');
 
 /** Enlisted branches whose gid is new, inserted with ENLISTED_STATUS; every branch of the transaction back. */
 export async function createEnlistedBranches(
@@ -153,14 +155,18 @@ export async function createEnlistedBranches(
  */
 export const ONE_STATEMENT_COMMIT: OneStatementCommit['statuses'] = {
   from: sourcesOf(TRANSACTION_TRANSITIONS, 'committing'),
-  next: onlyEntry(TRANSACTION_ENTRIES['implicit-commit']),
+  next: entered(TRANSACTION_ENTRIES, 'implicit-commit', 'committing'),
   branch: ENLISTED_STATUS,
 };
 
-function onlyEntry<S extends string>(statuses: readonly S[]): S {
-  if (statuses.length !== 1)
-    throw new Error(`expected one entry status, the table has ${statuses.join(', ')}`);
-  return statuses[0]!;
+/** `status`, if `entry` may create a row with it; a table that disagrees fails when the coordinator loads. */
+function entered<E extends string, S extends string>(
+  table: Readonly<Record<E, readonly S[]>>,
+  entry: E,
+  status: S,
+): S {
+  if (!canEnter(table, entry, status)) throw new Error(`the entry table has no ${status} for ${entry}`);
+  return status;
 }
 
 function assertEntry<E extends string, S extends string>(
