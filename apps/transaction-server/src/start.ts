@@ -11,6 +11,7 @@ import type { CoordinatorContext } from './domain/context';
 import { sweepOnce, type SweepResult } from './domain/sweeper';
 import { ServiceTokenVerifier } from '@trx/auth';
 import { retainOnce, type RetentionResult } from './domain/retention';
+import { compatParticipants } from './compat/compat-participants';
 import { createCompatApp, createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
 import { createOutboxRelay } from './entry-points/jobs/outbox-relay';
@@ -90,6 +91,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     logger,
     metrics,
     settings: config,
+    foreign: compatParticipants,
     afterCommit: (ids, announcements = []) => {
       if (flushAfterCommit && ids.length > 0) relay.nudge();
       publisher.announce(announcements);

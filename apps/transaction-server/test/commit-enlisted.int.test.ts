@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { makeGid, uuidv7, uuidv7Time, type CommitEvent, type CoordinatorApi } from '@trx/protocol';
+import {
+  canTransition,
+  makeGid,
+  TRANSACTION_STATUSES,
+  TRANSACTION_TRANSITIONS,
+  uuidv7,
+  uuidv7Time,
+  type CommitEvent,
+  type CoordinatorApi,
+} from '@trx/protocol';
 import { queryDatabase } from '@trx/test-support';
 import { commitInOneStatement, type NewBranch } from '../src/data-access';
+import { ONE_STATEMENT_COMMIT } from '../src/domain/state-machine';
 import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
 import { outboxKeys, preparedBranch } from './enlisting';
 
-/** trx_commit_v2, the usual commit in one statement (protocol v2), called directly. */
+/** trx_commit_v3, the usual commit in one statement (protocol v2), called directly. */
 const h = new CoordinatorHarness();
 let app: RunningCoordinator;
 let api: CoordinatorApi;
@@ -58,7 +68,7 @@ async function stored(tx: { id: string }) {
 }
 
 /**
- * One trx_commit_v2 call. `create` as the coordinator passes it: true for a UUIDv7 id (every
+ * One trx_commit_v3 call. `create` as the coordinator passes it: true for a UUIDv7 id (every
  * id here is one: begin mints them too), with the terms that follow from the id.
  */
 async function commitOnce(
@@ -79,6 +89,7 @@ async function commitOnce(
     branches,
     events: o.events ?? null,
     initiator: o.initiator ?? CoordinatorHarness.INITIATOR,
+    statuses: ONE_STATEMENT_COMMIT,
   });
 }
 
@@ -214,4 +225,53 @@ test('when a service that did not begin the transaction commits it, then the one
     expect(await stored(tx)).toEqual(before);
   }
   expect(await api.get(tx.id)).toMatchObject({ status: 'active', branches: [] });
+});
+
+test('when a begun transaction is in any status, then the one statement commits it exactly when the transition table lets that status move to committing', async () => {
+  for (const status of TRANSACTION_STATUSES) {
+    const [row] = await queryDatabase<{ id: string }>(
+      h.dbUrl,
+      `INSERT INTO trx_transaction (id, status, initiator, timeout_ms, deadline, created_at, updated_at)
+       VALUES ($1, $2, $3, 60000, now() + interval '1 minute', now(), now()) RETURNING id`,
+      [uuidv7(), status, CoordinatorHarness.INITIATOR],
+    );
+    const tx = { id: row!.id };
+    const before = await stored(tx);
+    const committed = await commitOnce(tx, [branch(tx)], { create: false });
+    const allowed = canTransition(TRANSACTION_TRANSITIONS, status, 'committing');
+    expect({ status, committed: committed?.status }).toEqual({
+      status,
+      committed: allowed ? 'committing' : undefined,
+    });
+    if (!allowed) expect(await stored(tx)).toEqual(before);
+  }
+});
+
+test('when a replica not yet upgraded calls trx_commit_v2 during a rolling upgrade, then it still commits', async () => {
+  const tx = await api.begin();
+  const b = branch(tx);
+  const now = new Date();
+  const minted = uuidv7Time(tx.id)!;
+  const rows = await queryDatabase<{ status: string }>(
+    h.dbUrl,
+    'SELECT status FROM trx_commit_v2($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)',
+    [
+      tx.id,
+      now,
+      new Date(now.getTime() + 5000),
+      true,
+      new Date(minted),
+      TIMEOUT_MS,
+      new Date(minted + TIMEOUT_MS),
+      [b.id],
+      [b.service],
+      [b.instance],
+      [b.gid],
+      [b.finishedByCaller],
+      null,
+      CoordinatorHarness.INITIATOR,
+    ],
+  );
+  expect(rows).toEqual([{ status: 'committing' }]);
+  expect((await stored(tx)).branches).toEqual([{ gid: b.gid, status: 'prepared' }]);
 });

@@ -132,7 +132,7 @@ describe('commit and rollback of an id nobody began', () => {
     });
     // The commit's own SQL: one statement (the publisher's mark afterwards is not the commit's).
     expect(sent.filter((s) => !/SET announced = true/.test(s))).toEqual([
-      expect.stringContaining('trx_commit_v2'),
+      expect.stringContaining('trx_commit_v3'),
     ]);
     expect(view).toMatchObject({
       id,

@@ -1,7 +1,6 @@
+import { compatCreateSchema, compatParticipantSchema } from '../src/compat/compat-schemas';
 import {
   beginSchema,
-  compatCreateSchema,
-  compatParticipantSchema,
   listQuerySchema,
   outcomeSchema,
   parse,

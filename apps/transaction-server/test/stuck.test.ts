@@ -1,5 +1,7 @@
 import type { BranchStatus } from '@trx/protocol';
 import type { BranchRecord, TransactionRecord } from '../src/data-access';
+import { compatGid } from '../src/compat/compat-mapping';
+import { compatParticipants } from '../src/compat/compat-participants';
 import { stuckReasonOf } from '../src/domain/stuck';
 import { timelineOf } from '../src/domain/console-use-cases';
 
@@ -46,8 +48,8 @@ function branch(service: string, status: BranchStatus, over: Partial<BranchRecor
 
 describe('why a transaction is stuck', () => {
   test('an active transaction within its deadline is fine; past it, it timed out and the sweeper will roll it back', () => {
-    expect(stuckReasonOf(tx({}), [], at(9), 5000)).toBeUndefined();
-    expect(stuckReasonOf(tx({}), [], at(22), 5000)).toEqual({
+    expect(stuckReasonOf(tx({}), [], at(9), 5000, compatParticipants)).toBeUndefined();
+    expect(stuckReasonOf(tx({}), [], at(22), 5000, compatParticipants)).toEqual({
       kind: 'timed-out',
       reason: 'timed out 12 s ago; the sweeper will roll it back',
       services: [],
@@ -57,8 +59,8 @@ describe('why a transaction is stuck', () => {
   test('a decision unacknowledged past the first re-publish names the services that have not acknowledged', () => {
     const t = tx({ status: 'committing', decision: 'commit', decidedAt: at(3) });
     const branches = [branch('account-service', 'prepared'), branch('product-service', 'committed')];
-    expect(stuckReasonOf(t, branches, at(7), 5000)).toBeUndefined();
-    expect(stuckReasonOf(t, branches, at(43), 5000)).toEqual({
+    expect(stuckReasonOf(t, branches, at(7), 5000, compatParticipants)).toBeUndefined();
+    expect(stuckReasonOf(t, branches, at(43), 5000, compatParticipants)).toEqual({
       kind: 'unacknowledged',
       reason: 'account-service has not acknowledged for 40 s',
       services: ['account-service'],
@@ -74,7 +76,7 @@ describe('why a transaction is stuck', () => {
       inDoubtSince: at(100),
     });
     const branches = [branch('account-service', 'prepared'), branch('product-service', 'registered')];
-    expect(stuckReasonOf(t, branches, at(130), 5000)).toEqual({
+    expect(stuckReasonOf(t, branches, at(130), 5000, compatParticipants)).toEqual({
       kind: 'in-doubt',
       reason:
         "in doubt for 30 s: re-published 10 times without account-service and product-service's acknowledgement",
@@ -82,9 +84,22 @@ describe('why a transaction is stuck', () => {
     });
   });
 
+  test("a Spring-compatible participant's branch is never waited for: the decision settles it", () => {
+    const t = tx({ status: 'committing', decision: 'commit', decidedAt: at(3) });
+    const spring = { ...branch('spring-service', 'prepared'), gid: compatGid('spring-service', t.id) };
+    expect(stuckReasonOf(t, [spring], at(43), 5000, compatParticipants)).toBeUndefined();
+    expect(
+      stuckReasonOf(t, [spring, branch('account-service', 'prepared')], at(43), 5000, compatParticipants),
+    ).toMatchObject({
+      services: ['account-service'],
+    });
+  });
+
   test('a finished transaction is never stuck', () => {
     const t = tx({ status: 'committed', decision: 'commit', decidedAt: at(3) });
-    expect(stuckReasonOf(t, [branch('account-service', 'committed')], at(1000), 5000)).toBeUndefined();
+    expect(
+      stuckReasonOf(t, [branch('account-service', 'committed')], at(1000), 5000, compatParticipants),
+    ).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { makeGid, gidPrefix } from '@trx/protocol';
+import { makeGid, gidPrefix, isUuid } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
 import { ForeignBranchError, InvalidTransactionIdError } from './errors';
 
@@ -10,7 +10,6 @@ import { ForeignBranchError, InvalidTransactionIdError } from './errors';
  */
 export const BRANCH_TABLE = 'trx_branch';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What makeGid can produce from a validated service, uuid and hex key: nothing to escape. */
 const SAFE_GID = /^[a-z0-9:-]{1,200}$/;
 
@@ -19,7 +18,7 @@ export interface Queryable {
 }
 
 export function assertTransactionId(transactionId: string): string {
-  if (typeof transactionId !== 'string' || !UUID.test(transactionId)) {
+  if (typeof transactionId !== 'string' || !isUuid(transactionId)) {
     throw new InvalidTransactionIdError(String(transactionId));
   }
   return transactionId.toLowerCase();

@@ -29,6 +29,13 @@ function uuidOf(bytes: Buffer, version: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `s` is a UUID in its canonical text form (any version, either case): what a uuid column accepts without a cast error. */
+export function isUuid(s: string): boolean {
+  return UUID.test(s);
+}
+
 const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /** The Unix milliseconds a UUIDv7 was minted at (its first 48 bits); undefined for any other string. */

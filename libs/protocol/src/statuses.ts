@@ -37,6 +37,30 @@ export const BRANCH_TRANSITIONS: Readonly<Record<BranchStatus, readonly BranchSt
   'rolled-back': [],
 };
 
+/**
+ * The statuses a transaction row may be created with, per way of creating it: a begin (or an
+ * implicit transaction's first registration) writes it active; the usual commit of a
+ * transaction not seen before writes it already committing; a resolve of an unknown one past
+ * its deadline writes its tombstone, rolled back (presumed abort).
+ */
+export const TRANSACTION_ENTRIES = {
+  begin: ['active'],
+  'implicit-commit': ['committing'],
+  tombstone: ['rolled-back'],
+} as const satisfies Readonly<Record<string, readonly TransactionStatus[]>>;
+export type TransactionEntry = keyof typeof TRANSACTION_ENTRIES;
+
+/**
+ * The statuses a branch row may be created with, per way of creating it: a registration
+ * carries its vote or none (registered); a branch the initiator enlists with its commit has
+ * prepared already (its service voted yes before the initiator committed).
+ */
+export const BRANCH_ENTRIES = {
+  registration: ['registered', 'prepared', 'failed'],
+  enlisted: ['prepared'],
+} as const satisfies Readonly<Record<string, readonly BranchStatus[]>>;
+export type BranchEntry = keyof typeof BRANCH_ENTRIES;
+
 export type Decision = 'commit' | 'rollback';
 
 export function canTransition<S extends string>(
@@ -45,6 +69,20 @@ export function canTransition<S extends string>(
   to: S,
 ): boolean {
   return table[from].includes(to);
+}
+
+/** The statuses `table` allows to move to `to` (what a conditional UPDATE may match). */
+export function sourcesOf<S extends string>(table: Readonly<Record<S, readonly S[]>>, to: S): S[] {
+  return (Object.keys(table) as S[]).filter((from) => table[from].includes(to));
+}
+
+/** Whether a row may be created with `status` on the way `entry`. */
+export function canEnter<E extends string, S extends string>(
+  entries: Readonly<Record<E, readonly S[]>>,
+  entry: E,
+  status: S,
+): boolean {
+  return entries[entry].includes(status);
 }
 
 export function isDecided(status: TransactionStatus): boolean {

@@ -1,4 +1,4 @@
-import { uuidv7 } from '../src';
+import { isUuid, uuidv7, uuidv8Of } from '../src';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -13,4 +13,18 @@ test('when ids are made one after another, then they are version-7 UUIDs that so
 test('when many ids are made in the same millisecond, then they all differ', () => {
   const ids = new Set(Array.from({ length: 1000 }, () => uuidv7(1_700_000_000_000)));
   expect(ids.size).toBe(1000);
+});
+
+test('when a string is a canonical uuid of any version or case, then isUuid accepts it, and nothing else', () => {
+  for (const id of [uuidv7(), uuidv8Of('x'), uuidv7().toUpperCase(), '00000000-0000-0000-0000-000000000000'])
+    expect(isUuid(id)).toBe(true);
+  for (const s of [
+    '',
+    'abc',
+    `${uuidv7()}x`,
+    ` ${uuidv7()}`,
+    uuidv7().replace(/-/g, ''),
+    'g0000000-0000-0000-0000-000000000000',
+  ])
+    expect(isUuid(s)).toBe(false);
 });

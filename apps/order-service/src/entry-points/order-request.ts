@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import { isUuid } from '@trx/protocol';
 import { decodeCursor, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '@trx/service-kit';
 import { FAULT_POINTS, type FaultPoint, type PlaceOrderInput } from '../domain/order-types';
 import { InvalidRequestError } from './error-mapper';
@@ -56,8 +57,6 @@ const listQuerySchema = z
   })
   .strict();
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** GET /orders: customerId, `limit` (default 20, at most 100) and the `cursor` of the previous page. */
 export function parseOrderListQuery(query: unknown): {
   customerId: number;
@@ -70,7 +69,7 @@ export function parseOrderListQuery(query: unknown): {
   const limit = parsed.data.limit ?? PAGE_LIMIT_DEFAULT;
   if (parsed.data.cursor === undefined) return { customerId, limit };
   const [createdAt, id] = (decodeCursor(parsed.data.cursor, ['string', 'string']) ?? []) as string[];
-  if (!createdAt || !id || !UUID.test(id) || Number.isNaN(Date.parse(createdAt))) {
+  if (!createdAt || !id || !isUuid(id) || Number.isNaN(Date.parse(createdAt))) {
     throw new InvalidRequestError('cursor is not one this list gave out', [
       { path: 'cursor', message: 'pass the `next` of the previous page unchanged' },
     ]);

@@ -11,6 +11,7 @@ import type { OrderRepository } from '../data-access/order-repository';
 import { errorAnswer, OrderNotFoundError, rejectedOrderAnswer, type Answer } from './error-mapper';
 import { fingerprintOf, parseOrderListQuery, parseOrderRequest } from './order-request';
 import { pageOf } from '@trx/service-kit';
+import { isUuid } from '@trx/protocol';
 import { confirmedBody, orderView } from './order-views';
 import type { OrderMetrics } from './order-metrics';
 
@@ -34,8 +35,6 @@ export interface OrderRoutesOptions {
   /** Service tokens (the operator reads any customer's orders). */
   services: ServiceTokenVerifier;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function orderRoutes(o: OrderRoutesOptions): Router {
   const router = Router();
@@ -61,7 +60,7 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
   });
   router.get('/orders/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    const order = UUID.test(id) ? await o.orders.findById(id) : undefined;
+    const order = isUuid(id) ? await o.orders.findById(id) : undefined;
     if (!order || !maySee(principalOf(res), order.customerId)) throw new OrderNotFoundError(id);
     res.json(orderView(order));
   });

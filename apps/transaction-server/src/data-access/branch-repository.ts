@@ -62,7 +62,13 @@ export async function insertBranch(db: Db, b: BranchRecord): Promise<BranchRecor
   return rows[0] ? toBranch(rows[0]) : undefined;
 }
 
-/** The only write of a branch's status, conditional on the status the caller saw. */
+/**
+ * One branch's status change, checked by the caller against the transition table
+ * (domain/state-machine.ts transitionBranch) and conditional on the status it saw. The other
+ * writes of a branch status take theirs from the same tables: the inserts (insertBranch,
+ * insertBranchIfActive, enlistBranches, commitInOneStatement: the entry table) and
+ * updateBranchOutcomes (the statuses that may move to each outcome).
+ */
 export async function updateBranchStatus(
   db: Db,
   branchId: string,
@@ -80,7 +86,7 @@ export async function updateBranchStatus(
 }
 
 /**
- * Inserts enlisted (prepared) branches whose gid is new and returns every branch of the
+ * Inserts enlisted branches (with `status`: prepared, the entry table's) whose gid is new and returns every branch of the
  * transaction, in one statement. A data-modifying CTE's rows are invisible to a scan of the
  * same table in the same statement, so the inserted rows come from RETURNING and the rest
  * from the scan. A gid that is neither returned nor already this transaction's belongs to
@@ -90,13 +96,14 @@ export async function enlistBranches(
   db: Db,
   transactionId: string,
   branches: NewBranch[],
+  status: BranchStatus,
   now: Date,
 ): Promise<BranchRecord[]> {
   const { rows } = await db.query(
     `WITH ins AS (
        INSERT INTO trx_branch
               (id, transaction_id, service, instance, gid, status, created_at, updated_at, finished_by_caller)
-       SELECT i.id, $1, i.service, i.instance, i.gid, 'prepared', i.at, i.at, i.finished_by_caller
+       SELECT i.id, $1, i.service, i.instance, i.gid, $8, i.at, i.at, i.finished_by_caller
          FROM (SELECT u.*, $2::timestamptz + u.n * interval '1 microsecond' AS at
                  -- a microsecond apart, so the branches list in the order they were enlisted
                  FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::boolean[])
@@ -115,6 +122,7 @@ export async function enlistBranches(
       branches.map((b) => b.instance),
       branches.map((b) => b.gid),
       branches.map((b) => b.finishedByCaller),
+      status,
     ],
   );
   return rows.map(toBranch);

@@ -8,6 +8,7 @@ import { OutboxClaimLease1732420000000 } from './migrations/1732420000000-outbox
 import { CommitEnlistedInitiator1732430000000 } from './migrations/1732430000000-commit-enlisted-initiator';
 import { InDoubt1732440000000 } from './migrations/1732440000000-in-doubt';
 import { ProtocolV21732450000000 } from './migrations/1732450000000-protocol-v2';
+import { CommitStatusesFromTable1732460000000 } from './migrations/1732460000000-commit-statuses-from-table';
 
 /** The coordinator's schema history, in order. */
 export const migrations = [
@@ -18,6 +19,7 @@ export const migrations = [
   CommitEnlistedInitiator1732430000000,
   InDoubt1732440000000,
   ProtocolV21732450000000,
+  CommitStatusesFromTable1732460000000,
 ];
 
 /** `connectionTimeoutMs` bounds the wait for a connection, a new one or a free one of a busy pool. */

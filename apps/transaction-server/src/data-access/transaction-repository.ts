@@ -1,4 +1,10 @@
-import type { CommitEvent, TransactionStatus } from '@trx/protocol';
+import {
+  sourcesOf,
+  TRANSACTION_TRANSITIONS,
+  type BranchStatus,
+  type CommitEvent,
+  type TransactionStatus,
+} from '@trx/protocol';
 import type { NewBranch } from './branch-repository';
 import { outboxColumns, type NewOutboxMessage } from './outbox-repository';
 import { toTransaction, type Db, type TransactionRecord } from './records';
@@ -66,9 +72,12 @@ export interface StatusChange {
 }
 
 /**
- * The only write of a transaction's status: conditional on the status the caller saw, so
+ * One transaction's status change, checked by the caller against the transition table
+ * (domain/state-machine.ts transitionTransaction) and conditional on the status it saw, so
  * of two replicas deciding the same transaction exactly one gets a row back. The outbox
- * rows are written in the same statement, and only if the status changed.
+ * rows are written in the same statement, and only if the status changed. The other writes
+ * of a status take theirs from the same tables: insertTransaction, commitInOneStatement,
+ * finishTransactions and markAnnounced.
  */
 export async function updateTransactionStatus(
   db: Db,
@@ -129,13 +138,15 @@ export interface OneStatementCommit {
   branches: NewBranch[];
   events: CommitEvent[] | null;
   initiator: string;
+  /** The statuses a begun transaction may be committed from, the status it moves to, and its branches' (the tables'). */
+  statuses: { from: readonly TransactionStatus[]; next: TransactionStatus; branch: BranchStatus };
 }
 
 /**
- * The usual commit in one statement and one round trip (`trx_commit_v2`, see its
+ * The usual commit in one statement and one round trip (`trx_commit_v3`, see its
  * migration): a transaction not seen before is created committing with its enlisted
- * branches; a begun one, active, in time, not a Spring-sample one and without branches yet,
- * gets them and the decision. Undefined, with nothing written, otherwise: the caller then
+ * branches; a begun one, in a status of `statuses.from` (active), in time, not a
+ * Spring-sample one and without branches yet, gets them and the decision. Undefined, with nothing written, otherwise: the caller then
  * decides the general way. No outbox row: the row is announced by the publisher.
  */
 export async function commitInOneStatement(
@@ -143,7 +154,7 @@ export async function commitInOneStatement(
   c: OneStatementCommit,
 ): Promise<TransactionRecord | undefined> {
   const { rows } = await db.query(
-    'SELECT * FROM trx_commit_v2($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)',
+    'SELECT * FROM trx_commit_v3($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
     [
       c.id,
       c.now,
@@ -159,18 +170,25 @@ export async function commitInOneStatement(
       c.branches.map((b) => b.finishedByCaller),
       c.events ? JSON.stringify(c.events) : null,
       c.initiator,
+      c.statuses.from,
+      c.statuses.next,
+      c.statuses.branch,
     ],
   );
   return rows[0] ? toTransaction(rows[0]) : undefined;
 }
+
+/** The transition table's only ways to end: what markAnnounced may move a transaction from. */
+const ENDS_COMMITTED = sourcesOf(TRANSACTION_TRANSITIONS, 'committed');
+const ENDS_ROLLED_BACK = sourcesOf(TRANSACTION_TRANSITIONS, 'rolled-back');
 
 /**
  * The publisher's mark once the broker confirmed a round's announcements: one statement for
  * the round, on the asynchronous pool (a lost mark only announces again after a crash).
  * With `finish`, a transaction whose every branch acknowledged before its announcement was
  * marked (the initiator finishes its own branch the moment it is answered) ends in the same
- * statement, committing → committed, rolling-back → rolled-back (the transition table's only
- * moves from those); an acknowledgement committed concurrently, unseen here, leaves it to the
+ * statement, committing → committed, rolling-back → rolled-back (the statuses come from the
+ * transition table); an acknowledgement committed concurrently, unseen here, leaves it to the
  * re-publish, which ends it without sending anything.
  */
 export async function markAnnounced(db: Db, ids: string[], now: Date, finish: boolean): Promise<void> {
@@ -178,17 +196,17 @@ export async function markAnnounced(db: Db, ids: string[], now: Date, finish: bo
   await db.query(
     `UPDATE trx_transaction t
         SET announced = true,
-            status = CASE WHEN done THEN (CASE t.status WHEN 'committing' THEN 'committed' ELSE 'rolled-back' END)
+            status = CASE WHEN done THEN (CASE WHEN t.status = ANY($4::text[]) THEN 'committed' ELSE 'rolled-back' END)
                           ELSE t.status END,
             next_republish_at = CASE WHEN done THEN NULL ELSE t.next_republish_at END,
             updated_at = CASE WHEN done THEN $2 ELSE t.updated_at END
        FROM (SELECT x.id,
-                    $3::boolean AND x.status IN ('committing','rolling-back') AND NOT EXISTS (
+                    $3::boolean AND (x.status = ANY($4::text[]) OR x.status = ANY($5::text[])) AND NOT EXISTS (
                       SELECT 1 FROM trx_branch b
                        WHERE b.transaction_id = x.id AND b.status NOT IN ('committed','rolled-back')) AS done
                FROM trx_transaction x WHERE x.id = ANY($1::uuid[])) d
       WHERE t.id = d.id AND NOT t.announced`,
-    [ids, now, finish],
+    [ids, now, finish, ENDS_COMMITTED, ENDS_ROLLED_BACK],
   );
 }
 

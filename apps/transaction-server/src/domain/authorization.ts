@@ -15,7 +15,7 @@ export const COMPAT_ACTOR: Actor = 'compat';
  * Only the initiator decides: a `/v1` transaction is committed or rolled back by the service
  * that began it, a compat transaction only through the compat API — so whatever reaches the
  * credential-less compat listener can never decide a `/v1` transaction, and no service can
- * decide another's. (`trx_commit_enlisted` applies the same rule in its one statement.)
+ * decide another's. (`trx_commit_v3`, the one-statement commit, applies the same rule.)
  */
 export function assertInitiator(t: TransactionRecord, actor: Actor): void {
   // A tombstone (resolve's presumed abort) has no initiator: whoever commits it late only hears it rolled back.

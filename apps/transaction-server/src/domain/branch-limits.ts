@@ -1,6 +1,6 @@
 import { countBranches, type Db } from '../data-access';
 import type { CoordinatorContext } from './context';
-import { TransactionConflictError, UnknownServiceError } from './errors';
+import { ErrorCodes, TransactionConflictError, UnknownServiceError } from './errors';
 
 /**
  * Decisions go only to known participant services: a branch of any other service would
@@ -28,7 +28,7 @@ export function assertRoomForBranches(
   if (total <= max) return;
   ctx.metrics.refused('too-many-branches');
   throw new TransactionConflictError(
-    'too-many-branches',
+    ErrorCodes.tooManyBranches,
     transaction.id,
     transaction.status,
     `transaction ${transaction.id} would have ${total} branches; at most ${max} are taken`,

@@ -12,20 +12,17 @@ import {
   findBranchByGid,
   findBranches,
   inTransaction,
-  insertBranch,
-  insertBranchIfActive,
   type BranchRecord,
   type Db,
   type TransactionRecord,
 } from '../data-access';
 import { assertBranchOwner, type Actor } from './authorization';
 import { assertParticipantService, assertRoomForOneMore } from './branch-limits';
-import { COMPAT_GID_PREFIX } from './compat-mapping';
 import type { CoordinatorContext } from './context';
 import { finishIfAcknowledged } from './decide';
 import { loadOrCreate } from './implicit-transactions';
-import { BranchNotFoundError, TransactionConflictError } from './errors';
-import { transitionBranch } from './state-machine';
+import { BranchNotFoundError, ErrorCodes, TransactionConflictError } from './errors';
+import { createBranch, createBranchIfActive, transitionBranch } from './state-machine';
 import { isTransactionId, loadTransaction } from './transaction-use-cases';
 import { branchView } from './views';
 
@@ -61,11 +58,11 @@ export async function registerBranch(
     createdAt: now,
     updatedAt: now,
   };
-  const compat = candidate.gid.startsWith(COMPAT_GID_PREFIX);
-  if (!compat) assertParticipantService(ctx, request.service);
+  // A branch the decision settles needs no decision message, so no participant service.
+  if (!ctx.foreign.settledByDecision(candidate)) assertParticipantService(ctx, request.service);
   const max = ctx.settings.maxBranches;
   const inserted = isTransactionId(id)
-    ? await insertBranchIfActive(ctx.pool, candidate, now, max)
+    ? await createBranchIfActive(ctx.pool, candidate, now, max)
     : undefined;
   if (inserted) {
     ctx.logger.info(
@@ -83,12 +80,12 @@ export async function registerBranch(
     // The first word about a transaction nobody began may be this registration (protocol v2).
     const t = await loadActive(ctx, db, id, request.initiator);
     if (!(await findBranchByGid(db, request.gid))) await assertRoomForOneMore(ctx, db, t);
-    const again = await insertBranch(db, candidate);
+    const again = await createBranch(db, candidate);
     if (again) return { branch: branchView(again), created: true };
     const existing = await findBranchByGid(db, request.gid);
     if (!existing || existing.transactionId !== t.id) {
       throw new TransactionConflictError(
-        'duplicate-gid',
+        ErrorCodes.duplicateGid,
         t.id,
         t.status,
         `gid ${request.gid} belongs to another transaction`,
@@ -132,7 +129,7 @@ async function applyVote(
     branch.status === 'registered' ? await transitionBranch(db, branch, wanted, now, reason) : undefined;
   if (!updated) {
     throw new TransactionConflictError(
-      'vote-conflict',
+      ErrorCodes.voteConflict,
       t.id,
       t.status,
       `branch ${branch.id} already voted (${branch.status})`,
@@ -161,7 +158,7 @@ async function loadActive(
   if (t.status !== 'active' || ctx.clock().getTime() >= t.deadline.getTime()) {
     const why = t.status === 'active' ? 'timed out' : t.status;
     throw new TransactionConflictError(
-      'transaction-decided',
+      ErrorCodes.transactionDecided,
       t.id,
       t.status,
       `transaction ${t.id} is ${why}; roll the branch back`,
@@ -191,7 +188,7 @@ export async function recordOutcome(
     const expected =
       t.decision === 'commit' ? 'committed' : t.decision === 'rollback' ? 'rolled-back' : undefined;
     if (request.outcome !== expected) {
-      const code = expected ? 'outcome-mismatch' : 'transaction-not-decided';
+      const code = expected ? ErrorCodes.outcomeMismatch : ErrorCodes.transactionNotDecided;
       throw new TransactionConflictError(
         code,
         t.id,
@@ -202,7 +199,12 @@ export async function recordOutcome(
     if (found.status === request.outcome) return { branch: found, outboxIds: [] };
     const updated = await transitionBranch(db, found, request.outcome, ctx.clock());
     if (!updated)
-      throw new TransactionConflictError('concurrent-update', t.id, t.status, 'branch changed concurrently');
+      throw new TransactionConflictError(
+        ErrorCodes.concurrentUpdate,
+        t.id,
+        t.status,
+        'branch changed concurrently',
+      );
     const all = branches.map((b) => (b.id === updated.id ? updated : b));
     const completionEvent = ctx.settings.lifecycleEvents === 'all';
     const finished = await finishIfAcknowledged(db, t, all, ctx.clock(), completionEvent);

@@ -9,7 +9,7 @@ import {
   type TransactionRecord,
 } from '../data-access';
 import type { CoordinatorContext } from './context';
-import { TransactionConflictError, TransactionNotFoundError } from './errors';
+import { ErrorCodes, isTransactionNotFound, TransactionConflictError } from './errors';
 import { republishDecision, rollBackTimedOut, unacknowledged } from './sweeper';
 import { stuckReasonOf, type StuckReason } from './stuck';
 import { isTransactionId, listPage, loadTransaction } from './transaction-use-cases';
@@ -129,13 +129,13 @@ export async function republishNow(
     const t = await loadTransaction(db, id, 'update');
     if (t.status !== 'committing' && t.status !== 'rolling-back') {
       throw new TransactionConflictError(
-        'not-awaiting-acknowledgement',
+        ErrorCodes.notAwaitingAcknowledgement,
         t.id,
         t.status,
         `transaction ${t.id} is ${t.status}: only a committing or rolling-back transaction has a decision to re-publish`,
       );
     }
-    const pending = unacknowledged(await findBranches(db, t.id));
+    const pending = unacknowledged(await findBranches(db, t.id), ctx.foreign);
     return republishDecision(ctx, db, t, pending, ctx.clock(), 0);
   });
   ctx.afterCommit(outboxIds);
@@ -158,7 +158,7 @@ export async function rollBackExpiredNow(
     const now = ctx.clock();
     if (t.status !== 'active') {
       throw new TransactionConflictError(
-        'not-active',
+        ErrorCodes.notActive,
         t.id,
         t.status,
         `transaction ${t.id} is already ${t.status}`,
@@ -166,7 +166,7 @@ export async function rollBackExpiredNow(
     }
     if (now.getTime() < t.deadline.getTime()) {
       throw new TransactionConflictError(
-        'not-past-deadline',
+        ErrorCodes.notPastDeadline,
         t.id,
         t.status,
         `transaction ${t.id} is within its deadline (${t.deadline.toISOString()}); its initiator may still decide it`,
@@ -212,7 +212,7 @@ function listItem(
     services: [...new Set(branches.map((b) => b.service))],
     branches: branches.length,
     inDoubtSince: t.inDoubtSince?.toISOString() ?? null,
-    stuck: stuckReasonOf(t, branches, now, ctx.settings.republishAfterMs) ?? null,
+    stuck: stuckReasonOf(t, branches, now, ctx.settings.republishAfterMs, ctx.foreign) ?? null,
   };
 }
 
@@ -315,6 +315,6 @@ function announcedEntries(
 }
 
 function notFoundAsUndefined(err: unknown): undefined {
-  if ((err as Error).name === TransactionNotFoundError.name) return undefined;
+  if (isTransactionNotFound(err)) return undefined;
   throw err;
 }

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '@trx/logging';
 import type { Decision } from '@trx/protocol';
 import type { Announcement } from './event-builder';
+import type { ForeignParticipants } from './foreign-participants';
 
 export interface CoordinatorSettings {
   defaultTimeoutMs: number;
@@ -48,4 +49,6 @@ export interface CoordinatorContext {
   afterCommit(outboxIds: string[], announcements?: Announcement[]): void;
   metrics: CoordinatorMetrics;
   logger: Logger;
+  /** Participants outside the protocol (the Spring-compatible API's), through their port. */
+  foreign: ForeignParticipants;
 }

@@ -6,14 +6,9 @@ import {
   type NewOutboxMessage,
   type TransactionRecord,
 } from '../data-access';
-import { isCompatBranch } from './compat-mapping';
-import {
-  commitEventMessage,
-  compatFinishedMessage,
-  lifecycleMessage,
-  type Announcement,
-} from './event-builder';
-import { TransactionConflictError } from './errors';
+import { commitEventMessage, lifecycleMessage, type Announcement } from './event-builder';
+import type { ForeignParticipants } from './foreign-participants';
+import { ErrorCodes, TransactionConflictError } from './errors';
 import { isBranchFinal, transitionBranch, transitionTransaction } from './state-machine';
 
 /** What a local transaction wrote that is to be published once it committed (CoordinatorContext.afterCommit). */
@@ -37,7 +32,8 @@ export interface DecisionResult extends Written {
  * own outbox (`announced` false): once the caller committed, the publisher sends the
  * decision to each service with branches to finish (not to those the caller finishes
  * itself) and the lifecycle event, and marks the row announced. A decision with nobody
- * left to tell ends the transaction at once, its event through the outbox.
+ * left to tell ends the transaction at once, its event through the outbox. Branches of
+ * `foreign` participants are settled with the decision, and its messages go with it.
  */
 export async function writeDecision(
   db: Db,
@@ -47,6 +43,7 @@ export async function writeDecision(
   reason: string | null,
   now: Date,
   republishAfterMs: number,
+  foreign: ForeignParticipants,
   options: { events?: CommitEvent[] | null } = {},
 ): Promise<DecisionResult> {
   const status: TransactionStatus = decision === 'commit' ? 'committing' : 'rolling-back';
@@ -58,12 +55,12 @@ export async function writeDecision(
     nextRepublishAt: new Date(now.getTime() + republishAfterMs),
     events,
   };
-  const settled = await settleCompatBranches(db, branches, decision, now);
+  const settled = await settleForeignBranches(db, branches, decision, now, foreign);
   const pending = settled.filter((b) => !isBranchFinal(b.status));
   if (pending.length === 0) {
-    // Nobody left to acknowledge (no branches, or only compat ones): decided and ended at once.
+    // Nobody left to acknowledge (no branches, or only foreign ones): decided and ended at once.
     const decided = await transition(db, transaction, status, now, change, []);
-    const final = await finish(db, decided, settled, now, { event: true, compat: transaction.compat });
+    const final = await finish(db, decided, settled, now, { event: true, foreign });
     // The initiator's events go with it, through the outbox like the lifecycle event.
     const extra = (events ?? []).map(commitEventMessage);
     await insertOutbox(db, extra);
@@ -75,7 +72,9 @@ export async function writeDecision(
     transaction: decided,
     branches: settled,
     outboxIds: [],
-    announcements: [{ transaction: decided, branches: settled }],
+    announcements: [
+      { transaction: decided, branches: settled, messages: foreign.decisionMessages(decided, settled) },
+    ],
   };
 }
 
@@ -96,22 +95,25 @@ export async function finishIfAcknowledged(
   if (transaction.status !== 'committing' && transaction.status !== 'rolling-back') {
     return { transaction, outboxIds: [] };
   }
-  return finish(db, transaction, branches, now, { event: completionEvent, compat: false });
+  return finish(db, transaction, branches, now, { event: completionEvent });
 }
 
-/** The end of a decided transaction, with its lifecycle event when asked, in one statement. */
+/**
+ * The end of a decided transaction, with its lifecycle event when asked, in one statement.
+ * `foreign`: at a decision that ends at once, whose decision messages go with it (foreign
+ * participants hear the decision from them, sent once).
+ */
 export async function finish(
   db: Db,
   t: TransactionRecord,
   branches: BranchRecord[],
   now: Date,
-  announce: { event: boolean; compat: boolean },
+  announce: { event: boolean; foreign?: ForeignParticipants },
 ): Promise<{ transaction: TransactionRecord; outboxIds: string[] }> {
   const next = finalStatus(t.status);
   const expected = { ...t, status: next, nextRepublishAt: null, updatedAt: now };
   const messages = announce.event ? [lifecycleMessage(expected, branches, now)] : [];
-  // The Spring sample's participants hear the decision from this event, sent once, with the decision.
-  if (announce.compat) messages.push(compatFinishedMessage(expected, branches));
+  if (announce.foreign) messages.push(...announce.foreign.decisionMessages(expected, branches));
   const done = await transition(db, t, next, now, { nextRepublishAt: null }, messages);
   return { transaction: done, outboxIds: messages.map((m) => m.id) };
 }
@@ -130,20 +132,21 @@ async function transition(
 ): Promise<TransactionRecord> {
   const done = await transitionTransaction(db, t, next, now, change, messages);
   if (!done)
-    throw new TransactionConflictError('concurrent-decision', t.id, t.status, 'decided concurrently');
+    throw new TransactionConflictError(ErrorCodes.concurrentDecision, t.id, t.status, 'decided concurrently');
   return done;
 }
 
-/** Spring-sample participants learn the outcome from the compat event and never acknowledge. */
-async function settleCompatBranches(
+/** Foreign participants learn the outcome from their own event and never acknowledge: their branches end with the decision. */
+async function settleForeignBranches(
   db: Db,
   branches: BranchRecord[],
   decision: Decision,
   now: Date,
+  foreign: ForeignParticipants,
 ): Promise<BranchRecord[]> {
   const result: BranchRecord[] = [];
   for (let b of branches) {
-    if (isCompatBranch(b) && !isBranchFinal(b.status)) {
+    if (foreign.settledByDecision(b) && !isBranchFinal(b.status)) {
       if (decision === 'commit' && b.status === 'registered')
         b = (await transitionBranch(db, b, 'prepared', now)) ?? b;
       b = (await transitionBranch(db, b, decision === 'commit' ? 'committed' : 'rolled-back', now)) ?? b;

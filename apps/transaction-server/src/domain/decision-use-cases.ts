@@ -9,7 +9,6 @@ import {
 } from '@trx/protocol';
 import {
   commitInOneStatement,
-  enlistBranches,
   findBranches,
   inTransaction,
   type BranchRecord,
@@ -21,8 +20,9 @@ import { assertInitiator, assertOwnEvents, COMPAT_ACTOR, type Actor } from './au
 import { assertParticipantService, assertRoomForBranches } from './branch-limits';
 import type { CoordinatorContext } from './context';
 import { NOTHING_WRITTEN, writeDecision, type Written } from './decide';
-import { InvalidRequestError, TransactionConflictError } from './errors';
+import { ErrorCodes, InvalidRequestError, TransactionConflictError } from './errors';
 import { assertNotFromTheFuture, implicitTerms, loadOrCreate } from './implicit-transactions';
+import { createEnlistedBranches, ENLISTED_STATUS, ONE_STATEMENT_COMMIT } from './state-machine';
 import { isTransactionId } from './transaction-use-cases';
 import { transactionView } from './views';
 
@@ -70,7 +70,7 @@ export async function commit(
   );
   if (view.decision === 'rollback') {
     throw new TransactionConflictError(
-      'transaction-rolled-back',
+      ErrorCodes.transactionRolledBack,
       view.id,
       view.status,
       `transaction ${view.id} rolled back`,
@@ -89,7 +89,7 @@ function assertDecidedWith(view: TransactionView, enlisted: EnlistedBranch[]): v
   const outsider = enlisted.find((b) => !known.has(b.gid));
   if (outsider) {
     throw new TransactionConflictError(
-      'transaction-decided',
+      ErrorCodes.transactionDecided,
       view.id,
       view.status,
       `transaction ${view.id} was decided without branch ${outsider.gid}; roll it back`,
@@ -110,7 +110,7 @@ export async function rollback(
   }));
   if (view.decision === 'commit') {
     throw new TransactionConflictError(
-      'transaction-committed',
+      ErrorCodes.transactionCommitted,
       view.id,
       view.status,
       `transaction ${view.id} already committed`,
@@ -193,8 +193,9 @@ async function commitOneStatement(
     branches: candidates,
     events: events.length > 0 ? events : null,
     initiator: actor,
+    statuses: ONE_STATEMENT_COMMIT,
   }).catch((err: unknown) => {
-    // An enlisted gid another transaction holds: trx_commit_v2 checks for it only on a begun
+    // An enlisted gid another transaction holds: trx_commit_v3 checks for it only on a begun
     // row, so creating one runs into the unique gid (and a concurrent registration can on
     // either). The statement wrote nothing; the general path answers duplicate-gid.
     if (pgCode(err) === PgCodes.uniqueViolation) return undefined;
@@ -204,7 +205,7 @@ async function commitOneStatement(
   const branches: BranchRecord[] = candidates.map((c, n) => ({
     ...c,
     transactionId,
-    status: 'prepared',
+    status: ENLISTED_STATUS,
     reason: null,
     createdAt: new Date(now.getTime() + n / 1000),
     updatedAt: now,
@@ -245,6 +246,7 @@ async function decideInTransaction(
       reason,
       now,
       ctx.settings.republishAfterMs,
+      ctx.foreign,
       {
         events: decision === 'commit' && events.length > 0 ? events : null,
       },
@@ -261,12 +263,12 @@ async function enlist(
   candidates: NewBranch[],
   now: Date,
 ): Promise<BranchRecord[]> {
-  const branches = await enlistBranches(db, t.id, candidates, now);
+  const branches = await createEnlistedBranches(db, t.id, candidates, now);
   const mine = new Set(branches.map((b) => b.gid));
   const taken = candidates.find((c) => !mine.has(c.gid));
   if (taken) {
     throw new TransactionConflictError(
-      'duplicate-gid',
+      ErrorCodes.duplicateGid,
       t.id,
       t.status,
       `gid ${taken.gid} belongs to another transaction`,

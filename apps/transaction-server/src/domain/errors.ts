@@ -1,12 +1,46 @@
 /**
  * The coordinator's protocol outcomes as typed errors, each with its fixed HTTP meaning.
  * The HTTP error handler is the one place that turns them into `{ error, message, ... }`.
- * Checked by `name`.
+ * Each class's `name` is its class name; code checks errors with the guards below (by
+ * `name`, so a second copy of this module still matches) or by a code of ErrorCodes, never
+ * by a string literal.
  */
 import type { TransactionStatus } from '@trx/protocol';
 
+/** Every `error` code the coordinator answers with (kebab-case, stable on the wire). */
+export const ErrorCodes = {
+  transactionNotFound: 'transaction-not-found',
+  branchNotFound: 'branch-not-found',
+  unknownService: 'unknown-service',
+  invalidRequest: 'invalid-request',
+  forbidden: 'forbidden',
+  // 409s (TransactionConflictError): the current status forbids the operation.
+  duplicateGid: 'duplicate-gid',
+  voteConflict: 'vote-conflict',
+  transactionDecided: 'transaction-decided',
+  transactionCommitted: 'transaction-committed',
+  transactionRolledBack: 'transaction-rolled-back',
+  transactionNotDecided: 'transaction-not-decided',
+  outcomeMismatch: 'outcome-mismatch',
+  concurrentDecision: 'concurrent-decision',
+  concurrentUpdate: 'concurrent-update',
+  tooManyBranches: 'too-many-branches',
+  notActive: 'not-active',
+  notPastDeadline: 'not-past-deadline',
+  notAwaitingAcknowledgement: 'not-awaiting-acknowledgement',
+  invalidTransactionTransition: 'invalid-transaction-transition',
+  invalidBranchTransition: 'invalid-branch-transition',
+  invalidTransactionEntry: 'invalid-transaction-entry',
+  invalidBranchEntry: 'invalid-branch-entry',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+export type ConflictCode = Exclude<
+  ErrorCode,
+  'transaction-not-found' | 'branch-not-found' | 'unknown-service' | 'invalid-request' | 'forbidden'
+>;
+
 export abstract class CoordinatorError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   abstract readonly httpStatus: number;
   abstract readonly retryable: boolean;
   readonly details?: unknown;
@@ -15,7 +49,7 @@ export abstract class CoordinatorError extends Error {
 
 export class TransactionNotFoundError extends CoordinatorError {
   override readonly name = 'TransactionNotFoundError';
-  readonly code = 'transaction-not-found';
+  readonly code = ErrorCodes.transactionNotFound;
   readonly httpStatus = 404;
   readonly retryable = false;
   constructor(readonly transactionId: string) {
@@ -25,7 +59,7 @@ export class TransactionNotFoundError extends CoordinatorError {
 
 export class BranchNotFoundError extends CoordinatorError {
   override readonly name = 'BranchNotFoundError';
-  readonly code = 'branch-not-found';
+  readonly code = ErrorCodes.branchNotFound;
   readonly httpStatus = 404;
   readonly retryable = false;
   constructor(
@@ -42,7 +76,7 @@ export class TransactionConflictError extends CoordinatorError {
   readonly httpStatus = 409;
   readonly retryable = false;
   constructor(
-    readonly code: string,
+    readonly code: ConflictCode,
     readonly transactionId: string,
     override readonly status: TransactionStatus | string,
     message: string,
@@ -55,7 +89,7 @@ export class TransactionConflictError extends CoordinatorError {
 /** 422: a branch names a service that is not one of TRX_PARTICIPANT_SERVICES; no decision could reach it. */
 export class UnknownServiceError extends CoordinatorError {
   override readonly name = 'UnknownServiceError';
-  readonly code = 'unknown-service';
+  readonly code = ErrorCodes.unknownService;
   readonly httpStatus = 422;
   readonly retryable = false;
   constructor(
@@ -68,7 +102,7 @@ export class UnknownServiceError extends CoordinatorError {
 
 export class InvalidRequestError extends CoordinatorError {
   override readonly name = 'InvalidRequestError';
-  readonly code = 'invalid-request';
+  readonly code = ErrorCodes.invalidRequest;
   readonly httpStatus = 400;
   readonly retryable = false;
   constructor(
@@ -87,10 +121,20 @@ export function isCoordinatorError(err: unknown): err is CoordinatorError {
   );
 }
 
+/** 404 for the transaction itself (not a branch of it). */
+export function isTransactionNotFound(err: unknown): err is TransactionNotFoundError {
+  return isCoordinatorError(err) && err.name === 'TransactionNotFoundError';
+}
+
+/** 409: the transaction's status forbade the operation. */
+export function isTransactionConflict(err: unknown): err is TransactionConflictError {
+  return isCoordinatorError(err) && err.name === 'TransactionConflictError';
+}
+
 /** 403: the caller is authenticated but the transaction or branch is not its to act on. */
 export class NotAllowedError extends CoordinatorError {
   override readonly name = 'NotAllowedError';
-  readonly code = 'forbidden';
+  readonly code = ErrorCodes.forbidden;
   readonly httpStatus = 403;
   readonly retryable = false;
   constructor(

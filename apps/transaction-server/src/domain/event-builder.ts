@@ -11,7 +11,6 @@ import {
   uuidv8Of,
 } from '@trx/protocol';
 import type { BranchRecord, NewOutboxMessage, TransactionRecord } from '../data-access';
-import { compatTransaction } from './compat-mapping';
 import { isBranchFinal } from './state-machine';
 
 /** What an event says of its transaction. */
@@ -60,13 +59,15 @@ function lifecycleType(status: TransactionStatus): LifecycleEvent['type'] {
 export interface Announcement {
   transaction: TransactionRecord;
   branches: BranchRecord[];
+  /** What else the decision publishes (ForeignParticipants.decisionMessages), when anything. */
+  messages?: readonly NewOutboxMessage[];
 }
 
 /**
  * The messages of one publishing round: per participant service one DecisionBatchEvent
  * carrying every transaction's branches of that service still to finish (not those the
- * initiator finishes itself), then per transaction its lifecycle event, the Spring sample's
- * event for a compat one, and on commit its initiator's events.
+ * initiator finishes itself), then per transaction its lifecycle event, the messages the
+ * announcement carries (foreign participants'), and on commit its initiator's events.
  */
 export function announcementMessages(list: Announcement[], now: Date): NewOutboxMessage[] {
   const entries = list.flatMap(({ transaction, branches }) =>
@@ -76,20 +77,20 @@ export function announcementMessages(list: Announcement[], now: Date): NewOutbox
     ),
   );
   const messages = decisionBatches(entries, now);
-  for (const { transaction: t, branches } of list) {
-    messages.push(...decisionEvents(t, branches, now));
+  for (const { transaction: t, branches, messages: extra } of list) {
+    messages.push(...decisionEvents(t, branches, now, extra));
   }
   return messages;
 }
 
-/** What a decision tells the watchers: its lifecycle event, the Spring sample's for a compat one, the initiator's on commit. */
+/** What a decision tells the watchers: its lifecycle event, `extra` (foreign participants'), the initiator's on commit. */
 export function decisionEvents(
   t: TransactionRecord,
   branches: BranchRecord[],
   now: Date,
+  extra: readonly NewOutboxMessage[] = [],
 ): NewOutboxMessage[] {
-  const messages = [lifecycleMessage(t, branches, now)];
-  if (t.compat) messages.push(compatFinishedMessage(t, branches));
+  const messages = [lifecycleMessage(t, branches, now), ...extra];
   if (t.decision === 'commit') messages.push(...(t.events ?? []).map(commitEventMessage));
   return messages;
 }
@@ -138,9 +139,4 @@ export function decisionBatches(entries: ServiceEntry[], now: Date): NewOutboxMe
 /** An initiator's event as it goes out: its own messageId is the AMQP message_id (consumers deduplicate by it). */
 export function commitEventMessage(event: CommitEvent): NewOutboxMessage {
   return { id: event.body.messageId, routingKey: event.routingKey, body: event.body };
-}
-
-/** The Spring sample's `{id, status, participants}` body, sent when a compat transaction is decided. */
-export function compatFinishedMessage(t: TransactionRecord, branches: BranchRecord[]): NewOutboxMessage {
-  return { id: uuidv7(), routingKey: routingKeys.compatFinished, body: compatTransaction(t, branches) };
 }

@@ -1,15 +1,14 @@
-import { PRESUMED_ABORT, uuidv7Time } from '@trx/protocol';
-import { findTransaction, insertTransaction, type Db, type TransactionRecord } from '../data-access';
+import { isUuid, PRESUMED_ABORT, uuidv7Time } from '@trx/protocol';
+import { findTransaction, type Db, type TransactionRecord } from '../data-access';
 import type { Actor } from './authorization';
 import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { createTransaction } from './state-machine';
 
 /** Only a uuid can name a transaction; anything else is unknown without asking Postgres. */
 export function isTransactionId(id: string): boolean {
-  return UUID.test(id);
+  return isUuid(id);
 }
 
 /**
@@ -75,7 +74,12 @@ export async function loadOrCreate(
   if (!terms || initiator === undefined) throw new TransactionNotFoundError(id);
   const now = ctx.clock();
   assertNotFromTheFuture(terms, now, id);
-  await insertTransaction(db, newRecord(transactionId, terms, now, { initiator, status: 'active' }), []);
+  await createTransaction(
+    db,
+    newRecord(transactionId, terms, now, { initiator, status: 'active' }),
+    'begin',
+    [],
+  );
   const created = await findTransaction(db, transactionId, lock);
   if (!created) throw new TransactionNotFoundError(id);
   return created;
@@ -103,7 +107,7 @@ export async function resolveUnknown(
   const tombstone = newRecord(transactionId, terms, now, { initiator: null, status: 'rolled-back' });
   const event = lifecycleMessage(tombstone, [], now);
   // On the synchronous pool: the tombstone is durable before the participant hears "rolled back".
-  const wrote = await insertTransaction(ctx.pool, tombstone, [event]);
+  const wrote = await createTransaction(ctx.pool, tombstone, 'tombstone', [event]);
   if (wrote) {
     ctx.afterCommit([event.id]);
     ctx.metrics.decided('rollback', PRESUMED_ABORT, (now.getTime() - terms.createdAt.getTime()) / 1000);

@@ -9,6 +9,7 @@ import {
   type TransactionRecord,
 } from '../data-access';
 import type { CoordinatorContext } from './context';
+import { ErrorCodes, type ErrorCode } from './errors';
 import { finalStatus } from './decide';
 import { lifecycleMessage } from './event-builder';
 import { isBranchFinal, transitionBranchesToOutcome, transitionTransactions } from './state-machine';
@@ -51,7 +52,7 @@ function normalise(outcomes: OutcomeBatchRequest['outcomes']): { rows: OutcomeRo
   const rejected: Rejection[] = [];
   for (const o of outcomes) {
     if (!isTransactionId(o.transactionId)) {
-      rejected.push({ transactionId: o.transactionId, gid: o.gid, error: 'transaction-not-found' });
+      rejected.push({ transactionId: o.transactionId, gid: o.gid, error: ErrorCodes.transactionNotFound });
       continue;
     }
     const row = { ...o, transactionId: o.transactionId.toLowerCase() };
@@ -84,11 +85,11 @@ function judge(
   t: TransactionRecord | undefined,
   b: BranchRecord | undefined,
   r: OutcomeRow,
-): string | undefined {
-  if (!t) return 'transaction-not-found';
-  if (!b || b.transactionId !== t.id) return 'branch-not-found';
+): ErrorCode | undefined {
+  if (!t) return ErrorCodes.transactionNotFound;
+  if (!b || b.transactionId !== t.id) return ErrorCodes.branchNotFound;
   if (b.status === r.outcome) return undefined;
-  return t.decision === null ? 'transaction-not-decided' : 'outcome-mismatch';
+  return t.decision === null ? ErrorCodes.transactionNotDecided : ErrorCodes.outcomeMismatch;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BranchRecord, TransactionRecord } from '../data-access';
+import type { ForeignParticipants } from './foreign-participants';
 import { unacknowledged } from './sweeper';
 
 /** Why a transaction needs a look, as the console shows it; `kind` is stable, `reason` is for people. */
@@ -23,6 +24,7 @@ export function stuckReasonOf(
   branches: BranchRecord[],
   now: Date,
   republishAfterMs: number,
+  foreign: ForeignParticipants,
 ): StuckReason | undefined {
   if (t.status === 'active') {
     const late = now.getTime() - t.deadline.getTime();
@@ -34,7 +36,7 @@ export function stuckReasonOf(
     };
   }
   if (t.status !== 'committing' && t.status !== 'rolling-back') return undefined;
-  const services = [...new Set(unacknowledged(branches).map((b) => b.service))];
+  const services = [...new Set(unacknowledged(branches, foreign).map((b) => b.service))];
   if (t.inDoubtSince) {
     return {
       kind: 'in-doubt',

@@ -13,8 +13,8 @@ import {
 } from '../data-access';
 import type { CoordinatorContext } from './context';
 import { finish, writeDecision, type Written } from './decide';
-import { isCompatBranch } from './compat-mapping';
 import { decisionBatches, decisionEntries, decisionEvents } from './event-builder';
+import type { ForeignParticipants } from './foreign-participants';
 import { isBranchFinal } from './state-machine';
 
 export interface SweepResult {
@@ -76,6 +76,7 @@ export async function rollBackTimedOut(
     'timeout',
     now,
     ctx.settings.republishAfterMs,
+    ctx.foreign,
   );
   ctx.metrics.decided('rollback', 'timeout', (now.getTime() - t.createdAt.getTime()) / 1000);
   ctx.logger.info({ transactionId: t.id }, 'rolled back: timeout');
@@ -103,12 +104,12 @@ async function republishUnacknowledged(
     let inDoubt = 0;
     for (const t of due) {
       const own = branches.filter((b) => b.transactionId === t.id);
-      const pending = unacknowledged(own);
-      if (!t.announced) ids.push(...(await announceLate(db, t, own, now)));
+      const pending = unacknowledged(own, ctx.foreign);
+      if (!t.announced) ids.push(...(await announceLate(db, t, own, now, ctx.foreign)));
       if (pending.length === 0) {
         // Every branch acknowledged while only the announcement was missing: out now, so it ends.
         const event = ctx.settings.lifecycleEvents === 'all';
-        ids.push(...(await finish(db, t, own, now, { event, compat: false })).outboxIds);
+        ids.push(...(await finish(db, t, own, now, { event })).outboxIds);
         continue;
       }
       if (t.republishCount >= ctx.settings.republishMaxAttempts) {
@@ -127,9 +128,9 @@ async function republishUnacknowledged(
   return { republished, inDoubt };
 }
 
-/** Branches still to acknowledge a decision: not final, not the Spring sample's (they never do). */
-export function unacknowledged(branches: BranchRecord[]): BranchRecord[] {
-  return branches.filter((b) => !isBranchFinal(b.status) && !isCompatBranch(b));
+/** Branches still to acknowledge a decision: not final, not foreign participants' (they never do). */
+export function unacknowledged(branches: BranchRecord[], foreign: ForeignParticipants): BranchRecord[] {
+  return branches.filter((b) => !isBranchFinal(b.status) && !foreign.settledByDecision(b));
 }
 
 /**
@@ -196,8 +197,9 @@ async function announceLate(
   t: TransactionRecord,
   branches: BranchRecord[],
   now: Date,
+  foreign: ForeignParticipants,
 ): Promise<string[]> {
-  const messages = decisionEvents(t, branches, now);
+  const messages = decisionEvents(t, branches, now, foreign.decisionMessages(t, branches));
   await insertOutbox(db, messages);
   await markAnnounced(db, [t.id], now, false);
   return messages.map((m) => m.id);

@@ -11,7 +11,6 @@ import {
   findBranches,
   findBranchesOf,
   findTransaction,
-  insertTransaction,
   listTransactions,
   type BranchRecord,
   type Db,
@@ -24,6 +23,7 @@ import type { CoordinatorContext } from './context';
 import { InvalidRequestError, TransactionNotFoundError } from './errors';
 import { lifecycleMessage } from './event-builder';
 import { isTransactionId, resolveUnknown } from './implicit-transactions';
+import { createTransaction } from './state-machine';
 import { transactionView } from './views';
 
 export { isTransactionId };
@@ -72,7 +72,7 @@ export async function begin(
   // transaction.begun only with TRX_LIFECYCLE_EVENTS=all: by default a transaction has one event, at its decision.
   const events = ctx.settings.lifecycleEvents === 'all' ? [lifecycleMessage(t, [], now)] : [];
   // One autocommit statement on the asynchronous pool: see createAsyncPool for why losing it is harmless.
-  await insertTransaction(ctx.asyncPool, t, events);
+  await createTransaction(ctx.asyncPool, t, 'begin', events);
   ctx.afterCommit(events.map((e) => e.id));
   ctx.metrics.begun();
   // debug: 'decided' is the transaction's info line (the begun event and metrics count beginnings).

@@ -3,7 +3,7 @@ import type { ServiceTokenVerifier } from '@trx/auth';
 import type { Logger } from '@trx/logging';
 import { identifyCaller, requestDeadline } from '@trx/service-kit';
 import type { CoordinatorContext } from '../../domain/context';
-import { compatRoutes } from './compat-routes';
+import { compatRoutes } from '../../compat/compat-routes';
 import { consoleRoutes } from './console-routes';
 import { errorHandler } from './error-handler';
 import { opsRoutes, type OpsDependencies } from './ops-routes';

@@ -1,5 +1,5 @@
 import { BRANCH_STATUSES, TRANSACTION_STATUSES } from '@trx/protocol';
-import { COMPAT_STATUSES } from '../../domain/compat-mapping';
+import { COMPAT_STATUSES } from '../../compat/compat-mapping';
 
 /** The bodies of the API as JSON Schema (OpenAPI 3.1 components). */
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

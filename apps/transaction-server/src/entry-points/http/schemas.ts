@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { MAX_COMMIT_EVENTS, parseGid, TRANSACTION_STATUSES } from '@trx/protocol';
 import { InvalidRequestError } from '../../domain/errors';
-import { COMPAT_STATUSES } from '../../domain/compat-mapping';
 
 /** Request bodies and queries, validated at the edge; failures become 400 invalid-request. */
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes');
@@ -133,20 +132,6 @@ export const consoleListQuerySchema = listQuerySchema.extend({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
-});
-
-export const compatStatusSchema = z.enum(COMPAT_STATUSES);
-
-export const compatParticipantSchema = z.object({
-  serviceId: z.string().min(1).max(63),
-  status: compatStatusSchema.default('NEW'),
-});
-
-/** The sample posts `{"id":null,"status":"NEW","participants":[]}`; a client may not choose the id. */
-export const compatCreateSchema = z.object({
-  id: z.null().optional(),
-  status: z.literal('NEW').optional(),
-  participants: z.array(compatParticipantSchema).max(100).optional(),
 });
 
 /** Parses or throws InvalidRequestError carrying zod's issues as details. */

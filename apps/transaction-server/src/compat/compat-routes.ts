@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import type { CoordinatorContext } from '../../domain/context';
+import type { CoordinatorContext } from '../domain/context';
+import { pageQuerySchema, parse } from '../entry-points/http/schemas';
 import {
   compatAddParticipant,
   compatCreate,
@@ -7,14 +8,8 @@ import {
   compatGet,
   compatList,
   compatSetParticipantStatus,
-} from '../../domain/compat-use-cases';
-import {
-  compatCreateSchema,
-  compatParticipantSchema,
-  compatStatusSchema,
-  pageQuerySchema,
-  parse,
-} from './schemas';
+} from './compat-use-cases';
+import { compatCreateSchema, compatParticipantSchema, compatStatusSchema } from './compat-schemas';
 
 /** The Spring sample's `/transactions` API, for its unchanged clients (docs/api.md lists the differences). */
 export function compatRoutes(ctx: CoordinatorContext): Router {

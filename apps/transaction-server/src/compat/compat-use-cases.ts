@@ -1,6 +1,6 @@
 import type { Page } from '@trx/service-kit';
 import { findBranches } from '../data-access';
-import { registerBranch, recordOutcome, vote } from './branch-use-cases';
+import { registerBranch, recordOutcome, vote } from '../domain/branch-use-cases';
 import {
   compatGid,
   compatTransaction,
@@ -8,16 +8,16 @@ import {
   type CompatStatus,
   type CompatTransaction,
 } from './compat-mapping';
-import type { CoordinatorContext } from './context';
+import type { CoordinatorContext } from '../domain/context';
 import {
   BranchNotFoundError,
   InvalidRequestError,
+  isTransactionConflict,
   TransactionNotFoundError,
-  type CoordinatorError,
-} from './errors';
-import { commit, rollback } from './decision-use-cases';
-import { COMPAT_ACTOR } from './authorization';
-import { begin, listPage, loadTransaction } from './transaction-use-cases';
+} from '../domain/errors';
+import { commit, rollback } from '../domain/decision-use-cases';
+import { COMPAT_ACTOR } from '../domain/authorization';
+import { begin, listPage, loadTransaction } from '../domain/transaction-use-cases';
 import type { TransactionRecord } from '../data-access';
 
 /**
@@ -108,7 +108,7 @@ export async function compatFinish(
     else await rollback(ctx, COMPAT_ACTOR, id, `finished as ${status}`);
   } catch (err) {
     // The outcome is in the answer's status; only not-found and invalid requests are errors here.
-    if ((err as CoordinatorError).httpStatus !== 409) throw err;
+    if (!isTransactionConflict(err)) throw err;
   }
   return compatGet(ctx, id);
 }
