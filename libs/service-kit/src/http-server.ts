@@ -82,11 +82,7 @@ function createHttpApp(o: HttpServerOptions): Express {
   if (o.requestMetrics ?? true) app.use(requestMetrics(o.registry));
   app.use(requestDeadline(limits.requestDeadlineMs));
   app.use(express.json({ limit: o.jsonLimit ?? '64kb' }));
-  app.use(
-    healthRoutes(o.checks, o.registry, (check, err) =>
-      o.logger.warn({ check, err: (err as Error)?.message ?? String(err) }, 'readiness check down'),
-    ),
-  );
+  app.use(healthRoutes(o.checks, o.registry, o.logger));
   if (o.callers) app.use(identifyCaller(o.callers));
   for (const routes of [o.routes].flat()) app.use(routes);
   const notFoundMessage = o.notFoundMessage ?? (() => 'no such route');
