@@ -1,5 +1,6 @@
 import { TooBusyError } from '../src/domain/keyed-limiter';
-import { errorAnswer, rejectedOrderAnswer } from '../src/entry-points/error-mapper';
+import { answerFor } from '@trx/service-kit';
+import { errorAnswer, orderErrorMappers, rejectedOrderAnswer } from '../src/entry-points/error-mapper';
 import { DatabaseUnavailableError, failureCode } from '../src/domain/order-errors';
 import { newOrder } from '../src/domain/place-order';
 
@@ -13,8 +14,11 @@ test('a lost database connection answers 503 database-unavailable, retryable', (
   ]) {
     expect(errorAnswer(err)).toEqual({
       status: 503,
-      body: { error: 'database-unavailable', message: expect.any(String), retryable: true },
-      internal: false,
+      body: {
+        error: 'database-unavailable',
+        message: 'the order database is unavailable; retry',
+        retryable: true,
+      },
     });
   }
 });
@@ -36,7 +40,6 @@ test('any other unexpected error stays a bare 500 internal-error', () => {
   expect(errorAnswer(new TypeError('x is undefined'))).toMatchObject({
     status: 500,
     body: { error: 'internal-error', message: 'an unexpected error occurred' },
-    internal: true,
   });
 });
 
@@ -44,6 +47,23 @@ test('an order the per-key limiter refused answers 503 too-busy, retryable, with
   expect(errorAnswer(new TooBusyError('product:1', 'queue-full', 5000))).toMatchObject({
     status: 503,
     body: { error: 'too-busy', retryable: true, details: { key: 'product:1', reason: 'queue-full' } },
-    internal: false,
+  });
+});
+
+/** The app's mapping, plugged into service-kit's handler, answers for every error: the kit's defaults never do. */
+test("through service-kit's handler, the order-service's answers are its own", () => {
+  const boom = new TypeError('x is undefined');
+  expect(answerFor(boom, orderErrorMappers)).toEqual({
+    status: 500,
+    body: { error: 'internal-error', message: 'an unexpected error occurred' },
+  });
+  const notJson = Object.assign(new SyntaxError('Unexpected token'), {
+    status: 400,
+    expose: true,
+    type: 'entity.parse.failed',
+  });
+  expect(answerFor(notJson, orderErrorMappers)).toEqual({
+    status: 400,
+    body: { error: 'invalid-request', message: 'the body is not valid JSON' },
   });
 });

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { silentLogger } from '@trx/logging';
 import { Broker } from '@trx/messaging';
-import { OutboxRelay, type OutboxPublisher, type OutboxStore } from '@trx/service-kit';
+import { runMigrationsLocked } from '@trx/db';
+import {
+  createServiceDataSource,
+  OutboxRelay,
+  type OutboxPublisher,
+  type OutboxStore,
+} from '@trx/service-kit';
 import {
   createTestDatabase,
   deleteExchangeTopology,
@@ -13,7 +19,7 @@ import {
   uniqueName,
   waitFor,
 } from '@trx/test-support';
-import { openOrderDataSource } from '../src/data-access/order-data-source';
+import { orderDatabase } from '../src/data-access/order-schema';
 import { OutboxRepository, type OutboxRow } from '../src/data-access/outbox-repository';
 
 const LEASE_MS = 5_000;
@@ -27,7 +33,14 @@ let capture: EventCapture;
 
 beforeAll(async () => {
   dbUrl = await createTestDatabase('trx_order_relay');
-  dataSource = await openOrderDataSource({ url: dbUrl, poolSize: 4, bounds: { connectionTimeoutMs: 5_000 } });
+  dataSource = createServiceDataSource({
+    ...orderDatabase,
+    url: dbUrl,
+    poolSize: 4,
+    instanceId: 'order-relay-test',
+  });
+  await dataSource.initialize();
+  await runMigrationsLocked(dataSource);
   outbox = new OutboxRepository(dataSource);
   capture = await EventCapture.start(testInfra().amqpUrl, exchange);
   broker = await Broker.connect({ url: testInfra().amqpUrl, exchange, logger });

@@ -246,7 +246,7 @@ describe('GET /orders', () => {
   test('health and metrics', async () => {
     expect(await platform.getJson(`${platform.urls.order}/health/ready`)).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { database: 'up', broker: 'up', coordinator: 'up' } },
+      body: { status: 'up', checks: { database: 'up', broker: 'up', coordinator: 'up' } },
     });
     const metrics = await (await fetch(`${platform.urls.order}/metrics`)).text();
     expect(metrics).toMatch(/trx_orders_total\{[^}]*outcome="confirmed"/);

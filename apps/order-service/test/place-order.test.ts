@@ -3,6 +3,7 @@ import { uuidv7Time, type TransactionView } from '@trx/protocol';
 import { placeOrder, type PlaceOrderDeps } from '../src/domain/place-order';
 import { OrderRefusedError, ParticipantUnavailableError } from '../src/domain/order-errors';
 import type { OrderRecord } from '../src/domain/order-types';
+import { withFault } from '../src/test-modes/fault-injection';
 
 /** In-memory stand-ins for the use case's ports: the rules alone, no I/O (the .int tests cover the real thing). */
 function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
@@ -46,10 +47,8 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
       },
       finishOwnBranch: async (_tx, gid, decision) => void calls.push(`finish own branch ${gid} ${decision}`),
       recordRejected: async (order) => void stored.push(order),
-      recordLocal: async (order) => void calls.push(`local ${order.status} ${order.total}`),
     },
     logger: silentLogger(),
-    transactionTimeoutMs: 1000,
     ...overrides,
   };
   return { deps, calls, stored };
@@ -101,10 +100,10 @@ test('a participant outage is rolled back as participant-unavailable', async () 
 });
 
 test.each(['after-reservation', 'after-withdrawal', 'before-commit'] as const)(
-  'a fault %s rolls back as injected-fault and never commits',
+  'a fault %s (the test mode wraps the ports) rolls back as injected-fault and never commits',
   async (fault) => {
     const { deps, calls } = fakes();
-    const result = await placeOrder(deps, { ...input, fault });
+    const result = await placeOrder(withFault(deps, fault, 1000), input);
     expect(result).toMatchObject({ outcome: 'failed', order: { reason: 'injected-fault' } });
     expect(calls.some((c) => c.startsWith('commit'))).toBe(false);
     const rollback = calls.find((c) => c.startsWith('rollback'));

@@ -1,31 +1,31 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import { createLogger, type Logger } from '@trx/logging';
 import { ensureDatabase, poolOf, runMigrationsLocked } from '@trx/db';
 import { registerService } from '@trx/discovery';
 import { Broker } from '@trx/messaging';
-import { createBoundedServer, httpLimitsOf, listenOn, startPeriodic } from '@trx/service-kit';
+import {
+  httpLimitsOf,
+  listenHttp,
+  startPeriodic,
+  StopSteps,
+  type RunningApp,
+  type StartOptions as ServiceStartOptions,
+} from '@trx/service-kit';
 import { SERVICE_NAME, type AppConfig } from './config';
 import { createAsyncPool, createDataSource } from './data-access';
 import type { CoordinatorContext } from './domain/context';
 import { sweepOnce, type SweepResult } from './domain/sweeper';
 import { ServiceTokenVerifier } from '@trx/auth';
 import { retainOnce, type RetentionResult } from './domain/retention';
-import { compatParticipants } from './compat/compat-participants';
 import { createCompatApp, createHttpApp } from './entry-points/http/http-app';
 import { createMetrics } from './entry-points/http/metrics';
+import { compatParticipants } from './compat/compat-participants';
 import { createOutboxRelay } from './entry-points/jobs/outbox-relay';
 import { DecisionPublisher } from './entry-points/jobs/decision-publisher';
 
-export interface RunningApp {
-  port: number;
-  url: string;
-  stop(): Promise<void>;
-}
+export type { RunningApp } from '@trx/service-kit';
 
-export interface StartOptions {
-  clock?: () => Date;
-  logger?: Logger;
+export interface StartOptions extends ServiceStartOptions {
   /**
    * false: publish nothing right after a commit — decisions stay unannounced for the sweeper's
    * re-publish and outbox rows for the poller (tests of a crash before publishing). Default true.
@@ -41,30 +41,43 @@ export interface RunningCoordinator extends RunningApp {
   retention: { runOnce(): Promise<RetentionResult> };
 }
 
-/** Starts the coordinator: database and migrations, broker topology, HTTP, sweeper and outbox poller. */
+/**
+ * Starts the coordinator: database and migrations, broker topology, sweeper and outbox poller,
+ * HTTP, registration. `stop()` undoes it last-started-first (StopSteps): deregister, close HTTP
+ * gracefully, stop the loops, publish what is left, disconnect.
+ */
 export async function start(config: AppConfig, options: StartOptions = {}): Promise<RunningCoordinator> {
   const clock = options.clock ?? (() => new Date());
   const logger =
     options.logger ??
     createLogger({ service: SERVICE_NAME, level: config.logLevel, base: { instance: config.instanceId } });
+  const steps = new StopSteps(logger);
+  steps.push(async () => logger.info('transaction-server stopped'));
+  try {
+    return await startWith(config, options, clock, logger, steps);
+  } catch (err) {
+    await steps.runAll();
+    throw err;
+  }
+}
 
+async function startWith(
+  config: AppConfig,
+  options: StartOptions,
+  clock: () => Date,
+  logger: Logger,
+  steps: StopSteps,
+): Promise<RunningCoordinator> {
   await ensureDatabase(config.databaseUrl);
   const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize, config.dbConnectionTimeoutMs);
   await dataSource.initialize();
-  const broker = await connectBroker(config, logger).catch(async (err: unknown) => {
-    await dataSource.destroy();
-    throw err;
-  });
-  try {
-    await runMigrationsLocked(dataSource);
-    await broker.declareExchange();
-    if (config.auditQueue)
-      await broker.declareAuditQueue(config.auditQueue, config.auditMaxLength, config.auditDurable);
-  } catch (err) {
-    await broker.close();
-    await dataSource.destroy();
-    throw err;
-  }
+  steps.push(() => dataSource.destroy());
+  const broker = await connectBroker(config, logger);
+  steps.push(() => broker.close());
+  await runMigrationsLocked(dataSource);
+  await broker.declareExchange();
+  if (config.auditQueue)
+    await broker.declareAuditQueue(config.auditQueue, config.auditMaxLength, config.auditDurable);
   const pool = poolOf(dataSource);
   const asyncPool = createAsyncPool(
     config.databaseUrl,
@@ -72,6 +85,7 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
     config.dbConnectionTimeoutMs,
     (err) => logger.warn({ err }, 'idle asynchronous-commit connection failed; the pool replaces it'),
   );
+  steps.push(() => asyncPool.end());
   const flushAfterCommit = options.flushAfterCommit ?? true;
   const relay = createOutboxRelay({ pool: asyncPool, broker, clock, logger, pollMs: config.outboxPollMs });
   const publisher = new DecisionPublisher(
@@ -97,56 +111,49 @@ export async function start(config: AppConfig, options: StartOptions = {}): Prom
       publisher.announce(announcements);
     },
   };
-  const callers = new ServiceTokenVerifier(config.trustedCallers);
-  const app = createHttpApp(ctx, { pool, broker, registry }, callers, logger, config.requestDeadlineMs);
-  const server = await listenOn(createBoundedServer(app, httpLimitsOf(config)), config.port, config.host);
-  const port = (server.address() as { port: number }).port;
-  const compat = config.compatListen
-    ? await listenOn(
-        createBoundedServer(createCompatApp(ctx, logger), httpLimitsOf(config)),
-        config.compatListen.port,
-        config.compatListen.host,
-      )
-    : undefined;
-  if (compat) logger.warn({ compat: compat.address() }, 'Spring-compatible API on, without credentials');
+  // Whatever a request wrote last still goes out before we disconnect (after the loops stopped).
+  steps.push(() =>
+    relay
+      .runOnce()
+      .catch((err: unknown) => logger.warn({ err }, 'final outbox flush failed; the next start sends it')),
+  );
   const sweeper = startPeriodic('sweeper', config.sweepIntervalMs, () => sweepOnce(ctx), logger);
   relay.start();
   const retention = startPeriodic('retention', config.retentionIntervalMs, () => retainOnce(ctx), logger);
+  steps.push(() => Promise.all([sweeper.stop(), relay.stop(), retention.stop(), publisher.stop()]));
+  const callers = new ServiceTokenVerifier(config.trustedCallers);
+  const app = createHttpApp(ctx, { pool, broker, registry }, callers, logger, config.requestDeadlineMs);
+  const limits = httpLimitsOf(config);
+  const server = await listenHttp(app, { host: config.host, port: config.port, logger, limits });
+  steps.push(() => server.close(config.shutdownTimeoutMs));
+  const compat = config.compatListen
+    ? await listenHttp(createCompatApp(ctx, logger), { ...config.compatListen, logger, limits })
+    : undefined;
+  if (compat) {
+    steps.push(() => compat.close(config.shutdownTimeoutMs));
+    logger.warn({ compat: compat.url }, 'Spring-compatible API on, without credentials');
+  }
   const registration = await registerService({
     consulUrl: config.consulUrl,
     consulToken: config.consulToken,
     service: SERVICE_NAME,
     instanceId: config.instanceId,
     address: config.advertiseAddress,
-    port,
+    port: server.port,
     healthPath: '/health/ready',
     logger,
   });
-  logger.info({ port, exchange: config.exchange }, 'transaction-server started');
-
-  let stopping: Promise<void> | undefined;
-  const stop = async () => {
-    await registration.deregister().catch((err: unknown) => logger.warn({ err }, 'deregistration failed'));
-    await closeServer(server, config.shutdownTimeoutMs);
-    if (compat) await closeServer(compat, config.shutdownTimeoutMs);
-    await Promise.all([sweeper.stop(), relay.stop(), retention.stop(), publisher.stop()]);
-    // Whatever a request wrote last still goes out before we disconnect.
-    await relay
-      .runOnce()
-      .catch((err: unknown) => logger.warn({ err }, 'final outbox flush failed; the next start sends it'));
-    await broker.close();
-    await asyncPool.end();
-    await dataSource.destroy();
-    logger.info('transaction-server stopped');
-  };
+  steps.push(() => registration.deregister());
+  logger.info({ port: server.port, exchange: config.exchange }, 'transaction-server started');
   return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    compatUrl: compat ? `http://127.0.0.1:${(compat.address() as { port: number }).port}` : undefined,
+    port: server.port,
+    url: server.url,
+    compatUrl: compat?.url,
+    // A test's round goes through the job, so it never overlaps a timed round.
     sweeper: { runOnce: () => sweeper.runOnce() },
     outbox: { runOnce: () => relay.runOnce() },
     retention: { runOnce: () => retention.runOnce() },
-    stop: () => (stopping ??= stop()),
+    stop: () => steps.runAll(),
   };
 }
 
@@ -158,13 +165,4 @@ function connectBroker(config: AppConfig, logger: Logger): Promise<Broker> {
     connectionName: config.instanceId,
     deadLetterMaxLength: config.deadLetterMaxLength,
   });
-}
-
-/** Stops accepting, lets in-flight requests finish, and cuts what is left after the bound. */
-async function closeServer(server: Server, timeoutMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-  await closed;
-  clearTimeout(timer);
 }

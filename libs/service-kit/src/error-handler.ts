@@ -31,7 +31,8 @@ export function errorHandler(logger: Logger, mappers: ErrorMapper[] = []): Error
     const transactionId = req.get('x-transaction-id');
     if (status >= 500) logger.error({ err, transactionId, path: req.path }, 'request failed');
     else logger.debug({ transactionId, path: req.path, error: body.error }, 'request refused');
-    if (status === 503 && body.retryable) res.set('Retry-After', '1');
+    // "Come back in a second" for a retryable outage (503) or a request still in progress (425).
+    if ((status === 503 || status === 425) && body.retryable) res.set('Retry-After', '1');
     res.status(status).json(body);
   };
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Router } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
 import type { ServiceTokenVerifier } from '@trx/auth';
 import type { Logger } from '@trx/logging';
@@ -34,6 +34,22 @@ export interface HttpServerOptions {
   callers?: ServiceTokenVerifier;
   /** Time and connection bounds (the HTTP_* keys); default DEFAULT_HTTP_LIMITS. */
   limits?: HttpLimits;
+  /** The message of the 404 of an unknown route (default "no such route"). */
+  notFoundMessage?: (req: Request) => string;
+  /**
+   * Count and time every request (http_requests_total, http_request_duration_seconds); default
+   * true. An app that times its hot route itself turns it off rather than time it twice.
+   */
+  requestMetrics?: boolean;
+}
+
+/** Where and how an express app listens (see listenHttp). */
+export interface ListenOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  logger: Logger;
+  limits?: HttpLimits;
 }
 
 export interface HttpServer {
@@ -55,25 +71,35 @@ export function createRegistry(service: string): Registry {
 }
 
 /** Express with JSON bodies, health routes, /metrics, the app's routes, 404 and the error handler. */
-export async function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
+export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
+  return listenHttp(createHttpApp(o), o);
+}
+
+function createHttpApp(o: HttpServerOptions): Express {
   const limits = o.limits ?? DEFAULT_HTTP_LIMITS;
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestMetrics(o.registry));
+  if (o.requestMetrics ?? true) app.use(requestMetrics(o.registry));
   app.use(requestDeadline(limits.requestDeadlineMs));
   app.use(express.json({ limit: o.jsonLimit ?? '64kb' }));
-  app.use(
-    healthRoutes(o.checks, o.registry, (check, err) =>
-      o.logger.warn({ check, err: (err as Error)?.message ?? String(err) }, 'readiness check down'),
-    ),
-  );
+  app.use(healthRoutes(o.checks, o.registry, o.logger));
   if (o.callers) app.use(identifyCaller(o.callers));
   for (const routes of [o.routes].flat()) app.use(routes);
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not-found', message: 'no such route' });
+  const notFoundMessage = o.notFoundMessage ?? (() => 'no such route');
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not-found', message: notFoundMessage(req) });
   });
   app.use(errorHandler(o.logger, o.errorMappers));
-  const server = await listenOn(createBoundedServer(app, limits), o.port, o.host);
+  return app;
+}
+
+/**
+ * Serves an express app within the HTTP bounds; `close(timeoutMs)` is the one graceful close
+ * of every trx listener. startHttpServer uses it; an app that builds its own express app (the
+ * coordinator) listens with it too.
+ */
+export async function listenHttp(app: Express, o: ListenOptions): Promise<HttpServer> {
+  const server = await listenOn(createBoundedServer(app, o.limits ?? DEFAULT_HTTP_LIMITS), o.port, o.host);
   const port = (server.address() as AddressInfo).port;
   o.logger.info({ port, host: o.host }, 'http server listening');
   // A wildcard listen address is reachable on loopback.

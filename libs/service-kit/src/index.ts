@@ -36,7 +36,14 @@ export {
   type CommonConfig,
   type ParticipantConfig,
 } from './config-keys';
-export { createRegistry, startHttpServer, type HttpServer, type HttpServerOptions } from './http-server';
+export {
+  createRegistry,
+  listenHttp,
+  startHttpServer,
+  type HttpServer,
+  type HttpServerOptions,
+  type ListenOptions,
+} from './http-server';
 export { healthRoutes, ignoredChecks, type ReadinessCheck } from './health-routes';
 export { allowCallers, callerOf, identifyCaller, refuseUnauthenticated, requireCaller } from './caller-auth';
 export {
@@ -67,6 +74,7 @@ export { parseRequest, transactionIdOf } from './request-parsing';
 export { branchRequestOf, runForRequest, type BranchRequest, type BranchRunner } from './branch-request';
 export { runMain, type MainConfig, type MainOptions } from './main-runner';
 export { StopSteps, type StopStep } from './stop-steps';
+export type { RunningApp, StartOptions } from './running-app';
 export {
   startPeriodic,
   PeriodicJob,
@@ -87,10 +95,8 @@ export {
   startParticipantService,
   type ParticipantServiceConfig,
   type ParticipantServiceOptions,
-  type RunningApp,
   type RunningParticipantService,
   type ServiceContext,
-  type StartOptions,
 } from './participant-service';
 export { MAX_CENTS, amountOf, centsFromDecimal, centsOf, decimalOf } from './money';
 export {

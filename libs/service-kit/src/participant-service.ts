@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import { ServiceTokenVerifier } from '@trx/auth';
 import type { Registry } from 'prom-client';
 import { registerService } from '@trx/discovery';
@@ -14,20 +14,8 @@ import {
   type Infrastructure,
   type ServiceDatabase,
 } from './participant-infrastructure';
+import type { RunningApp, StartOptions } from './running-app';
 import { StopSteps, type StopStep } from './stop-steps';
-
-/** What every trx app's start() resolves with (docs/architecture.md). */
-export interface RunningApp {
-  port: number;
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** The second argument of an app's start(). */
-export interface StartOptions {
-  clock?: () => Date;
-  logger?: Logger;
-}
 
 export type ParticipantServiceConfig = CommonConfig & ParticipantConfig;
 
@@ -37,6 +25,8 @@ export interface ServiceContext<C extends ParticipantServiceConfig> extends Infr
   logger: Logger;
   participant: Participant;
   registry: Registry;
+  /** Who is calling, by service token (identifyCaller has run before the routes: see callerOf). */
+  callers: ServiceTokenVerifier;
   /** A step for stop(): runs after the HTTP server closed, before the participant stops. */
   onStop(step: StopStep): void;
 }
@@ -47,17 +37,23 @@ export interface ParticipantServiceOptions<C extends ParticipantServiceConfig>
   service: string;
   config: C;
   /** Called once the participant runs; may start more (e.g. an outbox relay) and add stop steps. */
-  routes: (ctx: ServiceContext<C>) => Router | Router[];
+  routes: (ctx: ServiceContext<C>) => Router | Router[] | Promise<Router | Router[]>;
   /** Tried before the participant runtime's and the domain errors' answers. */
   errorMappers?: ErrorMapper[];
   /** Readiness checks beside database, broker and coordinator. */
   checks?: Record<string, ReadinessCheck>;
+  /** Largest JSON body (default 64kb). */
+  jsonLimit?: string;
+  /** The message of the 404 of an unknown route (default "no such route"). */
+  notFoundMessage?: (req: Request) => string;
+  /** See HttpServerOptions.requestMetrics (default true). */
+  requestMetrics?: boolean;
 }
 
 export type RunningParticipantService = RunningApp & { participant: Participant };
 
 /**
- * Starts a participant service: database (created and migrated), broker, coordinator client,
+ * Starts a participant service (account-, product- and order-service): database (created and migrated), broker, coordinator client,
  * participant runtime (decision consumer + recovery), HTTP API, discovery registration.
  * `stop()` undoes it in reverse order, letting requests and branches in flight finish.
  */
@@ -91,7 +87,8 @@ export async function startParticipantService<C extends ParticipantServiceConfig
     });
     steps.push(() => participant.stop());
     const onStop = (step: StopStep) => steps.push(step);
-    const routes = o.routes({ ...infra, config, logger, participant, registry, onStop });
+    const callers = new ServiceTokenVerifier(config.trustedCallers);
+    const routes = await o.routes({ ...infra, config, logger, participant, registry, callers, onStop });
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
@@ -100,8 +97,11 @@ export async function startParticipantService<C extends ParticipantServiceConfig
       registry,
       checks: { ...participantReadinessChecks(config, infra), ...o.checks },
       errorMappers: [...(o.errorMappers ?? []), participantErrors],
-      callers: new ServiceTokenVerifier(config.trustedCallers),
+      callers,
       limits: httpLimitsOf(config),
+      jsonLimit: o.jsonLimit,
+      notFoundMessage: o.notFoundMessage,
+      requestMetrics: o.requestMetrics,
     });
     steps.push(() => http.close(config.shutdownTimeoutMs));
     await register(service, config, http, logger, steps);

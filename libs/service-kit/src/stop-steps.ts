@@ -16,6 +16,7 @@ export type StopStep = () => Promise<unknown>;
  */
 export class StopSteps {
   private readonly steps: StopStep[] = [];
+  private running: Promise<void> | undefined;
 
   constructor(private readonly logger: Logger) {}
 
@@ -23,8 +24,16 @@ export class StopSteps {
     this.steps.push(step);
   }
 
-  /** Runs every step once, in reverse order; later calls find nothing left to do. */
-  async runAll(): Promise<void> {
+  /**
+   * Runs every step once, in reverse order. A call while they run waits for the same run (a
+   * second SIGTERM, a test's stop() beside main's); a later call finds nothing left to do.
+   */
+  runAll(): Promise<void> {
+    this.running ??= this.runSteps().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runSteps(): Promise<void> {
     for (const step of this.steps.reverse().splice(0)) {
       await step().catch((err) => this.logger.warn({ err }, 'error while stopping'));
     }

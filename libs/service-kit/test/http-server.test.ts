@@ -119,13 +119,42 @@ describe('the HTTP server of a service', () => {
       status: 500,
       body: { error: 'internal-error', message: 'the request could not be completed' },
     });
-    expect((await get('/nowhere')).status).toBe(404);
+    expect(await get('/nowhere')).toEqual({
+      status: 404,
+      body: { error: 'not-found', message: 'no such route' },
+    });
   });
 
   it('serves request metrics', async () => {
     const metrics = await get('/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/http_requests_total\{.*service="kit-test"/);
+  });
+});
+
+describe('an app that words its own 404 and times its routes itself', () => {
+  let own: HttpServer;
+  beforeAll(async () => {
+    own = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+      routes: Router(),
+      registry: createRegistry('kit-test-own'),
+      checks: {},
+      notFoundMessage: (req) => `no route for ${req.method} ${req.path}`,
+      requestMetrics: false,
+    });
+  });
+  afterAll(() => own?.close(1000));
+
+  it('answers its 404 and serves no request metrics', async () => {
+    const res = await fetch(`${own.url}/nowhere`);
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 404,
+      body: { error: 'not-found', message: 'no route for GET /nowhere' },
+    });
+    expect(await (await fetch(`${own.url}/metrics`)).text()).not.toContain('http_requests_total');
   });
 });
 

@@ -45,7 +45,7 @@ export class TransactionRolledBackError extends Error {
   readonly retryable = false;
 }
 
-/** The demo/test fault injected with `X-Fault-Inject`. */
+/** An order attempt failed on purpose at a named step (thrown only by test-modes/fault-injection.ts). */
 export class InjectedFaultError extends Error {
   override readonly name = 'InjectedFaultError';
   readonly code = 'injected-fault';

@@ -22,22 +22,7 @@ export interface PlaceOrderInput {
   productId: number;
   quantity: number;
   idempotencyKey?: string;
-  /** Only set when fault injection is enabled; the flow fails at this step. */
-  fault?: FaultPoint;
 }
-
-/**
- * `late-commit`: every branch prepared, the commit asked only after the transaction's deadline
- * and a recovery round have passed, so the participants' recovery has tombstoned it first:
- * the commit must find it rolled back (chaos checks "no late commit after a tombstone").
- */
-export const FAULT_POINTS = [
-  'after-reservation',
-  'after-withdrawal',
-  'before-commit',
-  'late-commit',
-] as const;
-export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 /** Money arrives as a JSON number with at most 2 decimals; arithmetic happens in integer cents. */
 export function toCents(amount: number): number {
@@ -51,7 +36,7 @@ export function fromCents(cents: number): number {
 export interface Reservation {
   unitPrice: number;
   total: number;
-  /** The prepared branch to enlist with the commit (absent without a transaction, or when the participant registered itself). */
+  /** The prepared branch to enlist with the commit (absent when the participant registered itself). */
   branch?: EnlistedBranch;
 }
 

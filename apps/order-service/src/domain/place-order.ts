@@ -1,19 +1,15 @@
 import type { Logger } from '@trx/logging';
 import { routingKeys, uuidv7, type Decision, type EnlistedBranch } from '@trx/protocol';
-import {
-  CoordinatorUnreachableError,
-  InjectedFaultError,
-  OrderRefusedError,
-  failureCode,
-} from './order-errors';
+import { CoordinatorUnreachableError, OrderRefusedError, failureCode } from './order-errors';
 import type { AccountGateway, OrderStore, ProductGateway, TransactionGateway } from './ports';
 import {
   fromCents,
   orderConfirmedEvent,
   toCents,
-  type FaultPoint,
+  type Account,
   type OrderRecord,
   type PlaceOrderInput,
+  type Withdrawal,
 } from './order-types';
 
 export interface PlaceOrderDeps {
@@ -22,11 +18,6 @@ export interface PlaceOrderDeps {
   transactions: TransactionGateway;
   orders: OrderStore;
   logger: Logger;
-  /**
-   * The transaction's timeout as this service sees it: the coordinator's TRX_DEFAULT_TIMEOUT_MS
-   * bounds a transaction nobody began; the late-commit fault waits past it.
-   */
-  transactionTimeoutMs: number;
   clock?: () => Date;
 }
 
@@ -59,7 +50,6 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   } catch (err) {
     return reject(deps, order, enlisted, err as Error, log);
   }
-  if (input.fault === 'late-commit') await sleep(deps.transactionTimeoutMs + LATE_COMMIT_MARGIN_MS);
   try {
     const confirmed = {
       routingKey: routingKeys.orderConfirmed,
@@ -99,13 +89,16 @@ async function prepareBranches(
   enlist(reservation.branch);
   const totalCents = toCents(reservation.unitPrice) * input.quantity;
   const priced = { ...draft, unitPrice: reservation.unitPrice, total: fromCents(totalCents) };
-  injectFault(input.fault, 'after-reservation');
   enlist((await pay(deps.accounts, transactionId, input.customerId, priced.total)).branch);
-  injectFault(input.fault, 'after-withdrawal');
   const confirmed: OrderRecord = { ...priced, status: 'CONFIRMED' };
   enlist(await deps.orders.recordInBranch(transactionId, confirmed));
-  injectFault(input.fault, 'before-commit');
   return confirmed;
+}
+
+/** The accounts `pay` withdraws from; `T` is what a withdrawal belongs to (a transaction's id). */
+export interface Payer<T> {
+  accountsOf(customerId: number): Promise<Account[]>;
+  withdraw(transactionId: T, accountId: number, amount: number): Promise<Withdrawal | undefined>;
 }
 
 /**
@@ -114,12 +107,7 @@ async function prepareBranches(
  * the transaction, so trying a second account after it could never commit. A balance that
  * changed since it was read is an insufficient-funds refusal like any other.
  */
-export async function pay(
-  accounts: AccountGateway,
-  transactionId: string | undefined,
-  customerId: number,
-  amount: number,
-) {
+export async function pay<T>(accounts: Payer<T>, transactionId: T, customerId: number, amount: number) {
   const candidates = await accounts.accountsOf(customerId);
   if (candidates.length === 0) {
     throw new OrderRefusedError('unknown-customer', `customer ${customerId} has no account`);
@@ -181,17 +169,6 @@ async function finishOwnBranch(
   await deps.orders.finishOwnBranch(transactionId, own.gid, decision).catch((err: Error) => {
     log.warn({ err, decision }, 'own branch not finished now; the re-published decision or recovery will');
   });
-}
-
-/** How long past its deadline the late-commit fault waits: a participant's recovery round (2 s in chaos, 10 s by default) and its minimum age. */
-const LATE_COMMIT_MARGIN_MS = 15_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function injectFault(fault: FaultPoint | undefined, point: FaultPoint): void {
-  if (fault === point) throw new InjectedFaultError(point);
 }
 
 export function newOrder(input: PlaceOrderInput, transactionId: string | null, now: Date): OrderRecord {

@@ -7,18 +7,14 @@ import type { Account, OrderRecord, Reservation, Withdrawal } from './order-type
  * Gateways throw the errors of ./order-errors.
  */
 export interface ProductGateway {
-  /** Without a transaction id the reservation commits locally at once (baseline mode). */
-  reserve(transactionId: string | undefined, productId: number, quantity: number): Promise<Reservation>;
+  /** Reserves the stock as a prepared branch of the transaction. */
+  reserve(transactionId: string, productId: number, quantity: number): Promise<Reservation>;
 }
 
 export interface AccountGateway {
   accountsOf(customerId: number): Promise<Account[]>;
   /** Resolves with the withdrawal, or undefined when the account can't pay (insufficient funds). */
-  withdraw(
-    transactionId: string | undefined,
-    accountId: number,
-    amount: number,
-  ): Promise<Withdrawal | undefined>;
+  withdraw(transactionId: string, accountId: number, amount: number): Promise<Withdrawal | undefined>;
 }
 
 /**
@@ -42,8 +38,6 @@ export interface OrderStore {
   recordInBranch(transactionId: string, order: OrderRecord): Promise<EnlistedBranch>;
   /** Applies the decision the coordinator answered to the order's own branch, and acknowledges it. */
   finishOwnBranch(transactionId: string, gid: string, decision: Decision): Promise<void>;
-  /** The CONFIRMED order and its outbox row in a plain local transaction (baseline mode). */
-  recordLocal(order: OrderRecord): Promise<void>;
   /** A plain local insert of the REJECTED order. */
   recordRejected(order: OrderRecord): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
-import { bearerToken, type CustomerVerifier, type ServiceTokenVerifier } from '@trx/auth';
-import { refuseUnauthenticated } from '@trx/service-kit';
+import { bearerToken, type CustomerVerifier } from '@trx/auth';
+import { callerOf, refuseUnauthenticated } from '@trx/service-kit';
 
 /** Who is asking: a customer (from their JWT) or the operator (their service token). */
 export type Principal = { kind: 'customer'; customerId: number } | { kind: 'operator' };
@@ -12,17 +12,15 @@ export class ForbiddenError extends Error {
 }
 
 /**
- * Authenticates `/orders` callers: the operator's service token, or a customer's bearer JWT.
- * No credential, or one that does not verify, is 401 before the route runs.
+ * Authenticates `/orders` callers: the operator's service token (as service-kit's
+ * identifyCaller found it), or a customer's bearer JWT. No credential, or one that does not
+ * verify, is 401 before the route runs.
  */
-export function authenticateCustomer(
-  customers: CustomerVerifier,
-  services: ServiceTokenVerifier,
-): RequestHandler {
+export function authenticateCustomer(customers: CustomerVerifier): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (token === undefined) return refuseUnauthenticated(req, res);
-    if (services.identify(token) === 'operator') {
+    if (callerOf(res) === 'operator') {
       res.locals.principal = { kind: 'operator' } satisfies Principal;
       return next();
     }

@@ -1,6 +1,14 @@
 import { isConnectionError } from '@trx/db';
 import type { ErrorBody } from '@trx/protocol';
+import { httpLayerAnswer, type ErrorMapper, type HttpAnswer } from '@trx/service-kit';
 import type { OrderRecord } from '../domain/order-types';
+
+/**
+ * The order-service's error answers, plugged into service-kit's error handler (the one place
+ * errors become answers): the HTTP layer's refusals first, then `errorAnswer`, which knows
+ * every error — so the kit's own defaults never answer for this app.
+ */
+export const orderErrorMappers: ErrorMapper[] = [httpLayerAnswer, (err) => errorAnswer(err)];
 
 /** The one table of error code → HTTP status (409 = refused/rolled back, 425 = in progress, 5xx = retry). */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -40,18 +48,6 @@ export interface Answer {
   body: unknown;
 }
 
-export class InvalidRequestError extends Error {
-  override readonly name = 'InvalidRequestError';
-  readonly code = 'invalid-request';
-  readonly retryable = false;
-  constructor(
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
 export class OrderNotFoundError extends Error {
   override readonly name = 'OrderNotFoundError';
   readonly code = 'order-not-found';
@@ -82,7 +78,7 @@ export function rejectedOrderAnswer(order: OrderRecord, error: Error & { code?: 
 }
 
 /** The answer for a thrown error: known codes keep their message, anything else is a bare internal-error. */
-export function errorAnswer(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
+export function errorAnswer(err: unknown): HttpAnswer {
   const e = err as { code?: unknown; message?: string; details?: unknown; retryable?: unknown } | null;
   const code = typeof e?.code === 'string' && e.code in STATUS_BY_CODE ? e.code : undefined;
   // The service's own database went away mid-request (a restart): a retryable outage, not a bug.
@@ -92,14 +88,14 @@ export function errorAnswer(err: unknown): { status: number; body: ErrorBody; in
       message: 'the order database is unavailable; retry',
       retryable: true,
     };
-    return { status: 503, body, internal: false };
+    return { status: 503, body };
   }
   if (!code || code === 'internal-error') {
     const body: ErrorBody = { error: 'internal-error', message: 'an unexpected error occurred' };
-    return { status: 500, body, internal: true };
+    return { status: 500, body };
   }
   const body: ErrorBody = { error: code, message: publicMessage(code, err) ?? e?.message ?? code };
   if (e?.details !== undefined) body.details = e.details;
   if (e?.retryable === true) body.retryable = true;
-  return { status: statusOf(code), body, internal: false };
+  return { status: statusOf(code), body };
 }

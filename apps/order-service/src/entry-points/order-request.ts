@@ -1,9 +1,8 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { isUuid } from '@trx/protocol';
-import { decodeCursor, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '@trx/service-kit';
-import { FAULT_POINTS, type FaultPoint, type PlaceOrderInput } from '../domain/order-types';
-import { InvalidRequestError } from './error-mapper';
+import { decodeCursor, InvalidRequestError, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '@trx/service-kit';
+import type { PlaceOrderInput } from '../domain/order-types';
 
 const MAX_INT = 2_147_483_647;
 const id = z.number().int().positive().max(MAX_INT);
@@ -25,8 +24,8 @@ const idempotencyKeySchema = z
 
 const customerIdSchema = z.coerce.number().int().positive().max(MAX_INT);
 
-/** Parses POST /orders: body, Idempotency-Key and (only when enabled) X-Fault-Inject. */
-export function parseOrderRequest(req: Request, faultInjection: boolean): PlaceOrderInput {
+/** Parses POST /orders: body and Idempotency-Key. */
+export function parseOrderRequest(req: Request): PlaceOrderInput {
   const body = orderRequestSchema.safeParse(req.body);
   if (!body.success) throw new InvalidRequestError('the order is not valid', issuesOf(body.error));
   const key = req.header('idempotency-key');
@@ -35,18 +34,7 @@ export function parseOrderRequest(req: Request, faultInjection: boolean): PlaceO
     if (!parsed.success)
       throw new InvalidRequestError('invalid Idempotency-Key header', issuesOf(parsed.error));
   }
-  return { ...body.data, idempotencyKey: key, fault: faultInjection ? parseFault(req) : undefined };
-}
-
-function parseFault(req: Request): FaultPoint | undefined {
-  const fault = req.header('x-fault-inject');
-  if (fault === undefined || fault === '') return undefined;
-  if (!(FAULT_POINTS as readonly string[]).includes(fault)) {
-    throw new InvalidRequestError(`unknown X-Fault-Inject value "${fault.slice(0, 40)}"`, {
-      allowed: FAULT_POINTS,
-    });
-  }
-  return fault as FaultPoint;
+  return { ...body.data, idempotencyKey: key };
 }
 
 const listQuerySchema = z
@@ -88,9 +76,12 @@ export function parseCustomerId(raw: unknown): number {
   return parsed.data;
 }
 
-/** The same order asked again: what an Idempotency-Key must not change. */
-export function fingerprintOf(input: PlaceOrderInput): string {
-  return JSON.stringify([input.customerId, input.productId, input.quantity, input.fault ?? null]);
+/**
+ * The same order asked again: what an Idempotency-Key must not change. `variant` is the
+ * flow's (OrderFlow.variant: null, or the fault a test mode injects).
+ */
+export function fingerprintOf(input: PlaceOrderInput, variant: string | null): string {
+  return JSON.stringify([input.customerId, input.productId, input.quantity, variant]);
 }
 
 function issuesOf(error: z.ZodError): { path: string; message: string }[] {

@@ -1,53 +1,53 @@
 import { Router, type Request, type Response } from 'express';
-import type { CustomerVerifier, ServiceTokenVerifier } from '@trx/auth';
+import type { CustomerVerifier } from '@trx/auth';
+import { pageOf } from '@trx/service-kit';
 import { assertActsFor, authenticateCustomer, maySee, principalOf } from './customer-auth';
-import type { Logger } from '@trx/logging';
-import { placeOrder, type PlaceOrderDeps } from '../domain/place-order';
-import { placeOrderBaseline } from '../domain/place-order-baseline';
+import type { PlaceOrderResult } from '../domain/place-order';
 import { runIdempotent, type IdempotencyStore } from '../domain/idempotent-request';
 import type { PlaceOrderInput } from '../domain/order-types';
 import type { KeyedLimiter } from '../domain/keyed-limiter';
 import type { OrderRepository } from '../data-access/order-repository';
 import { errorAnswer, OrderNotFoundError, rejectedOrderAnswer, type Answer } from './error-mapper';
 import { fingerprintOf, parseOrderListQuery, parseOrderRequest } from './order-request';
-import { pageOf } from '@trx/service-kit';
 import { isUuid } from '@trx/protocol';
 import { confirmedBody, orderView } from './order-views';
 import type { OrderMetrics } from './order-metrics';
 
+/** How one POST /orders is placed (the composition root chooses: see start.ts). */
+export interface OrderFlow {
+  place(input: PlaceOrderInput): Promise<PlaceOrderResult>;
+  /** Part of the Idempotency-Key fingerprint: the same key asked of another variant is another request. */
+  variant: string | null;
+  /** Called after a confirmed order. */
+  onConfirmed?: () => void;
+}
+
 export interface OrderRoutesOptions {
-  deps: PlaceOrderDeps;
+  /** The flow of this request; may refuse the request (400) before anything runs. */
+  flowFor: (req: Request) => OrderFlow;
   orders: OrderRepository;
   idempotency: IdempotencyStore;
   metrics: OrderMetrics;
-  logger: Logger;
-  faultInjection: boolean;
-  /** Honour `X-Trx-Mode: baseline` (the benchmark's uncoordinated flow). */
-  baselineMode: boolean;
   /** An in-progress Idempotency-Key older than this belongs to a crashed attempt. */
   idempotencyStaleMs: number;
   /** Bounds concurrent orders per product and per customer (see KeyedLimiter). */
   limiter: KeyedLimiter;
-  /** Called when a baseline order committed its order.confirmed outbox row (the relay flushes soon). */
-  onOutboxRow: () => void;
-  /** Customers' JWTs. */
+  /** Customers' JWTs (the operator is known by its service token). */
   customers: CustomerVerifier;
-  /** Service tokens (the operator reads any customer's orders). */
-  services: ServiceTokenVerifier;
 }
 
 export function orderRoutes(o: OrderRoutesOptions): Router {
   const router = Router();
-  router.use('/orders', authenticateCustomer(o.customers, o.services));
+  router.use('/orders', authenticateCustomer(o.customers));
   router.post('/orders', async (req: Request, res: Response) => {
-    const input = parseOrderRequest(req, o.faultInjection);
+    const input = parseOrderRequest(req);
+    const flow = o.flowFor(req);
     assertActsFor(principalOf(res), input.customerId, 'order');
-    const baseline = o.baselineMode && req.header('x-trx-mode') === 'baseline';
     const done = o.metrics.startOrder();
     try {
       // Queued before the key is claimed, so an in-progress key's age is the attempt's own.
       const keys = [`product:${input.productId}`, `customer:${input.customerId}`];
-      const answer = await o.limiter.run(keys, () => placeIdempotently(o, input, baseline));
+      const answer = await o.limiter.run(keys, () => placeIdempotently(o, input, flow));
       if (answer.replayed) o.metrics.replayed();
       done(outcomeOf(answer));
       if (res.headersSent) return; // the request's deadline answered already (REQUEST_DEADLINE_MS)
@@ -77,21 +77,20 @@ export function orderRoutes(o: OrderRoutesOptions): Router {
   return router;
 }
 
-async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput, baseline: boolean) {
+async function placeIdempotently(o: OrderRoutesOptions, input: PlaceOrderInput, flow: OrderFlow) {
   return runIdempotent({
     store: o.idempotency,
     key: input.idempotencyKey,
-    fingerprint: fingerprintOf(input),
+    fingerprint: fingerprintOf(input, flow.variant),
     staleAfterMs: o.idempotencyStaleMs,
     recover: async () => {
       const order = await o.orders.findConfirmedByKey(input.idempotencyKey!);
       return order ? { status: 201, body: confirmedBody(order) } : undefined;
     },
     run: async () => {
-      const result = baseline ? await placeOrderBaseline(o.deps, input) : await placeOrder(o.deps, input);
+      const result = await flow.place(input);
       if (result.outcome === 'confirmed') {
-        // Only a baseline order wrote an outbox row; a trx order's event went with its commit.
-        if (baseline) o.onOutboxRow();
+        flow.onConfirmed?.();
         return { status: 201, body: confirmedBody(result.order), keep: true };
       }
       const answer: Answer = rejectedOrderAnswer(result.order, result.error);

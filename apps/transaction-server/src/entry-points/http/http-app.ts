@@ -22,7 +22,7 @@ export function createHttpApp(
   app.use(requestDeadline(requestDeadlineMs));
   app.use(express.json({ limit: '256kb' }));
   app.use(jsonBodiesOnly());
-  app.use(opsRoutes(ops));
+  app.use(opsRoutes(ops, logger));
   app.use(identifyCaller(callers));
   // Before /v1's routes: the console's API answers the operator only.
   app.use(consoleRoutes(ctx));

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
+import type { Logger } from '@trx/logging';
 import type { Broker } from '@trx/messaging';
+import { healthRoutes } from '@trx/service-kit';
 import { openApiDocument } from './openapi';
 
 export interface OpsDependencies {
@@ -10,40 +12,21 @@ export interface OpsDependencies {
   registry: Registry;
 }
 
-/** Liveness, readiness (database and broker), metrics and the API description. */
-export function opsRoutes(deps: OpsDependencies): Router {
+/**
+ * Liveness, readiness (database and broker) and metrics — service-kit's health routes, the
+ * same bodies as every trx app's — and the API description.
+ */
+export function opsRoutes(deps: OpsDependencies, logger: Logger): Router {
+  const checks = {
+    database: async () => void (await deps.pool.query('SELECT 1')),
+    broker: async () => {
+      if (!deps.broker.isConnected()) throw new Error('not connected to RabbitMQ');
+    },
+  };
   const r = Router();
-  r.get('/health/live', (_req, res) => {
-    res.json({ status: 'up' });
-  });
-  r.get('/health/ready', async (_req, res) => {
-    const database = await checkDatabase(deps.pool);
-    const broker = deps.broker.isConnected() ? 'up' : 'down';
-    const ready = database === 'up' && broker === 'up';
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not-ready', checks: { database, broker } });
-  });
-  r.get('/metrics', async (_req, res) => {
-    res.set('content-type', deps.registry.contentType).send(await deps.registry.metrics());
-  });
+  r.use(healthRoutes(checks, deps.registry, logger));
   r.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
   return r;
-}
-
-async function checkDatabase(pool: Pool): Promise<'up' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('database check timed out')), 2000);
-    });
-    await Promise.race([pool.query('SELECT 1'), timeout]);
-    return 'up';
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
 }

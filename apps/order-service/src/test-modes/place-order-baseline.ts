@@ -1,13 +1,25 @@
 import type { Logger } from '@trx/logging';
-import { failureCode } from './order-errors';
-import { fromCents, toCents, type OrderRecord, type PlaceOrderInput } from './order-types';
-import type { AccountGateway, OrderStore, ProductGateway } from './ports';
-import { newOrder, pay, type PlaceOrderResult } from './place-order';
+import { failureCode } from '../domain/order-errors';
+import {
+  fromCents,
+  toCents,
+  type OrderRecord,
+  type PlaceOrderInput,
+  type Reservation,
+} from '../domain/order-types';
+import type { OrderStore } from '../domain/ports';
+import { newOrder, pay, type Payer, type PlaceOrderResult } from '../domain/place-order';
 
+/** The gateways and store without a transaction: each write commits locally at once. */
 export interface PlaceOrderBaselineDeps {
-  products: ProductGateway;
-  accounts: AccountGateway;
-  orders: OrderStore;
+  products: {
+    reserve(transactionId: undefined, productId: number, quantity: number): Promise<Reservation>;
+  };
+  accounts: Payer<undefined>;
+  orders: Pick<OrderStore, 'recordRejected'> & {
+    /** The CONFIRMED order and its outbox row in a plain local transaction. */
+    recordLocal(order: OrderRecord): Promise<void>;
+  };
   logger: Logger;
   clock?: () => Date;
 }
@@ -17,7 +29,7 @@ export interface PlaceOrderBaselineDeps {
  * coordinator and no prepared transactions — every service commits its write locally at
  * once. It is NOT atomic: a refusal after the reservation leaves the reservation committed.
  * It exists so `npm run bench` can show what the coordination costs; it is only reachable
- * when ORDER_BASELINE_MODE=true.
+ * when ORDER_BASELINE_MODE=true (see order-flows.ts).
  */
 export async function placeOrderBaseline(
   deps: PlaceOrderBaselineDeps,
