@@ -1,4 +1,4 @@
-import { loadConfig, type ConfigOf } from '@trx/config';
+import { configLoader, type ConfigOf } from '@trx/config';
 import { assertParticipantRetention, commonConfigKeys, participantConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'account-service';
@@ -11,11 +11,4 @@ export const configSpec = {
 
 export type AppConfig = ConfigOf<typeof configSpec>;
 
-export function loadAppConfig(
-  env: Record<string, string | undefined>,
-  overrides: Partial<AppConfig> = {},
-): AppConfig {
-  const config = loadConfig(configSpec, env, overrides);
-  assertParticipantRetention(config);
-  return config;
-}
+export const loadAppConfig = configLoader(configSpec, assertParticipantRetention);

@@ -2,7 +2,7 @@
  * The order-service configuration: one schema, every key with its env var, default and
  * description (docs/architecture.md lists the same table).
  */
-import { bool, key, loadConfig, z, type ConfigOf } from '@trx/config';
+import { bool, key, configLoader, z, type ConfigOf } from '@trx/config';
 import { assertParticipantRetention, commonConfigKeys, participantConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'order-service';
@@ -76,11 +76,4 @@ export const configSpec = {
 
 export type AppConfig = ConfigOf<typeof configSpec>;
 
-export function loadAppConfig(
-  env: Record<string, string | undefined>,
-  overrides: Partial<AppConfig> = {},
-): AppConfig {
-  const config = loadConfig(configSpec, env, overrides);
-  assertParticipantRetention(config);
-  return config;
-}
+export const loadAppConfig = configLoader(configSpec, assertParticipantRetention);

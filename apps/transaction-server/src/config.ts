@@ -1,5 +1,5 @@
 import { DEFAULT_TIMEOUT_MS } from '@trx/protocol';
-import { bool, ConfigError, key, loadConfig, z, type ConfigOf } from '@trx/config';
+import { bool, ConfigError, key, configLoader, z, type ConfigOf } from '@trx/config';
 import { commonConfigKeys, retentionConfigKeys } from '@trx/service-kit';
 
 export const SERVICE_NAME = 'transaction-server';
@@ -113,14 +113,7 @@ export const configSpec = {
 
 export type AppConfig = ConfigOf<typeof configSpec>;
 
-export function loadAppConfig(
-  env: Record<string, string | undefined>,
-  overrides: Partial<AppConfig> = {},
-): AppConfig {
-  const config = loadConfig(configSpec, env, overrides);
-  assertRetentionSafe(config);
-  return config;
-}
+export const loadAppConfig = configLoader(configSpec, assertRetentionSafe);
 
 /**
  * The longest a decision can still be (re-)published after its transaction began: the

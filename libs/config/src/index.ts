@@ -87,6 +87,23 @@ export function loadConfig<S extends ConfigSpec>(
 }
 
 /** A table of the keys for docs and `--help`: env var, default, description. */
+/**
+ * An app's `loadAppConfig`: loadConfig over its spec, then the checks that span several keys
+ * (each throws ConfigError naming the env var).
+ *
+ * @example export const loadAppConfig = configLoader(configSpec, assertRetentionSafe);
+ */
+export function configLoader<S extends ConfigSpec>(
+  spec: S,
+  ...checks: ((config: ConfigOf<S>) => void)[]
+): (env: Record<string, string | undefined>, overrides?: Partial<ConfigOf<S>>) => ConfigOf<S> {
+  return (env, overrides = {}) => {
+    const config = loadConfig(spec, env, overrides);
+    for (const check of checks) check(config);
+    return config;
+  };
+}
+
 export function describeConfig(spec: ConfigSpec): { env: string; default: string; description: string }[] {
   return Object.values(spec).map((k) => ({
     env: k.env,
