@@ -7,7 +7,14 @@ import type { Config } from 'jest';
  */
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/scripts', '<rootDir>/docker', '<rootDir>/k8s'],
+  roots: [
+    '<rootDir>/libs',
+    '<rootDir>/apps',
+    '<rootDir>/scripts',
+    '<rootDir>/docker',
+    '<rootDir>/k8s',
+    '<rootDir>/eslint',
+  ],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // A library's or an app's public face (src/index.ts): libs first, then apps (names are unique).

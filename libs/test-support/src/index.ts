@@ -25,4 +25,5 @@ export * from './credentials';
 export * from './log-tap';
 export * from './service-calls';
 export * from './service-harness';
+export * from './browser';
 export { listPrepared } from '@trx/db';
