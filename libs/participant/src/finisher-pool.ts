@@ -1,6 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Pool } from 'pg';
-import { poolOf, withPooledClient } from '@trx/db';
+import { pgDriver, poolOf, withPooledClient } from '@trx/db';
 import type { Queryable } from './branch-sql';
 
 /** The runtime's own connections for COMMIT/ROLLBACK PREPARED and the look-ups around them. */
@@ -22,6 +22,7 @@ export interface FinisherPool extends Queryable {
 export async function openFinisher(dataSource: DataSource, poolSize: number): Promise<FinisherPool> {
   const options = {
     ...dataSource.options,
+    driver: pgDriver(),
     poolSize,
     entities: [],
     migrations: [],
