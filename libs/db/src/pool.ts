@@ -9,11 +9,11 @@ const pools = new WeakMap<object, Pool>();
  * The pg module to give a postgres DataSource as its `driver` option (TypeORM's public way to
  * choose the pg library), with a Pool that this package keeps a hand on: TypeORM builds its
  * pool with it from its own settings, unchanged, and `poolOf` finds that pool again. One per
- * DataSource.
+ * DataSource. `base`: a pg module of the caller's (another DataSource's `driver`) to build on.
  */
-export function pgDriver(): typeof pg {
-  const driver = { ...pg };
-  driver.Pool = class extends pg.Pool {
+export function pgDriver(base: typeof pg = pg): typeof pg {
+  const driver = { ...base };
+  driver.Pool = class extends base.Pool {
     constructor(config?: PoolConfig) {
       super(config);
       pools.set(driver, this);

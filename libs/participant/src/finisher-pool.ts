@@ -1,4 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import type * as pg from 'pg';
 import type { Pool } from 'pg';
 import { pgDriver, poolOf, withPooledClient } from '@trx/db';
 import type { Queryable } from './branch-sql';
@@ -20,9 +21,11 @@ export interface FinisherPool extends Queryable {
  * QueryRunner per statement was most of its cost.
  */
 export async function openFinisher(dataSource: DataSource, poolSize: number): Promise<FinisherPool> {
+  // On the service's own pg module, if it chose one (its `driver` option).
+  const base: typeof pg | undefined = 'driver' in dataSource.options ? dataSource.options.driver : undefined;
   const options = {
     ...dataSource.options,
-    driver: pgDriver(),
+    driver: pgDriver(base),
     poolSize,
     entities: [],
     migrations: [],
