@@ -7,10 +7,18 @@ import type { Config } from 'jest';
  */
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/scripts', '<rootDir>/docker', '<rootDir>/k8s'],
+  roots: [
+    '<rootDir>/libs',
+    '<rootDir>/apps',
+    '<rootDir>/scripts',
+    '<rootDir>/docker',
+    '<rootDir>/k8s',
+    '<rootDir>/eslint',
+  ],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  moduleNameMapper: { '^@trx/(.*)$': '<rootDir>/libs/$1/src' },
+  // A library's or an app's public face (src/index.ts): libs first, then apps (names are unique).
+  moduleNameMapper: { '^@trx/(.*)$': ['<rootDir>/libs/$1/src', '<rootDir>/apps/$1/src'] },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   setupFiles: ['reflect-metadata'],
   // TRX_TESTCONTAINERS=1: Postgres and RabbitMQ in containers instead of the local services.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the browser test (scripts/ui/management-ui.int.test.ts) able to run, and says what it changed:
+# Makes the browser test (apps/order-service/test/management-ui.int.test.ts) able to run, and says what it changed:
 #   - Debian's Chromium at /usr/bin/chromium: apt-get installed when missing (root only);
 #   - the RabbitMQ management UI answering on :15672: when it does not, scripts/infra.sh is run,
 #     which enables the rabbitmq_management plugin on a local broker (not duplicated here).

@@ -4,4 +4,4 @@
 # Rotate one: delete its line from .trx/secrets.env, run this, then scripts/infra.sh and restart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec node -r ts-node/register/transpile-only scripts/local/credentials.ts generate
+exec node --conditions=trx-source -r ts-node/register/transpile-only scripts/local/credentials.ts generate

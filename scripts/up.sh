@@ -20,7 +20,7 @@ bash scripts/down.sh --quiet
 
 # name:port — the transaction-server first: the participants ask it about their branches on start.
 APPS=(transaction-server:8888 product-service:8082 account-service:8081 order-service:8080)
-credentials() { node -r ts-node/register/transpile-only scripts/local/credentials.ts "$@"; }
+credentials() { node --conditions=trx-source -r ts-node/register/transpile-only scripts/local/credentials.ts "$@"; }
 for entry in "${APPS[@]}"; do
   app=${entry%%:*}
   echo "[up] starting $app (log: .trx/logs/$app.log)"

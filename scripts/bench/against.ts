@@ -139,7 +139,7 @@ ports=(transaction-server:8888 product-service:8082 account-service:8081 order-s
 for entry in ${apps}; do
   app=\${entry%%:*}; db=\${entry##*:}
   (
-    ${withCredentials ? 'eval "$(node -r ts-node/register/transpile-only scripts/local/credentials.ts env "$app")"' : ':'}
+    ${withCredentials ? 'eval "$(node --conditions=trx-source -r ts-node/register/transpile-only scripts/local/credentials.ts env "$app")"' : ':'}
     base=\${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
     export DATABASE_URL="\${base%/*}/$db"
     exec nohup node "apps/$app/dist/main.js" >>".trx/logs/$app.log" 2>&1

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 // The source, not the package: the bench starts (and builds the platform) before any dist/ exists.
-import { makeGid, uuidv7, type OutcomeBatchRequest } from '../../libs/protocol/src';
+import { makeGid, uuidv7, type OutcomeBatchRequest } from '@trx/protocol';
 import { failureOf, HttpJson, networkFailure } from './http-json';
 import type { Operation } from './load-driver';
 import { IDENTITIES, readSecrets } from '../local/credentials';

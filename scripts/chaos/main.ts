@@ -1,7 +1,7 @@
 /**
  * `npm run chaos -- [options]`: one fault-injection run against two replicas of every
  * trx service on this machine; prints the report and exits 1 on any violation.
- * Run directly: node -r ts-node/register/transpile-only scripts/chaos/main.ts --help
+ * Run directly: node --conditions=trx-source -r ts-node/register/transpile-only scripts/chaos/main.ts --help
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PG_URL=${TRX_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 say() { printf '[infra] %s\n' "$*"; }
-secret() { node -r ts-node/register/transpile-only scripts/local/credentials.ts get "$1"; }
+secret() { node --conditions=trx-source -r ts-node/register/transpile-only scripts/local/credentials.ts get "$1"; }
 psql_admin() { psql "$PG_URL" -v ON_ERROR_STOP=1 -Atq "$@"; }
 
 declare -A KEY_OF=([trx_coordinator]=TRANSACTION_SERVER [trx_order]=ORDER_SERVICE [trx_account]=ACCOUNT_SERVICE [trx_product]=PRODUCT_SERVICE)

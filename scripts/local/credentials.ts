@@ -3,8 +3,8 @@
  * `.trx/secrets.env` (mode 600, git-ignored) and `.trx/customer-jwt.*.pem`, and every script
  * that starts an app (up.sh, the chaos run, the benchmark) builds the app's environment here.
  *
- *   node -r ts-node/register/transpile-only scripts/local/credentials.ts generate
- *   node -r ts-node/register/transpile-only scripts/local/credentials.ts env order-service   # KEY=value lines
+ *   node --conditions=trx-source -r ts-node/register/transpile-only scripts/local/credentials.ts generate
+ *   node --conditions=trx-source -r ts-node/register/transpile-only scripts/local/credentials.ts env order-service   # KEY=value lines
  *   npm run token -- 7                                                                        # a customer token
  *
  * Nothing here prints a secret except `env` (read by up.sh into a process environment) and
@@ -13,13 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-// The source, not the package: infra.sh generates the secrets before anything is built.
-import {
-  generateCustomerKeyPair,
-  generateToken,
-  signCustomerToken,
-  trustedCallersOf,
-} from '../../libs/auth/src';
+// By name, from its source (--conditions=trx-source): infra.sh generates the secrets before anything is built.
+import { generateCustomerKeyPair, generateToken, signCustomerToken, trustedCallersOf } from '@trx/auth';
 import { isUsageError, parseCommandLine } from './command-line';
 
 export const APPS = ['transaction-server', 'order-service', 'account-service', 'product-service'] as const;

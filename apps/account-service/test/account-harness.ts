@@ -1,12 +1,9 @@
-import {
-  ServiceHarness,
-  startTestCoordinator,
-  type HarnessedApp,
-} from '../../../libs/service-kit/test/service-harness';
+import { ServiceHarness, startTestCoordinator, type HarnessedApp } from '@trx/test-support';
+import * as transactionServer from '@trx/transaction-server';
 import { loadAppConfig, SERVICE_NAME, type AppConfig } from '../src/config';
 import { start } from '../src/start';
 
-export { call } from '../../../libs/service-kit/test/service-harness';
+export { call } from '@trx/test-support';
 
 type App = Awaited<ReturnType<typeof start>>;
 
@@ -18,7 +15,7 @@ const accountService: HarnessedApp<AppConfig, App> = { service: SERVICE_NAME, lo
  */
 export class AccountHarness extends ServiceHarness<AppConfig, App> {
   static async start(): Promise<AccountHarness> {
-    return new AccountHarness(accountService, await startTestCoordinator('trx_account'));
+    return new AccountHarness(accountService, await startTestCoordinator('trx_account', transactionServer));
   }
 
   /** More accounts (customer = account id), so open branches in a test don't wait on each other's row locks. */

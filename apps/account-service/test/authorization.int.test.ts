@@ -1,5 +1,5 @@
 import { ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
-import { call, testCredentials } from '../../../libs/service-kit/test/service-harness';
+import { call, testCredentials } from '@trx/test-support';
 import { AccountHarness } from './account-harness';
 
 let h: AccountHarness;

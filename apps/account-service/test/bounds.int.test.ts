@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { TRANSACTION_HEADER } from '@trx/protocol';
-import { waitFor } from '@trx/test-support';
-import { callWithHeaders } from '../../../libs/service-kit/test/service-harness';
+import { callWithHeaders, waitFor } from '@trx/test-support';
 import { AccountHarness, call } from './account-harness';
 
 const LOCK_TIMEOUT_MS = 300;

@@ -1,7 +1,6 @@
 import { brokerUserOf } from '@trx/messaging';
 import { TRANSACTION_HEADER } from '@trx/protocol';
-import { testInfra, waitFor } from '@trx/test-support';
-import { ALL_IDENTITIES, testCredentials } from '../../../libs/service-kit/test/service-harness';
+import { ALL_IDENTITIES, testCredentials, testInfra, waitFor } from '@trx/test-support';
 import { AccountHarness, call } from './account-harness';
 import { ServiceProcess } from './service-process';
 

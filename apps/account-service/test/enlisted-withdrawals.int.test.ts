@@ -1,11 +1,6 @@
 import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
 import { Client } from 'pg';
-import { waitFor } from '@trx/test-support';
-import {
-  callWithHeaders,
-  TEST_CALLER,
-  testCredentials,
-} from '../../../libs/service-kit/test/service-harness';
+import { callWithHeaders, TEST_CALLER, testCredentials, waitFor } from '@trx/test-support';
 import { SERVICE_NAME } from '../src/config';
 import { AccountHarness } from './account-harness';
 

@@ -32,10 +32,11 @@ export class ServiceProcess {
     const child = spawn(
       process.execPath,
       [
+        // `@trx/<lib>` resolves to the library's TypeScript source (its package.json exports), as
+        // jest's moduleNameMapper does, so the child runs the code under test without a build.
+        '--conditions=trx-source',
         '-r',
         'ts-node/register/transpile-only',
-        '-r',
-        path.join(__dirname, 'source-paths-hook.ts'),
         path.join(root, 'apps/account-service/src/main.ts'),
       ],
       { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -23,12 +23,9 @@ import {
   uniqueName,
 } from '@trx/test-support';
 import { brokerUserOf } from '@trx/messaging';
-import * as transactionServer from '../../transaction-server/src/start';
-import * as transactionServerConfig from '../../transaction-server/src/config';
-import * as productService from '../../product-service/src/start';
-import * as productConfig from '../../product-service/src/config';
-import * as accountService from '../../account-service/src/start';
-import * as accountConfig from '../../account-service/src/config';
+import * as transactionServer from '@trx/transaction-server';
+import * as productService from '@trx/product-service';
+import * as accountService from '@trx/account-service';
 import * as orderService from '../src/start';
 import * as orderConfig from '../src/config';
 import { EventTap } from './event-tap';
@@ -109,17 +106,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const coordinator = await track(
       apps,
       transactionServer.start(
-        transactionServerConfig.loadAppConfig(env('coordinator', 'order-service=http://127.0.0.1:1')),
+        transactionServer.loadAppConfig(env('coordinator', 'order-service=http://127.0.0.1:1')),
       ),
     );
     const base = `transaction-server=${coordinator.url}`;
     const product = await track(
       apps,
-      productService.start(productConfig.loadAppConfig(env('product', base))),
+      productService.start(productService.loadAppConfig(env('product', base))),
     );
     const account = await track(
       apps,
-      accountService.start(accountConfig.loadAppConfig(env('account', base))),
+      accountService.start(accountService.loadAppConfig(env('account', base))),
     );
     const seen = {
       'transaction-server': coordinator.url,

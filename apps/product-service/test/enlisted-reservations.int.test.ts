@@ -1,6 +1,5 @@
 import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
-import { waitFor } from '@trx/test-support';
-import { callWithHeaders } from '../../../libs/service-kit/test/service-harness';
+import { callWithHeaders, waitFor } from '@trx/test-support';
 import { SERVICE_NAME } from '../src/config';
 import { ProductHarness } from './product-harness';
 

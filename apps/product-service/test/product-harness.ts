@@ -1,12 +1,9 @@
-import {
-  ServiceHarness,
-  startTestCoordinator,
-  type HarnessedApp,
-} from '../../../libs/service-kit/test/service-harness';
+import { ServiceHarness, startTestCoordinator, type HarnessedApp } from '@trx/test-support';
+import * as transactionServer from '@trx/transaction-server';
 import { loadAppConfig, SERVICE_NAME, type AppConfig } from '../src/config';
 import { start } from '../src/start';
 
-export { call } from '../../../libs/service-kit/test/service-harness';
+export { call } from '@trx/test-support';
 
 type App = Awaited<ReturnType<typeof start>>;
 
@@ -18,6 +15,6 @@ const productService: HarnessedApp<AppConfig, App> = { service: SERVICE_NAME, lo
  */
 export class ProductHarness extends ServiceHarness<AppConfig, App> {
   static async start(): Promise<ProductHarness> {
-    return new ProductHarness(productService, await startTestCoordinator('trx_product'));
+    return new ProductHarness(productService, await startTestCoordinator('trx_product', transactionServer));
   }
 }

@@ -149,7 +149,9 @@ test('the compat API is served only on its own listener, and what reaches it can
 
   // …and a service's credential can't decide a compat transaction through /v1.
   const compat = (await call('POST', '/transactions', { id: null, status: 'NEW', participants: [] })).body;
-  await expect(api.rollback(compat.id, 'hijack')).rejects.toMatchObject({ name: 'InvalidRequestError' });
+  await expect(api.rollback(compat.id, 'hijack')).rejects.toMatchObject({
+    name: 'CoordinatorRejectedRequestError',
+  });
   expect((await call('GET', `/transactions/${compat.id}`)).body).toMatchObject({ status: 'NEW' });
 });
 

@@ -11,7 +11,7 @@ import type {
 } from '@trx/protocol';
 import {
   CoordinatorUnavailableError,
-  InvalidRequestError,
+  CoordinatorRejectedRequestError,
   TransactionConflictError,
   TransactionNotFoundError,
 } from './errors';
@@ -101,8 +101,8 @@ function toError(operation: string, transactionId: string, httpStatus: number, d
     );
   }
   if (httpStatus === 400 || httpStatus === 422)
-    return new InvalidRequestError(operation, message, body.details);
+    return new CoordinatorRejectedRequestError(operation, message, body.details);
   if (httpStatus >= 500 || httpStatus === 429 || httpStatus === 408)
     return new CoordinatorUnavailableError(operation, httpStatus, message);
-  return new InvalidRequestError(operation, message, body.details);
+  return new CoordinatorRejectedRequestError(operation, message, body.details);
 }

@@ -1,17 +1,24 @@
 /**
  * Errors of @trx/coordinator-client, one per kind of answer the coordinator gives. Check
- * them by `name` (two copies of this library can exist in a workspace); `retryable` says
- * whether sending the same request again can succeed.
+ * them with @trx/protocol's guards (isTransactionNotFound, isTransactionConflict,
+ * isRejectedRequest, isCoordinatorUnavailable; re-exported here), which go by `name`: two
+ * copies of this library can exist in a workspace. `retryable` says whether sending the same
+ * request again can succeed.
  */
-import type { TransactionStatus, TransactionView } from '@trx/protocol';
+import {
+  COORDINATOR_CODES,
+  COORDINATOR_ERRORS,
+  type TransactionStatus,
+  type TransactionView,
+} from '@trx/protocol';
 
 /** 404: the coordinator does not know the transaction (or branch). For recovery: presumed abort. */
 export class TransactionNotFoundError extends Error {
-  override readonly name = 'TransactionNotFoundError';
+  override readonly name = COORDINATOR_ERRORS.transactionNotFound;
   readonly retryable = false;
   constructor(
     readonly transactionId: string,
-    readonly code: string = 'transaction-not-found',
+    readonly code: string = COORDINATOR_CODES.transactionNotFound,
     message?: string,
   ) {
     super(message ?? `transaction ${transactionId} is not known to the coordinator`);
@@ -24,7 +31,7 @@ export class TransactionNotFoundError extends Error {
  * transaction's current status.
  */
 export class TransactionConflictError extends Error {
-  override readonly name = 'TransactionConflictError';
+  override readonly name = COORDINATOR_ERRORS.transactionConflict;
   readonly retryable = false;
   constructor(
     readonly transactionId: string,
@@ -37,9 +44,13 @@ export class TransactionConflictError extends Error {
   }
 }
 
-/** 400: the request was malformed; `details` are the validation issues. */
-export class InvalidRequestError extends Error {
-  override readonly name = 'InvalidRequestError';
+/**
+ * 400/422: the coordinator rejected the request (malformed, or naming a service it does not
+ * know); `details` are the validation issues. The client's view of a refusal, not to be
+ * confused with a service's own 400 (`@trx/service-kit`'s InvalidRequestError).
+ */
+export class CoordinatorRejectedRequestError extends Error {
+  override readonly name = COORDINATOR_ERRORS.rejectedRequest;
   readonly retryable = false;
   constructor(
     readonly operation: string,
@@ -52,7 +63,7 @@ export class InvalidRequestError extends Error {
 
 /** The coordinator could not be reached, timed out or answered 5xx: try again later. */
 export class CoordinatorUnavailableError extends Error {
-  override readonly name = 'CoordinatorUnavailableError';
+  override readonly name = COORDINATOR_ERRORS.unavailable;
   readonly retryable = true;
   constructor(
     readonly operation: string,

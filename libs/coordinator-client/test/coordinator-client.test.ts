@@ -58,12 +58,12 @@ test('409 becomes TransactionConflictError with code, status and transaction', a
   });
 });
 
-test('400 becomes InvalidRequestError with the validation details', async () => {
+test('400 becomes CoordinatorRejectedRequestError with the validation details', async () => {
   const client = createCoordinatorClient({
     caller: answering(400, { error: 'invalid-request', message: 'bad', details: [1] }),
   });
   await expect(client.begin({ timeoutMs: -1 })).rejects.toMatchObject({
-    name: 'InvalidRequestError',
+    name: 'CoordinatorRejectedRequestError',
     details: [1],
   });
 });
@@ -97,11 +97,11 @@ test('list sends limit and cursor as the query and answers the page', async () =
   });
 });
 
-test('422 unknown-service becomes InvalidRequestError: a definite refusal, not retried', async () => {
+test('422 unknown-service becomes CoordinatorRejectedRequestError: a definite refusal, not retried', async () => {
   const client = createCoordinatorClient({
     caller: answering(422, { error: 'unknown-service', message: 'no', details: { service: 'x' } }),
   });
   await expect(
     client.registerBranch('t1', { service: 'x', instance: 'x-1', gid: 'trx:x:t1:k' }),
-  ).rejects.toMatchObject({ name: 'InvalidRequestError', retryable: false });
+  ).rejects.toMatchObject({ name: 'CoordinatorRejectedRequestError', retryable: false });
 });

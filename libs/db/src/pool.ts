@@ -1,14 +1,43 @@
-import type { Pool, PoolClient } from 'pg';
+import * as pg from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 
+/** The pg Pool that each module made by `pgDriver()` built, keyed by that module. */
+const pools = new WeakMap<object, Pool>();
+
 /**
- * The pg Pool under a postgres DataSource (typeorm's PostgresDriver keeps it as `master`):
+ * The pg module to give a postgres DataSource as its `driver` option (TypeORM's public way to
+ * choose the pg library), with a Pool that this package keeps a hand on: TypeORM builds its
+ * pool with it from its own settings, unchanged, and `poolOf` finds that pool again. One per
+ * DataSource. `base`: a pg module of the caller's (another DataSource's `driver`) to build on.
+ */
+export function pgDriver(base: typeof pg = pg): typeof pg {
+  const driver = { ...base };
+  driver.Pool = class extends base.Pool {
+    constructor(config?: PoolConfig) {
+      super(config);
+      pools.set(driver, this);
+    }
+  };
+  return driver;
+}
+
+/**
+ * The pg Pool under a postgres DataSource made with `{ driver: pgDriver() }` and initialized:
  * hot paths that are a statement or two skip TypeORM's per-query work and share its pool.
+ *
+ * @example
+ *   const dataSource = await new DataSource({ type: 'postgres', url, driver: pgDriver() }).initialize();
+ *   const pool = poolOf(dataSource);
  */
 export function poolOf(dataSource: DataSource): Pool {
-  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
-  if (typeof pool?.connect !== 'function') {
-    throw new Error(`a pg Pool needs a postgres DataSource, not ${dataSource.options.type}`);
+  const { options } = dataSource;
+  const driver: unknown = 'driver' in options ? options.driver : undefined;
+  const pool = typeof driver === 'object' && driver !== null ? pools.get(driver) : undefined;
+  if (!pool) {
+    throw new Error(
+      `poolOf needs an initialized postgres DataSource made with { driver: pgDriver() } (got ${options.type})`,
+    );
   }
   return pool;
 }

@@ -51,7 +51,8 @@ interface HealthEntry {
   Service?: { Address?: string; Port?: number };
 }
 
-// papi (the HTTP layer under `consul`) rejects non-2xx answers with an error carrying statusCode.
+// papi (the HTTP layer under `consul`) rejects non-2xx answers with an error carrying
+// statusCode; hasService's plain HTTP does the same.
 export function statusOf(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
@@ -90,16 +91,17 @@ export function createConsulClient(
       }
     },
     async hasService(id) {
-      // The package has no wrapper for GET /v1/agent/service/:id, so go through papi's
-      // request method, which every method of the package uses.
-      const papi = consul as unknown as { _get(req: object): Promise<unknown> };
-      try {
-        await papi._get({ path: '/agent/service/{id}', params: { id }, headers: tokenHeader, ...common });
-        return true;
-      } catch (err) {
-        if (statusOf(err) === 404) return false;
-        throw err;
-      }
+      // The package has no method for GET /v1/agent/service/:id: plain HTTP to the same
+      // agent, with the same token and timeout.
+      const res = await fetch(`${baseUrl}/agent/service/${encodeURIComponent(id)}`, {
+        headers: tokenHeader,
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+      await res.arrayBuffer(); // read to the end, so the connection can be reused
+      if (res.status === 404) return false;
+      if (res.ok) return true;
+      const err = new Error(`consul answered ${res.status} to GET /v1/agent/service/${id}`);
+      throw Object.assign(err, { statusCode: res.status });
     },
     async passingInstances(service, query) {
       const ctx = Object.assign(query.cancel ?? new EventEmitter(), { includeResponse: true });

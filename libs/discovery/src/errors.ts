@@ -1,7 +1,7 @@
 /**
  * Errors of @trx/discovery. Check them by `name` (two copies of the library can exist in a
- * workspace, so `instanceof` alone is not enough); `retryable` says whether trying again later
- * can succeed without a change of configuration.
+ * workspace, so `instanceof` alone is not enough), with guards such as `isNoInstances`;
+ * `retryable` says whether trying again later can succeed without a change of configuration.
  */
 export class NoInstancesError extends Error {
   override readonly name = 'NoInstancesError';
@@ -54,4 +54,9 @@ export class InvalidConsulUrlError extends Error {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** No healthy instance of the service is known (NoInstancesError, by name). */
+export function isNoInstances(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'NoInstancesError';
 }

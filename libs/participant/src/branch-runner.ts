@@ -1,6 +1,15 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Logger } from '@trx/logging';
-import type { CoordinatorApi } from '@trx/protocol';
+import type { PoolClient } from 'pg';
+import {
+  COORDINATOR_CODES,
+  errorCodeOf,
+  isCoordinatorUnavailable,
+  isRejectedRequest,
+  isTransactionConflict,
+  isTransactionNotFound,
+  type CoordinatorApi,
+} from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
 import {
   RESET_SESSION,
@@ -161,12 +170,22 @@ async function release(runner: QueryRunner, closed: boolean): Promise<void> {
   try {
     if (!closed) await runner.query(`ROLLBACK; ${RESET_SESSION}`);
     await runner.release();
-  } catch (err) {
-    const destroy = (runner as unknown as { releasePostgresConnection?: (e: unknown) => Promise<void> })
-      .releasePostgresConnection;
-    if (destroy) await destroy.call(runner, err instanceof Error ? err : new Error(String(err)));
-    else await runner.release().catch(() => undefined);
+  } catch {
+    await destroy(runner);
   }
+}
+
+/**
+ * Releases a connection that could not be cleaned without pooling it again: its pg client is
+ * ended first, and pg's pool never keeps a client that is ending. (TypeORM's public release()
+ * takes no error to say "broken".) A runner that never got a connection is just released.
+ */
+async function destroy(runner: QueryRunner): Promise<void> {
+  if (runner.isReleased) return;
+  // connect() hands back the runner's own client (or its failed attempt), never a new one.
+  const client: PoolClient | undefined = await runner.connect().catch(() => undefined);
+  await client?.end().catch(() => undefined);
+  await runner.release().catch(() => undefined);
 }
 
 async function voteNo(
@@ -211,25 +230,24 @@ async function registerYesVote(
     });
     return branch.id;
   } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'CoordinatorUnavailableError' || !isDefiniteRefusal(name)) {
+    if (isCoordinatorUnavailable(err) || !isDefiniteRefusal(err)) {
       // The vote may or may not have been recorded: leave the branch prepared, recovery
       // asks the coordinator later (an active transaction times out into a rollback).
       log.warn({ err: messageOf(err) }, 'vote not confirmed by the coordinator; branch left prepared');
-      if (name === 'CoordinatorUnavailableError') throw err;
+      if (isCoordinatorUnavailable(err)) throw err;
       throw new CoordinatorUnreachableError(txId, err);
     }
     await rollbackPrepared(o.finisher, gid);
     log.info({ err: messageOf(err) }, 'coordinator refused the branch; rolled back');
-    if (name === 'TransactionNotFoundError') throw new UnknownTransactionError(txId);
-    const code = (err as { code?: string }).code;
-    if (code === 'transaction-decided') throw new BranchRefusedError(txId, gid);
-    if (code === 'too-many-branches') throw new TooManyBranchesError(txId, gid);
+    if (isTransactionNotFound(err)) throw new UnknownTransactionError(txId);
+    const code = errorCodeOf(err);
+    if (code === COORDINATOR_CODES.transactionDecided) throw new BranchRefusedError(txId, gid);
+    if (code === COORDINATOR_CODES.tooManyBranches) throw new TooManyBranchesError(txId, gid);
     throw err;
   }
 }
 
 /** Answers after which the coordinator will never count this branch: safe to roll back now. */
-function isDefiniteRefusal(name: string): boolean {
-  return ['TransactionConflictError', 'TransactionNotFoundError', 'InvalidRequestError'].includes(name);
+function isDefiniteRefusal(err: unknown): boolean {
+  return isTransactionConflict(err) || isTransactionNotFound(err) || isRejectedRequest(err);
 }

@@ -1,8 +1,10 @@
 /**
  * Errors of @trx/participant. Each carries the HTTP answer a service should give
- * (`httpStatus`, kebab-case `code`) and whether the caller may retry. Check them by
- * `name`: two copies of this library can exist in a workspace.
+ * (`httpStatus`, kebab-case `code`) and whether the caller may retry. Check them with the
+ * guards at the end (isBranchRefused, isCoordinatorUnreachable, ...), which go by `name`:
+ * two copies of this library can exist in a workspace.
  */
+import { COORDINATOR_CODES, isCoordinatorUnavailable } from '@trx/protocol';
 
 export abstract class ParticipantError extends Error {
   abstract readonly code: string;
@@ -13,7 +15,7 @@ export abstract class ParticipantError extends Error {
 /** The coordinator answered `transaction-decided`: the branch came too late and was rolled back. */
 export class BranchRefusedError extends ParticipantError {
   override readonly name = 'BranchRefusedError';
-  readonly code = 'transaction-decided';
+  readonly code = COORDINATOR_CODES.transactionDecided;
   readonly httpStatus = 409;
   readonly retryable = false;
   constructor(
@@ -97,7 +99,7 @@ export class StatementTimeoutError extends ParticipantError {
 /** The coordinator refused the branch: its transaction already has the most branches it takes. */
 export class TooManyBranchesError extends ParticipantError {
   override readonly name = 'TooManyBranchesError';
-  readonly code = 'too-many-branches';
+  readonly code = COORDINATOR_CODES.tooManyBranches;
   readonly httpStatus = 409;
   readonly retryable = false;
   constructor(
@@ -114,10 +116,11 @@ export class TooManyBranchesError extends ParticipantError {
  * The yes-vote could not be recorded because the coordinator did not answer. The branch
  * stays prepared; recovery finishes it once the coordinator decides (it times out).
  * Used only when the coordinator client threw something that is not already its own
- * `CoordinatorUnavailableError` (which is passed through as is).
+ * `CoordinatorUnavailableError` (which is passed through as is); `isCoordinatorUnreachable`
+ * recognises both.
  */
 export class CoordinatorUnreachableError extends ParticipantError {
-  override readonly name = 'CoordinatorUnavailableError';
+  override readonly name = 'CoordinatorUnreachableError';
   readonly code = 'coordinator-unavailable';
   readonly httpStatus = 503;
   readonly retryable = true;
@@ -181,22 +184,22 @@ export interface ErrorAnswer {
  * so the service maps its business errors itself.
  */
 export function participantErrorAnswer(err: unknown): ErrorAnswer | undefined {
-  const name = (err as Error | null)?.name;
+  const name = nameOf(err);
   const e = err as Partial<ParticipantError>;
-  if (name === 'CoordinatorUnavailableError') {
+  if (isCoordinatorUnreachable(err)) {
     // A fixed text: the cause names hosts and ports, which a caller has no business seeing (the log has it).
     const message = 'the coordinator could not be reached; retry';
     const body = { error: 'coordinator-unavailable', message, retryable: true };
     return { httpStatus: 503, body };
   }
-  if (err instanceof ParticipantError || (e.code && e.httpStatus && name && PARTICIPANT_ERRORS.has(name))) {
+  if (err instanceof ParticipantError || (e.code && e.httpStatus && PARTICIPANT_ERRORS.has(name))) {
     const body = { error: e.code!, message: messageOf(err), ...(e.retryable ? { retryable: true } : {}) };
     return { httpStatus: e.httpStatus!, body };
   }
   return undefined;
 }
 
-const PARTICIPANT_ERRORS = new Set([
+const PARTICIPANT_ERRORS = new Set<unknown>([
   'BranchRefusedError',
   'UnknownTransactionError',
   'InvalidTransactionIdError',
@@ -207,6 +210,34 @@ const PARTICIPANT_ERRORS = new Set([
   'ParticipantStoppedError',
   'ForeignBranchError',
 ]);
+
+function nameOf(err: unknown): unknown {
+  return (err as { name?: unknown } | null)?.name;
+}
+
+/** The coordinator refused the branch: the transaction was already decided (the branch rolled back). */
+export function isBranchRefused(err: unknown): boolean {
+  return nameOf(err) === 'BranchRefusedError';
+}
+
+/** The coordinator does not know the transaction the caller named. */
+export function isUnknownTransaction(err: unknown): boolean {
+  return nameOf(err) === 'UnknownTransactionError';
+}
+
+/** The prepared-branch cap (the service's or the database's) was reached: the branch voted no. */
+export function isTooManyPrepared(err: unknown): boolean {
+  return nameOf(err) === 'TooManyPreparedError';
+}
+
+/**
+ * The coordinator did not confirm the vote (unreachable, timed out, 5xx): the coordinator
+ * client's CoordinatorUnavailableError passed through, or this package's
+ * CoordinatorUnreachableError. The branch stays prepared; recovery finishes it.
+ */
+export function isCoordinatorUnreachable(err: unknown): boolean {
+  return isCoordinatorUnavailable(err) || nameOf(err) === 'CoordinatorUnreachableError';
+}
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import type * as pg from 'pg';
 import type { Pool } from 'pg';
-import { poolOf, withPooledClient } from '@trx/db';
+import { pgDriver, poolOf, withPooledClient } from '@trx/db';
 import type { Queryable } from './branch-sql';
 
 /** The runtime's own connections for COMMIT/ROLLBACK PREPARED and the look-ups around them. */
@@ -20,8 +21,11 @@ export interface FinisherPool extends Queryable {
  * QueryRunner per statement was most of its cost.
  */
 export async function openFinisher(dataSource: DataSource, poolSize: number): Promise<FinisherPool> {
+  // On the service's own pg module, if it chose one (its `driver` option).
+  const base: typeof pg | undefined = 'driver' in dataSource.options ? dataSource.options.driver : undefined;
   const options = {
     ...dataSource.options,
+    driver: pgDriver(base),
     poolSize,
     entities: [],
     migrations: [],

@@ -64,6 +64,10 @@ export {
   ForeignBranchError,
   CallerGoneError,
   participantErrorAnswer,
+  isBranchRefused,
+  isCoordinatorUnreachable,
+  isTooManyPrepared,
+  isUnknownTransaction,
   type ErrorAnswer,
 } from './errors';
 export { BRANCH_TABLE } from './branch-sql';

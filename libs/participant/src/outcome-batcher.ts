@@ -1,5 +1,5 @@
 import type { Logger } from '@trx/logging';
-import type { CoordinatorApi, Outcome } from '@trx/protocol';
+import { isCoordinatorUnavailable, type CoordinatorApi, type Outcome } from '@trx/protocol';
 import { messageOf } from './errors';
 
 /** One finished branch, to be acknowledged to the coordinator. */
@@ -86,8 +86,7 @@ export class OutcomeBatcher {
         );
       }
     } catch (err) {
-      const retry =
-        (err as Error).name === 'CoordinatorUnavailableError' ? batch.filter((p) => !p.retried) : [];
+      const retry = isCoordinatorUnavailable(err) ? batch.filter((p) => !p.retried) : [];
       this.queue.push(...retry.map((p) => ({ ack: p.ack, retried: true })));
       report.failed = batch.length - retry.length;
       this.o.logger.warn(

@@ -5,6 +5,7 @@ import type { PreparedSummary } from './branch-sql';
 import type { RecoveryReport } from './recovery';
 import type { DecisionRejectReason } from './decision-consumer';
 import type { RetentionReport } from './branch-retention';
+import { isBranchRefused, isCoordinatorUnreachable, isTooManyPrepared, isUnknownTransaction } from './errors';
 
 /** What the gauges read at scrape time. */
 export interface ParticipantMetricSources {
@@ -130,17 +131,10 @@ export class ParticipantMetrics {
 }
 
 function branchResultOf(err: unknown): string {
-  switch ((err as Error | null)?.name) {
-    case 'BranchRefusedError':
-    case 'UnknownTransactionError':
-      return 'refused';
-    case 'CoordinatorUnavailableError':
-      return 'unconfirmed';
-    case 'TooManyPreparedError':
-      return 'too-many-prepared';
-    default:
-      return 'failed';
-  }
+  if (isBranchRefused(err) || isUnknownTransaction(err)) return 'refused';
+  if (isCoordinatorUnreachable(err)) return 'unconfirmed';
+  if (isTooManyPrepared(err)) return 'too-many-prepared';
+  return 'failed';
 }
 
 /** Computed at scrape time; the two prepared-branch gauges share one bounded query and say -1 when it fails. */

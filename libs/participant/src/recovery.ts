@@ -1,9 +1,11 @@
 import type { Logger } from '@trx/logging';
 import {
-  decisionOf,
-  parseGid,
+  COORDINATOR_CODES,
   type CoordinatorApi,
   type Decision,
+  decisionOf,
+  isTransactionNotFound,
+  parseGid,
   type TransactionView,
 } from '@trx/protocol';
 import { listPreparedBefore, type Queryable } from './branch-sql';
@@ -69,15 +71,12 @@ export async function recoverOnce(o: RecoveryOptions): Promise<RecoveryReport> {
 
 type Verdict = 'pending' | 'unreachable' | { decision: Decision; branchId?: string };
 
-/** The 404 code of a transaction the coordinator does not know (TransactionNotFoundError's `code`). */
-const TRANSACTION_NOT_FOUND = 'transaction-not-found';
-
 async function askCoordinator(o: RecoveryOptions, transactionId: string, gid: string): Promise<Verdict> {
   let view: TransactionView;
   try {
     view = await o.coordinator.resolve(transactionId, { gid });
   } catch (err) {
-    if (isTransactionNotFound(err)) return { decision: 'rollback' };
+    if (isPresumedAbort(err)) return { decision: 'rollback' };
     o.logger.warn({ transactionId, gid, err: messageOf(err) }, 'recovery could not ask the coordinator');
     return 'unreachable';
   }
@@ -95,9 +94,8 @@ async function askCoordinator(o: RecoveryOptions, transactionId: string, gid: st
  * service — says nothing about the transaction, and rolling back on it could undo a branch
  * of a committed one.
  */
-function isTransactionNotFound(err: unknown): boolean {
-  const { name, code } = err as { name?: unknown; code?: unknown };
-  return name === 'TransactionNotFoundError' && code === TRANSACTION_NOT_FOUND;
+function isPresumedAbort(err: unknown): boolean {
+  return isTransactionNotFound(err, COORDINATOR_CODES.transactionNotFound);
 }
 
 async function finish(

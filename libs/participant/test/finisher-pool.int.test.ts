@@ -2,49 +2,65 @@ import { randomUUID } from 'node:crypto';
 import { finishBranch, rollbackPrepared } from '../src/branch-finisher';
 import { createBranchTable, newGid, prepareBranchSql } from '../src/branch-sql';
 import { openFinisher, type FinisherPool } from '../src/finisher-pool';
-import { ParticipantHarness, SERVICE } from './participant-harness';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, dropTestDatabase, LogTap, preparedIn, queryDatabase } from '@trx/test-support';
 
-/** COMMIT / ROLLBACK PREPARED on the finisher's pg pool, against the real database. */
-let h: ParticipantHarness;
+/**
+ * COMMIT / ROLLBACK PREPARED on the finisher's pg pool, against the real database. No
+ * coordinator: the branches are prepared by hand, as runBranch leaves them.
+ */
+const SERVICE = 'test-participant';
+const tap = new LogTap();
+let dbUrl: string;
+let dataSource: DataSource;
 let pool: FinisherPool;
 
 beforeAll(async () => {
-  h = await ParticipantHarness.start();
-  await createBranchTable(h.dataSource);
-  pool = await openFinisher(h.dataSource, 1);
+  dbUrl = await createTestDatabase('trx_part');
+  dataSource = new DataSource({ type: 'postgres', url: dbUrl, poolSize: 2 });
+  await dataSource.initialize();
+  await dataSource.query(
+    'CREATE TABLE items (id serial PRIMARY KEY, transaction_id text, name text NOT NULL)',
+  );
+  await createBranchTable(dataSource);
+  pool = await openFinisher(dataSource, 1);
 });
 
 afterAll(async () => {
-  if (!h) return;
-  const left = await h.prepared();
+  if (!dataSource) return;
+  const left = await preparedIn(dbUrl);
   await pool.destroy();
-  await h.stop();
+  await dataSource.destroy();
+  await dropTestDatabase(dbUrl);
   expect(left).toEqual([]);
 });
+
+/** SQL on a connection of its own (not the finisher's pool). */
+const sql = (text: string, params: unknown[] = []) => queryDatabase(dbUrl, text, params);
 
 /** A branch prepared on a connection of its own, as runBranch leaves it: an item and its trx_branch row. */
 async function prepared(name: string) {
   const transactionId = randomUUID();
   const gid = newGid(SERVICE, transactionId);
-  await h.sql(
+  await sql(
     `BEGIN; INSERT INTO items (transaction_id, name) VALUES ('${transactionId}', '${name}'); ${prepareBranchSql(gid, transactionId)}`,
   );
   return { transactionId, gid };
 }
-const itemsOf = (txId: string) => h.sql('SELECT name FROM items WHERE transaction_id = $1', [txId]);
+const itemsOf = (txId: string) => sql('SELECT name FROM items WHERE transaction_id = $1', [txId]);
 const backendPid = async () =>
   ((await pool.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[])[0]!.pid;
-const alarms = () => h.tap.lines.filter((l) => String(l.msg).startsWith('ATOMICITY ALARM'));
+const alarms = () => tap.lines.filter((l) => String(l.msg).startsWith('ATOMICITY ALARM'));
 
 it('when a commit is applied twice, then the second finds the branch committed and unchanged, and the connection stays pooled', async () => {
   const ids = await prepared('committed twice');
   const pid = await backendPid();
-  expect(await finishBranch(pool, h.tap.logger, ids, 'commit')).toEqual({
+  expect(await finishBranch(pool, tap.logger, ids, 'commit')).toEqual({
     outcome: 'committed',
     changed: true,
   });
   // The second COMMIT PREPARED fails with 42704 (undefined object): an answer, not a broken connection.
-  expect(await finishBranch(pool, h.tap.logger, ids, 'commit')).toEqual({
+  expect(await finishBranch(pool, tap.logger, ids, 'commit')).toEqual({
     outcome: 'committed',
     changed: false,
   });
@@ -55,11 +71,11 @@ it('when a commit is applied twice, then the second finds the branch committed a
 
 it('when a rollback is applied twice, then the second finds the branch rolled back and unchanged', async () => {
   const ids = await prepared('rolled back twice');
-  expect(await finishBranch(pool, h.tap.logger, ids, 'rollback')).toEqual({
+  expect(await finishBranch(pool, tap.logger, ids, 'rollback')).toEqual({
     outcome: 'rolled-back',
     changed: true,
   });
-  expect(await finishBranch(pool, h.tap.logger, ids, 'rollback')).toEqual({
+  expect(await finishBranch(pool, tap.logger, ids, 'rollback')).toEqual({
     outcome: 'rolled-back',
     changed: false,
   });
@@ -71,7 +87,7 @@ it('when commit is decided for a branch already rolled back, then it says rolled
   const ids = await prepared('rolled back by hand');
   await rollbackPrepared(pool, ids.gid);
   await rollbackPrepared(pool, ids.gid); // a gid already gone is no error here
-  expect(await finishBranch(pool, h.tap.logger, ids, 'commit')).toEqual({
+  expect(await finishBranch(pool, tap.logger, ids, 'commit')).toEqual({
     outcome: 'rolled-back',
     changed: false,
   });

@@ -1,6 +1,12 @@
 import { assertCanPrepare, PreparedTransactionsDisabledError } from '@trx/db';
 import { gidLiteral, newGid, assertTransactionId } from '../src/branch-sql';
-import { participantErrorAnswer, BranchRefusedError, TooManyPreparedError } from '../src';
+import {
+  participantErrorAnswer,
+  BranchRefusedError,
+  CoordinatorUnreachableError,
+  isCoordinatorUnreachable,
+  TooManyPreparedError,
+} from '../src';
 
 /** A server we cannot reconfigure in a test: a Queryable that answers as one with the setting at 0. */
 function serverWith(maxPrepared: string) {
@@ -51,6 +57,23 @@ describe('participantErrorAnswer', () => {
       httpStatus: 503,
       body: { error: 'coordinator-unavailable', retryable: true },
     });
+    const unconfirmed = new CoordinatorUnreachableError('t', new Error('socket hang up'));
+    expect(unconfirmed.name).toBe('CoordinatorUnreachableError');
+    expect(participantErrorAnswer(unconfirmed)).toMatchObject({
+      httpStatus: 503,
+      body: { error: 'coordinator-unavailable', message: 'the coordinator could not be reached; retry' },
+    });
     expect(participantErrorAnswer(new Error('business'))).toBeUndefined();
+  });
+});
+
+describe('isCoordinatorUnreachable', () => {
+  it("recognises the client's outage passed through and the participant's own, by name", () => {
+    expect(
+      isCoordinatorUnreachable(Object.assign(new Error('down'), { name: 'CoordinatorUnavailableError' })),
+    ).toBe(true);
+    expect(isCoordinatorUnreachable(new CoordinatorUnreachableError('t', 'down'))).toBe(true);
+    expect(isCoordinatorUnreachable(new BranchRefusedError('t', 'g'))).toBe(false);
+    expect(isCoordinatorUnreachable(undefined)).toBe(false);
   });
 });

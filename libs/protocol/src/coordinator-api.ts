@@ -17,8 +17,9 @@ import type {
 /**
  * What a client of the coordinator can do. `@trx/coordinator-client` implements it over
  * HTTP; tests and the participant runtime depend on this interface only.
- * Protocol failures are thrown as the typed errors of `@trx/coordinator-client`
- * (TransactionNotFoundError, TransactionConflictError, CoordinatorUnavailableError).
+ * Protocol failures are thrown as the typed errors of `@trx/coordinator-client`, recognised
+ * with the guards of coordinator-errors.ts (isTransactionNotFound, isTransactionConflict,
+ * isRejectedRequest, isCoordinatorUnavailable).
  */
 export interface CoordinatorApi {
   begin(request?: BeginRequest): Promise<TransactionView>;

@@ -13,3 +13,4 @@ export * from './events';
 export * from './gid';
 export * from './ids';
 export * from './coordinator-api';
+export * from './coordinator-errors';

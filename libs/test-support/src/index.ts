@@ -1,7 +1,8 @@
 /**
  * @trx/test-support — what integration tests share: a database per test file, unique
  * names, waiting for an outcome with a deadline, capturing what reached an exchange.
- * Tests only; no app depends on it.
+ * Tests only; no app depends on it, and it depends on no app (a harness that needs one, like
+ * `startTestCoordinator`, is handed it by the test).
  *
  * @example
  *   const dbUrl = await createTestDatabase('trx_account');
@@ -22,4 +23,7 @@ export * from './statement-recorder';
 export * from './metrics-text';
 export * from './credentials';
 export * from './log-tap';
+export * from './service-calls';
+export * from './service-harness';
+export * from './browser';
 export { listPrepared } from '@trx/db';

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { routingKeys, type Decision, type EnlistedBranch } from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
 import { isConnectionError } from '@trx/db';
+import { isBranchRefused, isCoordinatorUnreachable } from '@trx/participant';
 import {
   CoordinatorUnreachableError,
   DatabaseUnavailableError,
@@ -127,9 +128,9 @@ async function runAsBranch(
     return { service: SERVICE_NAME, gid: gid!, finishedByCaller: true };
   } catch (err) {
     const e = err as Error & { retryable?: boolean };
-    if (e.name === 'BranchRefusedError') throw new TransactionRolledBackError(e.message);
+    if (isBranchRefused(err)) throw new TransactionRolledBackError(e.message);
     // The vote may be unrecorded; no commit is asked, so the transaction can only roll back.
-    if (e.name === 'CoordinatorUnavailableError') throw new CoordinatorUnreachableError(e.message);
+    if (isCoordinatorUnreachable(err)) throw new CoordinatorUnreachableError(e.message);
     if (isConnectionError(err)) throw new DatabaseUnavailableError(e.message);
     if (e.retryable === true) throw new ParticipantUnavailableError('order-service', e.message);
     throw err;

@@ -5,6 +5,7 @@ import {
   ENLIST_BY_INITIATOR,
   ENLIST_HEADER,
   INITIATOR_HEADER,
+  COORDINATOR_CODES,
   TRANSACTION_HEADER,
   type EnlistedBranch,
 } from '@trx/protocol';
@@ -57,7 +58,7 @@ export function failFromReply(service: string, response: AxiosResponse<unknown>)
   if (REFUSAL_CODES.includes(code as RefusalCode)) {
     throw new OrderRefusedError(code as RefusalCode, reply.message ?? code);
   }
-  if (code === 'transaction-decided') {
+  if (code === COORDINATOR_CODES.transactionDecided) {
     throw new TransactionRolledBackError(
       `${service}: ${reply.message ?? 'the transaction is already decided'}`,
     );

@@ -1,9 +1,17 @@
 import type { Logger } from '@trx/logging';
-import type { CommitEvent, CoordinatorApi, EnlistedBranch, TransactionView } from '@trx/protocol';
+import { isNoInstances } from '@trx/discovery';
+import {
+  COORDINATOR_CODES,
+  isCoordinatorUnavailable,
+  isTransactionConflict,
+  type CommitEvent,
+  type CoordinatorApi,
+  type EnlistedBranch,
+  type TransactionView,
+} from '@trx/protocol';
 import type { TransactionGateway } from '../domain/ports';
 import { CoordinatorUnreachableError, TransactionRolledBackError } from '../domain/order-errors';
 
-const UNREACHABLE = new Set(['CoordinatorUnavailableError', 'NoInstancesError']);
 /** Pauses between commit attempts: commit is idempotent, and an unanswered commit leaves the order in doubt. */
 const COMMIT_RETRY_DELAYS_MS = [100, 400];
 
@@ -24,7 +32,7 @@ export class CoordinatorTransactionGateway implements TransactionGateway {
         return await this.coordinator.commit(transactionId, { branches, events });
       } catch (err) {
         const delay = COMMIT_RETRY_DELAYS_MS[attempt];
-        if (!UNREACHABLE.has((err as Error).name) || delay === undefined) throw translate(err);
+        if (!isUnreachable(err) || delay === undefined) throw translate(err);
         this.logger.warn({ transactionId, attempt, err }, 'commit unanswered; asking again');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -36,22 +44,23 @@ export class CoordinatorTransactionGateway implements TransactionGateway {
       await this.coordinator.rollback(transactionId, reason, branches);
     } catch (err) {
       // Already rolled back (a participant's no-vote or the timeout got there first): fine.
-      if ((err as Error).name === 'TransactionConflictError' && codeOf(err) === 'transaction-rolled-back')
-        return;
+      if (isRolledBack(err)) return;
       throw err;
     }
   }
 }
 
 function translate(err: unknown): Error {
-  const name = (err as Error).name;
-  if (UNREACHABLE.has(name)) return new CoordinatorUnreachableError((err as Error).message);
-  if (name === 'TransactionConflictError' && codeOf(err) === 'transaction-rolled-back') {
-    return new TransactionRolledBackError((err as Error).message);
-  }
+  if (isUnreachable(err)) return new CoordinatorUnreachableError((err as Error).message);
+  if (isRolledBack(err)) return new TransactionRolledBackError((err as Error).message);
   return err as Error;
 }
 
-function codeOf(err: unknown): string | undefined {
-  return (err as { code?: string }).code;
+/** The coordinator did not answer, or no instance of it is known. */
+function isUnreachable(err: unknown): boolean {
+  return isCoordinatorUnavailable(err) || isNoInstances(err);
+}
+
+function isRolledBack(err: unknown): boolean {
+  return isTransactionConflict(err, COORDINATOR_CODES.transactionRolledBack);
 }

@@ -1,6 +1,11 @@
 import type { Logger } from '@trx/logging';
 import { routingKeys, uuidv7, type Decision, type EnlistedBranch } from '@trx/protocol';
-import { CoordinatorUnreachableError, OrderRefusedError, failureCode } from './order-errors';
+import {
+  CoordinatorUnreachableError,
+  OrderRefusedError,
+  TransactionRolledBackError,
+  failureCode,
+} from './order-errors';
 import type { AccountGateway, OrderStore, ProductGateway, TransactionGateway } from './ports';
 import {
   fromCents,
@@ -59,8 +64,8 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   } catch (err) {
     const name = (err as Error).name;
     // Answered with a rollback: decided already. Any other refusal: ask for the rollback.
-    if (name !== 'CoordinatorUnreachableError')
-      return reject(deps, order, enlisted, err as Error, log, name !== 'TransactionRolledBackError');
+    if (name !== CoordinatorUnreachableError.name)
+      return reject(deps, order, enlisted, err as Error, log, name !== TransactionRolledBackError.name);
     log.warn({ err }, 'commit went unanswered; the order is decided by the coordinator');
     throw new CoordinatorUnreachableError((err as Error).message, {
       orderId: order.id,

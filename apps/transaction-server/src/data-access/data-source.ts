@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Pool, type PoolClient } from 'pg';
-import { withPooledClient } from '@trx/db';
+import { pgDriver, withPooledClient } from '@trx/db';
 import { InitialSchema1732390000000 } from './migrations/1732390000000-initial-schema';
 import { BranchFinishedByCaller1732400000000 } from './migrations/1732400000000-branch-finished-by-caller';
 import { CommitEnlistedFunction1732410000000 } from './migrations/1732410000000-commit-enlisted-function';
@@ -22,10 +22,14 @@ export const migrations = [
   CommitStatusesFromTable1732460000000,
 ];
 
-/** `connectionTimeoutMs` bounds the wait for a connection, a new one or a free one of a busy pool. */
+/**
+ * `connectionTimeoutMs` bounds the wait for a connection, a new one or a free one of a busy
+ * pool. `pgDriver()`: the hot paths use the DataSource's own pg Pool (`poolOf`).
+ */
 export function createDataSource(url: string, poolSize: number, connectionTimeoutMs: number): DataSource {
   return new DataSource({
     type: 'postgres',
+    driver: pgDriver(),
     url,
     poolSize,
     extra: { connectionTimeoutMillis: connectionTimeoutMs },

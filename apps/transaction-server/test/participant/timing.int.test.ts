@@ -1,6 +1,6 @@
 import { waitFor } from '@trx/test-support';
 import type { EntityManager } from 'typeorm';
-import type { Participant } from '../src';
+import type { Participant } from '@trx/participant';
 import { ParticipantHarness } from './participant-harness';
 
 /**

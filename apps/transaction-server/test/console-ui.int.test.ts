@@ -2,16 +2,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { makeGid, type CoordinatorApi, type TransactionView } from '@trx/protocol';
-import { queryDatabase, waitFor } from '@trx/test-support';
-import { CoordinatorHarness } from '../../apps/transaction-server/test/coordinator-harness';
-import type { RunningCoordinator } from '../../apps/transaction-server/src/start';
-import { chromiumMissingReason, launchChromium } from './browser';
+import { chromiumMissingReason, launchChromium, queryDatabase, waitFor } from '@trx/test-support';
+import type { RunningCoordinator } from '../src/start';
+import { CoordinatorHarness } from './coordinator-harness';
 
 // docs/ keeps the committed pictures; an ordinary run writes beside them in .trx/ so it does
 // not leave the work tree changed. TRX_UPDATE_SCREENSHOT=1 refreshes the docs copies.
 const SHOTS = path.resolve(
   __dirname,
-  process.env.TRX_UPDATE_SCREENSHOT === '1' ? '../../docs' : '../../.trx',
+  process.env.TRX_UPDATE_SCREENSHOT === '1' ? '../../../docs' : '../../../.trx',
 );
 
 const unavailable = chromiumMissingReason();

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`, see scripts/ensure-browser.sh). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -62,5 +62,7 @@ export function chromiumMissingReason(): string | undefined {
 
 /** Launches Chromium; Playwright gives it a fresh temporary user-data dir and removes it on close. */
 export async function launchChromium(): Promise<Browser> {
+  // Loaded here, not at the top: every test imports @trx/test-support, few start a browser.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }

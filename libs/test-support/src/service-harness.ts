@@ -3,40 +3,31 @@ import { createServiceCaller, staticDirectory, type ServiceCaller } from '@trx/d
 import { silentLogger, type Logger } from '@trx/logging';
 import { brokerUserOf } from '@trx/messaging';
 import type { CoordinatorApi } from '@trx/protocol';
-import {
-  createTestDatabase,
-  deleteExchangeTopology,
-  dropTestDatabase,
-  preparedIn,
-  queryDatabase,
-  TestCredentials,
-  testInfra,
-  uniqueName,
-} from '@trx/test-support';
-import { loadAppConfig as loadServerConfig } from '../../../apps/transaction-server/src/config';
-import { start as startServer } from '../../../apps/transaction-server/src/start';
-import type { ParticipantServiceConfig } from '../src';
+import { preparedIn, queryDatabase } from './database-queries';
+import { deleteExchangeTopology } from './event-capture';
+import { createTestDatabase, dropTestDatabase, testInfra, uniqueName } from './infra';
+import { ALL_IDENTITIES, testCredentials, TEST_CALLER } from './service-calls';
 
-/**
- * This test file's credentials (jest loads this module once per file). Tests call the app as the
- * order-service — its only caller in production — unless they say otherwise.
- */
-export const testCredentials = new TestCredentials();
-export const TEST_CALLER = 'order-service';
-/** Every app knows every identity (so a wrong caller is 403, not 401); each route says who may call it. */
-export const ALL_IDENTITIES = [
-  'transaction-server',
-  'order-service',
-  'account-service',
-  'product-service',
-  'operator',
-];
-
-/** The app under test, as its config.ts and start.ts export it. */
-export interface HarnessedApp<C, A> {
-  service: string;
+/** An app as its package exports it (`import * as app from '@trx/<app>'`), started in-process. */
+export interface StartableApp<C, A> {
   loadAppConfig(env: Record<string, string | undefined>, overrides?: Partial<C>): C;
   start(config: C, options: { logger: Logger }): Promise<A>;
+}
+
+/** The app under test, with the service name it runs as. */
+export interface HarnessedApp<C, A> extends StartableApp<C, A> {
+  service: string;
+}
+
+/** The configuration keys the harnesses set; every trx app has them. */
+interface ServiceTestKeys {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  amqpUrl: string;
+  exchange: string;
+  serviceToken: string;
+  trustedCallers: Map<string, string>;
 }
 
 /** A coordinator (the real transaction-server, in-process) and the databases and exchange of one test file. */
@@ -50,35 +41,39 @@ export interface TestCoordinator {
   server: { stop(): Promise<void> };
 }
 
-/** Starts a transaction-server on port 0 against a database `<prefix>_coord_*`; the service's is `<prefix>_*`. */
-export async function startTestCoordinator(databasePrefix: string): Promise<TestCoordinator> {
+/**
+ * Starts a transaction-server on port 0 against a database `<prefix>_coord_*`; the service's is
+ * `<prefix>_*`. The server is passed in (`import * as transactionServer from
+ * '@trx/transaction-server'`): this library sits below the apps and never imports one.
+ */
+export async function startTestCoordinator<C>(
+  databasePrefix: string,
+  server: StartableApp<C, { url: string; stop(): Promise<void> }>,
+): Promise<TestCoordinator> {
   const { amqpUrl } = testInfra();
   const dbUrl = await createTestDatabase(databasePrefix);
   const coordinatorDbUrl = await createTestDatabase(`${databasePrefix}_coord`);
   const exchange = uniqueName('trx-test');
-  const server = await startServer(
-    loadServerConfig(
-      {},
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: coordinatorDbUrl,
-        amqpUrl,
-        exchange,
-        auditQueue: '',
-        serviceToken: testCredentials.token('transaction-server'),
-        trustedCallers: testCredentials.trusted(),
-      },
-    ),
-    { logger: silentLogger() },
-  );
+  const settings: Partial<ServiceTestKeys> & Record<string, unknown> = {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: coordinatorDbUrl,
+    amqpUrl,
+    exchange,
+    auditQueue: '',
+    serviceToken: testCredentials.token('transaction-server'),
+    trustedCallers: testCredentials.trusted(),
+  };
+  const running = await server.start(server.loadAppConfig({}, settings as Partial<C>), {
+    logger: silentLogger(),
+  });
   // The test begins and decides transactions as the order-service does.
   const caller = createServiceCaller({
-    directory: staticDirectory({ 'transaction-server': [server.url] }),
+    directory: staticDirectory({ 'transaction-server': [running.url] }),
     credential: testCredentials.token(TEST_CALLER),
   });
   const coordinator = createCoordinatorClient({ caller });
-  return { dbUrl, coordinatorDbUrl, exchange, serverUrl: server.url, coordinator, caller, server };
+  return { dbUrl, coordinatorDbUrl, exchange, serverUrl: running.url, coordinator, caller, server: running };
 }
 
 /**
@@ -88,11 +83,11 @@ export async function startTestCoordinator(databasePrefix: string): Promise<Test
  * @example
  *   class AccountHarness extends ServiceHarness<AppConfig, App> {
  *     static async start() {
- *       return new AccountHarness(accountApp, await startTestCoordinator('trx_account'));
+ *       return new AccountHarness(accountApp, await startTestCoordinator('trx_account', transactionServer));
  *     }
  *   }
  */
-export class ServiceHarness<C extends ParticipantServiceConfig, A extends { stop(): Promise<void> }> {
+export class ServiceHarness<C, A extends { stop(): Promise<void> }> {
   readonly apps: A[] = [];
   readonly dbUrl: string;
   readonly coordinatorDbUrl: string;
@@ -115,7 +110,7 @@ export class ServiceHarness<C extends ParticipantServiceConfig, A extends { stop
 
   /** The app's configuration on port 0 against this file's database, exchange and coordinator. */
   config(overrides: Partial<C> = {}): C {
-    const forTest: Partial<ParticipantServiceConfig> = {
+    const forTest: Partial<ServiceTestKeys> & Record<string, unknown> = {
       port: 0,
       host: '127.0.0.1',
       databaseUrl: this.dbUrl,
@@ -154,42 +149,4 @@ export class ServiceHarness<C extends ParticipantServiceConfig, A extends { stop
     await dropTestDatabase(this.dbUrl);
     await dropTestDatabase(this.coordinatorDbUrl);
   }
-}
-
-/** A JSON HTTP call to an app; the status and the parsed body. */
-export async function call(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
-): Promise<{ status: number; body: any }> {
-  const { status, body: answer } = await callWithHeaders(url, method, path, body, headers);
-  return { status, body: answer };
-}
-
-/** call(), with the response headers too. */
-export async function callWithHeaders(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
-): Promise<{ status: number; body: any; headers: Headers }> {
-  // As the order-service unless the test sets `authorization` ('' sends none).
-  const all: Record<string, string> = {
-    'content-type': 'application/json',
-    authorization: testCredentials.bearer(TEST_CALLER),
-    ...headers,
-  };
-  if (all.authorization === '') delete all.authorization;
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: all,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }

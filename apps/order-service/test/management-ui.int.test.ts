@@ -2,16 +2,25 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { routingKeys } from '@trx/protocol';
-import { deleteAmqpObjects, testInfra, uniqueName, waitFor } from '@trx/test-support';
-import { startPlatform, type Platform } from '../../apps/order-service/test/platform';
-import { browserTestUnavailableReason, launchChromium, managementUi } from './browser';
+import {
+  browserTestUnavailableReason,
+  deleteAmqpObjects,
+  launchChromium,
+  managementUi,
+  testInfra,
+  uniqueName,
+  waitFor,
+} from '@trx/test-support';
 import { ManagementUiPage } from './management-ui-page';
+import { startPlatform, type Platform } from './platform';
 
 // docs/ keeps the committed picture; an ordinary test run writes beside it in .trx/ so it
 // does not leave the work tree changed. TRX_UPDATE_SCREENSHOT=1 refreshes the docs copy.
 const SCREENSHOT = path.resolve(
   __dirname,
-  process.env.TRX_UPDATE_SCREENSHOT === '1' ? '../../docs/management-ui.png' : '../../.trx/management-ui.png',
+  process.env.TRX_UPDATE_SCREENSHOT === '1'
+    ? '../../../docs/management-ui.png'
+    : '../../../.trx/management-ui.png',
 );
 
 const unavailable = browserTestUnavailableReason();

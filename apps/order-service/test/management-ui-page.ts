@@ -1,6 +1,5 @@
 import type { Page } from 'playwright-core';
-import { waitFor } from '@trx/test-support';
-import type { ManagementUi } from './browser';
+import { waitFor, type ManagementUi } from '@trx/test-support';
 
 /** One message as the queue page's "Get messages" shows it. */
 export interface ShownMessage {

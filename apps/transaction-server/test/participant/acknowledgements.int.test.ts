@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { routingKeys, type DecisionEvent } from '@trx/protocol';
 import { waitFor } from '@trx/test-support';
-import type { Participant } from '../src';
+import type { Participant } from '@trx/participant';
 import { StatementGate } from './gated-pg';
 import {
   ParticipantHarness,

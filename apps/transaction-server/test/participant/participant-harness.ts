@@ -21,9 +21,9 @@ import {
   testInfra,
   uniqueName,
 } from '@trx/test-support';
-import { loadAppConfig } from '../../../apps/transaction-server/src/config';
-import { start as startServer } from '../../../apps/transaction-server/src/start';
-import { Participant, type ParticipantOptions } from '../src';
+import { loadAppConfig } from '../../src/config';
+import { start as startServer } from '../../src/start';
+import { Participant, type ParticipantOptions } from '@trx/participant';
 
 export const SERVICE = 'test-participant';
 const credentials = new TestCredentials();

@@ -14,7 +14,7 @@ import {
   type ResolveRequest,
 } from '@trx/protocol';
 import { peekQueue, waitFor } from '@trx/test-support';
-import type { ConsumeResult, Participant, ParticipantBroker } from '../src';
+import type { ConsumeResult, Participant, ParticipantBroker } from '@trx/participant';
 import { ParticipantHarness, SERVICE, unknownTransaction } from './participant-harness';
 
 /**

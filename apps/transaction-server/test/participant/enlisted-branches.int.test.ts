@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { waitFor } from '@trx/test-support';
-import type { Participant } from '../src';
+import type { Participant } from '@trx/participant';
 import {
   ParticipantHarness,
   SERVICE,

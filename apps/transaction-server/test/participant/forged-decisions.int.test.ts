@@ -11,7 +11,7 @@ import {
   waitFor,
   type TestBrokerUser,
 } from '@trx/test-support';
-import type { Participant } from '../src';
+import type { Participant } from '@trx/participant';
 import { ParticipantHarness, SERVICE } from './participant-harness';
 
 /**

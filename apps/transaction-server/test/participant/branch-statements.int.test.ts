@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { statementRecorder, waitFor } from '@trx/test-support';
-import type { Participant } from '../src';
+import type { Participant } from '@trx/participant';
 import { StatementGate } from './gated-pg';
 import { ParticipantHarness, SERVICE } from './participant-harness';
 

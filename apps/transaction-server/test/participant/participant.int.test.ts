@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { makeGid, routingKeys, type DecisionEvent, type RegisterBranchRequest } from '@trx/protocol';
 import { waitFor } from '@trx/test-support';
-import type { Participant } from '../src';
+import type { Participant } from '@trx/participant';
 import { ParticipantHarness, SERVICE } from './participant-harness';
 
 let h: ParticipantHarness;
