@@ -5,11 +5,14 @@
  * `name`, so a second copy of this module still matches) or by a code of ErrorCodes, never
  * by a string literal.
  */
-import type { TransactionStatus } from '@trx/protocol';
+import { COORDINATOR_CODES, COORDINATOR_ERRORS, type TransactionStatus } from '@trx/protocol';
 
-/** Every `error` code the coordinator answers with (kebab-case, stable on the wire). */
+/**
+ * Every `error` code the coordinator answers with (kebab-case, stable on the wire); those its
+ * clients act on are @trx/protocol's COORDINATOR_CODES, defined there once.
+ */
 export const ErrorCodes = {
-  transactionNotFound: 'transaction-not-found',
+  ...COORDINATOR_CODES,
   branchNotFound: 'branch-not-found',
   unknownService: 'unknown-service',
   invalidRequest: 'invalid-request',
@@ -17,14 +20,11 @@ export const ErrorCodes = {
   // 409s (TransactionConflictError): the current status forbids the operation.
   duplicateGid: 'duplicate-gid',
   voteConflict: 'vote-conflict',
-  transactionDecided: 'transaction-decided',
   transactionCommitted: 'transaction-committed',
-  transactionRolledBack: 'transaction-rolled-back',
   transactionNotDecided: 'transaction-not-decided',
   outcomeMismatch: 'outcome-mismatch',
   concurrentDecision: 'concurrent-decision',
   concurrentUpdate: 'concurrent-update',
-  tooManyBranches: 'too-many-branches',
   notActive: 'not-active',
   notPastDeadline: 'not-past-deadline',
   notAwaitingAcknowledgement: 'not-awaiting-acknowledgement',
@@ -48,7 +48,7 @@ export abstract class CoordinatorError extends Error {
 }
 
 export class TransactionNotFoundError extends CoordinatorError {
-  override readonly name = 'TransactionNotFoundError';
+  override readonly name = COORDINATOR_ERRORS.transactionNotFound;
   readonly code = ErrorCodes.transactionNotFound;
   readonly httpStatus = 404;
   readonly retryable = false;
@@ -72,7 +72,7 @@ export class BranchNotFoundError extends CoordinatorError {
 
 /** 409: the current status forbids the operation; the body carries that status. */
 export class TransactionConflictError extends CoordinatorError {
-  override readonly name = 'TransactionConflictError';
+  override readonly name = COORDINATOR_ERRORS.transactionConflict;
   readonly httpStatus = 409;
   readonly retryable = false;
   constructor(
@@ -123,12 +123,12 @@ export function isCoordinatorError(err: unknown): err is CoordinatorError {
 
 /** 404 for the transaction itself (not a branch of it). */
 export function isTransactionNotFound(err: unknown): err is TransactionNotFoundError {
-  return isCoordinatorError(err) && err.name === 'TransactionNotFoundError';
+  return isCoordinatorError(err) && err.name === COORDINATOR_ERRORS.transactionNotFound;
 }
 
 /** 409: the transaction's status forbade the operation. */
 export function isTransactionConflict(err: unknown): err is TransactionConflictError {
-  return isCoordinatorError(err) && err.name === 'TransactionConflictError';
+  return isCoordinatorError(err) && err.name === COORDINATOR_ERRORS.transactionConflict;
 }
 
 /** 403: the caller is authenticated but the transaction or branch is not its to act on. */
