@@ -18,6 +18,17 @@ export class AccountHarness extends ServiceHarness<AppConfig, App> {
     return new AccountHarness(accountService, await startTestCoordinator('trx_account', transactionServer));
   }
 
+  async balanceOf(accountId: number): Promise<number> {
+    const rows = await this.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [
+      accountId,
+    ]);
+    return Number(rows[0]!.balance);
+  }
+
+  withdrawalsOf(transactionId: string): Promise<Record<string, unknown>[]> {
+    return this.sql('SELECT account_id, amount FROM withdrawals WHERE transaction_id = $1', [transactionId]);
+  }
+
   /** More accounts (customer = account id), so open branches in a test don't wait on each other's row locks. */
   async addAccounts(ids: number[], balance = 1000): Promise<void> {
     await this.sql('INSERT INTO customers (id, name) SELECT id, $2 FROM unnest($1::int[]) AS id', [

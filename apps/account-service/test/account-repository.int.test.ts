@@ -20,15 +20,13 @@ afterAll(async () => {
 });
 
 const txId = '00000000-0000-4000-8000-00000000000a';
-const withdrawalsOf = (transactionId: string) =>
-  h.sql('SELECT account_id, amount FROM withdrawals WHERE transaction_id = $1', [transactionId]);
 
 it('when the balance covers a withdrawal, then debiting and recording it is one statement', async () => {
   sent.length = 0;
   const store = accountStore(counted.manager);
   expect(await store.debit({ accountId: 3, amountCents: 12_345, transactionId: txId })).toBe(487_655);
   expect(sent).toHaveLength(1);
-  expect(await withdrawalsOf(txId)).toEqual([{ account_id: 3, amount: '123.45' }]);
+  expect(await h.withdrawalsOf(txId)).toEqual([{ account_id: 3, amount: '123.45' }]);
 });
 
 it('when the balance does not cover it, then nothing is taken and no withdrawal is recorded', async () => {
@@ -37,7 +35,7 @@ it('when the balance does not cover it, then nothing is taken and no withdrawal 
   const store = accountStore(counted.manager);
   expect(await store.debit({ accountId: 1, amountCents: 100_001, transactionId: other })).toBe(undefined);
   expect(sent).toHaveLength(1);
-  expect(await withdrawalsOf(other)).toEqual([]);
+  expect(await h.withdrawalsOf(other)).toEqual([]);
   expect(await store.find(1)).toEqual({ id: 1, customerId: 1, balanceCents: 100_000 });
 });
 

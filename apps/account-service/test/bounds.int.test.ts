@@ -24,10 +24,6 @@ afterAll(async () => {
 const inTx = (txId: string) => ({ [TRANSACTION_HEADER]: txId });
 const withdraw = (accountId: number, headers: Record<string, string> = {}) =>
   callWithHeaders(url, 'POST', `/accounts/${accountId}/withdrawals`, { amount: 1 }, headers);
-const balanceOf = async (accountId: number) =>
-  Number(
-    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
-  );
 
 async function settle(txId: string): Promise<void> {
   await h.coordinator.rollback(txId, 'test done').catch(() => undefined);
@@ -56,9 +52,9 @@ describe('a branch that waits on a row lock', () => {
       await holder.query('ROLLBACK');
       await holder.end();
     }
-    const before = await balanceOf(101);
+    const before = await h.balanceOf(101);
     expect((await withdraw(101)).status).toBe(201);
-    expect(await balanceOf(101)).toBe(before - 1);
+    expect(await h.balanceOf(101)).toBe(before - 1);
   });
 
   it('when a prepared branch holds the account row, then another transaction gets lock-timeout, and after the first is decided the next one is served', async () => {
@@ -80,7 +76,7 @@ describe('the cap of prepared branches', () => {
   it('when the service already has its cap of branches prepared, then the next branch answers 503 too-many-prepared before preparing, and once one is finished the next is served', async () => {
     const held = await h.coordinator.begin({ initiator: 'test' });
     expect((await withdraw(104, inTx(held.id))).status).toBe(201);
-    const before = await balanceOf(105);
+    const before = await h.balanceOf(105);
     const refused = await h.coordinator.begin({ initiator: 'test' });
     const res = await withdraw(105, inTx(refused.id));
     expect(res.status).toBe(503);
@@ -88,7 +84,7 @@ describe('the cap of prepared branches', () => {
     expect(res.body).toMatchObject({ error: 'too-many-prepared', retryable: true });
     expect((await h.coordinator.get(refused.id)).branches.map((b) => b.status)).toEqual(['failed']);
     expect(await h.prepared()).toHaveLength(1);
-    expect(await balanceOf(105)).toBe(before);
+    expect(await h.balanceOf(105)).toBe(before);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/trx_participant_branches_total\{result="too-many-prepared"[^}]*\} 1/);
     await h.coordinator.rollback(refused.id, 'refused');

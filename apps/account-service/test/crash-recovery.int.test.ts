@@ -37,15 +37,10 @@ function env(): Record<string, string> {
   };
 }
 
-const balanceOf = async (accountId: number) =>
-  Number(
-    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
-  );
-
 it('when the service is killed after it prepared, then after a restart its branch ends as the coordinator decided', async () => {
   let started = await ServiceProcess.start(env());
   service = started.process;
-  const before = [await balanceOf(1), await balanceOf(2)];
+  const before = [await h.balanceOf(1), await h.balanceOf(2)];
   const committed = await h.coordinator.begin({ initiator: 'test', timeoutMs: 60_000 });
   const rolledBack = await h.coordinator.begin({ initiator: 'test', timeoutMs: 60_000 });
   // Two accounts: a second open branch on the same row would wait for the first one's lock.
@@ -72,7 +67,7 @@ it('when the service is killed after it prepared, then after a restart its branc
   });
   await waitFor(async () => (await h.coordinator.get(committed.id)).status === 'committed');
   await waitFor(async () => (await h.coordinator.get(rolledBack.id)).status === 'rolled-back');
-  expect([await balanceOf(1), await balanceOf(2)]).toEqual([before[0]! - 30, before[1]]);
+  expect([await h.balanceOf(1), await h.balanceOf(2)]).toEqual([before[0]! - 30, before[1]]);
   const rows = await h.sql('SELECT transaction_id FROM withdrawals WHERE transaction_id = ANY($1)', [
     [committed.id, rolledBack.id],
   ]);

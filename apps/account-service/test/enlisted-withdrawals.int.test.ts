@@ -1,6 +1,6 @@
 import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
 import { Client } from 'pg';
-import { callWithHeaders, TEST_CALLER, testCredentials, waitFor } from '@trx/test-support';
+import { callWithHeaders, TEST_CALLER, testCredentials, waitFor, harnessPerFile } from '@trx/test-support';
 import { SERVICE_NAME } from '../src/config';
 import { AccountHarness } from './account-harness';
 
@@ -8,24 +8,8 @@ import { AccountHarness } from './account-harness';
 let h: AccountHarness;
 let url: string;
 
-beforeAll(async () => {
-  h = await AccountHarness.start();
-  url = (await h.startApp()).url;
-});
+harnessPerFile(AccountHarness.start, (started, app) => ((h = started), (url = app.url)));
 
-afterAll(async () => {
-  if (!h) return;
-  const left = await h.prepared();
-  await h.stop();
-  expect(left).toEqual([]);
-});
-
-const balanceOf = async (accountId: number) =>
-  Number(
-    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
-  );
-const withdrawalsOf = (txId: string) =>
-  h.sql('SELECT account_id, amount FROM withdrawals WHERE transaction_id = $1', [txId]);
 /** Sessions of the service's database (other than this query's) matching a pg_stat_activity condition. */
 const sessions = async (where: string) =>
   Number(
@@ -48,15 +32,15 @@ it('when the initiator enlists the withdrawal, then it gets the gid, the coordin
   expect(gid.startsWith(`trx:${SERVICE_NAME}:${tx.id}:`)).toBe(true);
   expect(await h.prepared()).toEqual([gid]);
   expect((await h.coordinator.get(tx.id)).branches).toEqual([]);
-  expect(await balanceOf(2)).toBe(2000);
+  expect(await h.balanceOf(2)).toBe(2000);
 
   await h.coordinator.commit(tx.id, { branches: [{ service: SERVICE_NAME, gid }] });
   await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed');
   expect((await h.coordinator.get(tx.id)).branches.map((b) => [b.gid, b.status])).toEqual([
     [gid, 'committed'],
   ]);
-  expect(await balanceOf(2)).toBe(1960);
-  expect(await withdrawalsOf(tx.id)).toEqual([{ account_id: 2, amount: '40.00' }]);
+  expect(await h.balanceOf(2)).toBe(1960);
+  expect(await h.withdrawalsOf(tx.id)).toEqual([{ account_id: 2, amount: '40.00' }]);
   expect(await h.prepared()).toEqual([]);
 });
 
@@ -68,8 +52,8 @@ it('when the initiator rolls back with the withdrawal enlisted, then the balance
   await h.coordinator.rollback(tx.id, 'the order failed later', [{ service: SERVICE_NAME, gid }]);
   await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'rolled-back');
   expect((await h.coordinator.get(tx.id)).branches.map((b) => b.status)).toEqual(['rolled-back']);
-  expect(await balanceOf(3)).toBe(5000);
-  expect(await withdrawalsOf(tx.id)).toEqual([]);
+  expect(await h.balanceOf(3)).toBe(5000);
+  expect(await h.withdrawalsOf(tx.id)).toEqual([]);
   expect(await h.prepared()).toEqual([]);
 });
 
@@ -94,7 +78,7 @@ it('when the enlist header has an unknown value, then the request is refused wit
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid-request' } });
     expect(res.headers.get(BRANCH_HEADER)).toBeNull();
   }
-  expect(await balanceOf(1)).toBe(1000);
+  expect(await h.balanceOf(1)).toBe(1000);
   expect(await h.sql('SELECT * FROM withdrawals')).toEqual(rowsBefore);
   expect(await h.prepared()).toEqual([]);
   expect((await h.coordinator.get(tx.id)).branches).toEqual([]);
@@ -104,7 +88,7 @@ it('when the enlist header has an unknown value, then the request is refused wit
 it('when the caller gives up while the withdrawal waits for a row lock, then the branch is never left prepared', async () => {
   await h.addAccounts([5]);
   const tx = await h.coordinator.begin({ initiator: 'test' });
-  const before = await balanceOf(5);
+  const before = await h.balanceOf(5);
   // Another transaction holds the account's row, so the withdrawal waits past its caller's patience.
   const blocker = new Client({ connectionString: h.dbUrl });
   await blocker.connect();
@@ -135,7 +119,7 @@ it('when the caller gives up while the withdrawal waits for a row lock, then the
     description: 'the withdrawal finished',
   });
   expect(await h.prepared()).toEqual([]);
-  expect(await withdrawalsOf(tx.id)).toEqual([]);
-  expect(await balanceOf(5)).toBe(before);
+  expect(await h.withdrawalsOf(tx.id)).toEqual([]);
+  expect(await h.balanceOf(5)).toBe(before);
   await h.coordinator.rollback(tx.id, 'test');
 });

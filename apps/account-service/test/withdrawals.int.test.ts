@@ -1,28 +1,12 @@
 import { TRANSACTION_HEADER } from '@trx/protocol';
-import { waitFor } from '@trx/test-support';
+import { waitFor, harnessPerFile } from '@trx/test-support';
 import { AccountHarness, call } from './account-harness';
 
 let h: AccountHarness;
 let url: string;
 
-beforeAll(async () => {
-  h = await AccountHarness.start();
-  url = (await h.startApp()).url;
-});
+harnessPerFile(AccountHarness.start, (started, app) => ((h = started), (url = app.url)));
 
-afterAll(async () => {
-  if (!h) return;
-  const left = await h.prepared();
-  await h.stop();
-  expect(left).toEqual([]);
-});
-
-const balanceOf = async (accountId: number) =>
-  Number(
-    (await h.sql<{ balance: string }>('SELECT balance FROM accounts WHERE id = $1', [accountId]))[0]!.balance,
-  );
-const withdrawalsOf = (txId: string) =>
-  h.sql('SELECT account_id, amount FROM withdrawals WHERE transaction_id = $1', [txId]);
 const inTx = (txId: string) => ({ [TRANSACTION_HEADER]: txId });
 
 describe('reading accounts', () => {
@@ -74,33 +58,33 @@ describe('reading accounts', () => {
 
 describe('a withdrawal', () => {
   it('without a transaction id is committed at once', async () => {
-    const before = await balanceOf(1);
+    const before = await h.balanceOf(1);
     const res = await call(url, 'POST', '/accounts/1/withdrawals', { amount: 10.5 });
     expect(res).toEqual({ status: 201, body: { accountId: 1, amount: 10.5, balance: before - 10.5 } });
-    expect(await balanceOf(1)).toBe(before - 10.5);
+    expect(await h.balanceOf(1)).toBe(before - 10.5);
   });
 
   it('in a transaction that commits, then the balance and the withdrawal are stored, nothing left prepared', async () => {
-    const before = await balanceOf(2);
+    const before = await h.balanceOf(2);
     const tx = await h.coordinator.begin({ initiator: 'test' });
     const res = await call(url, 'POST', '/accounts/2/withdrawals', { amount: 120.25 }, inTx(tx.id));
     expect(res).toEqual({ status: 201, body: { accountId: 2, amount: 120.25, balance: before - 120.25 } });
-    expect(await balanceOf(2)).toBe(before); // prepared, not yet visible
+    expect(await h.balanceOf(2)).toBe(before); // prepared, not yet visible
     await h.coordinator.commit(tx.id);
     await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed');
-    expect(await balanceOf(2)).toBe(before - 120.25);
-    expect(await withdrawalsOf(tx.id)).toEqual([{ account_id: 2, amount: '120.25' }]);
+    expect(await h.balanceOf(2)).toBe(before - 120.25);
+    expect(await h.withdrawalsOf(tx.id)).toEqual([{ account_id: 2, amount: '120.25' }]);
     expect(await h.prepared()).toEqual([]);
   });
 
   it('in a transaction that rolls back, then nothing changes', async () => {
-    const before = await balanceOf(2);
+    const before = await h.balanceOf(2);
     const tx = await h.coordinator.begin({ initiator: 'test' });
     expect((await call(url, 'POST', '/accounts/2/withdrawals', { amount: 5 }, inTx(tx.id))).status).toBe(201);
     await h.coordinator.rollback(tx.id, 'test');
     await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'rolled-back');
-    expect(await balanceOf(2)).toBe(before);
-    expect(await withdrawalsOf(tx.id)).toEqual([]);
+    expect(await h.balanceOf(2)).toBe(before);
+    expect(await h.withdrawalsOf(tx.id)).toEqual([]);
     expect(await h.prepared()).toEqual([]);
   });
 
@@ -127,12 +111,12 @@ describe('a withdrawal', () => {
   });
 
   it('when its transaction was already decided, then it is refused with transaction-decided', async () => {
-    const before = await balanceOf(3);
+    const before = await h.balanceOf(3);
     const tx = await h.coordinator.begin({ initiator: 'test' });
     await h.coordinator.rollback(tx.id, 'decided first');
     const res = await call(url, 'POST', '/accounts/3/withdrawals', { amount: 1 }, inTx(tx.id));
     expect(res).toMatchObject({ status: 409, body: { error: 'transaction-decided' } });
-    expect(await balanceOf(3)).toBe(before);
+    expect(await h.balanceOf(3)).toBe(before);
     expect(await h.prepared()).toEqual([]);
   });
 });

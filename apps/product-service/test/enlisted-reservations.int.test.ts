@@ -1,5 +1,5 @@
 import { BRANCH_HEADER, ENLIST_BY_INITIATOR, ENLIST_HEADER, TRANSACTION_HEADER } from '@trx/protocol';
-import { callWithHeaders, waitFor } from '@trx/test-support';
+import { callWithHeaders, waitFor, harnessPerFile } from '@trx/test-support';
 import { SERVICE_NAME } from '../src/config';
 import { ProductHarness } from './product-harness';
 
@@ -7,20 +7,8 @@ import { ProductHarness } from './product-harness';
 let h: ProductHarness;
 let url: string;
 
-beforeAll(async () => {
-  h = await ProductHarness.start();
-  url = (await h.startApp()).url;
-});
+harnessPerFile(ProductHarness.start, (started, app) => ((h = started), (url = app.url)));
 
-afterAll(async () => {
-  if (!h) return;
-  const left = await h.prepared();
-  await h.stop();
-  expect(left).toEqual([]);
-});
-
-const stockOf = async (productId: number) =>
-  (await h.sql<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [productId]))[0]!.stock;
 const reservationsOf = (txId: string) =>
   h.sql('SELECT product_id, quantity FROM reservations WHERE transaction_id = $1', [txId]);
 const enlisted = (txId: string) => ({ [TRANSACTION_HEADER]: txId, [ENLIST_HEADER]: ENLIST_BY_INITIATOR });
@@ -35,14 +23,14 @@ it('when the initiator enlists the reservation, then it gets the gid, the coordi
   expect(gid.startsWith(`trx:${SERVICE_NAME}:${tx.id}:`)).toBe(true);
   expect(await h.prepared()).toEqual([gid]);
   expect((await h.coordinator.get(tx.id)).branches).toEqual([]);
-  expect(await stockOf(2)).toBe(150);
+  expect(await h.stockOf(2)).toBe(150);
 
   await h.coordinator.commit(tx.id, { branches: [{ service: SERVICE_NAME, gid }] });
   await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed');
   expect((await h.coordinator.get(tx.id)).branches.map((b) => [b.gid, b.status])).toEqual([
     [gid, 'committed'],
   ]);
-  expect(await stockOf(2)).toBe(147);
+  expect(await h.stockOf(2)).toBe(147);
   expect(await reservationsOf(tx.id)).toEqual([{ product_id: 2, quantity: 3 }]);
   expect(await h.prepared()).toEqual([]);
 });
@@ -68,7 +56,7 @@ it('when the enlist header has an unknown value, then the request is refused wit
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid-request' } });
     expect(res.headers.get(BRANCH_HEADER)).toBeNull();
   }
-  expect(await stockOf(3)).toBe(200);
+  expect(await h.stockOf(3)).toBe(200);
   expect(await h.sql('SELECT * FROM reservations')).toEqual(rowsBefore);
   expect(await h.prepared()).toEqual([]);
   expect((await h.coordinator.get(tx.id)).branches).toEqual([]);

@@ -17,4 +17,9 @@ export class ProductHarness extends ServiceHarness<AppConfig, App> {
   static async start(): Promise<ProductHarness> {
     return new ProductHarness(productService, await startTestCoordinator('trx_product', transactionServer));
   }
+
+  async stockOf(productId: number): Promise<number> {
+    return (await this.sql<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [productId]))[0]!
+      .stock;
+  }
 }

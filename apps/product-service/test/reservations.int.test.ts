@@ -1,24 +1,12 @@
 import { TRANSACTION_HEADER } from '@trx/protocol';
-import { waitFor } from '@trx/test-support';
+import { waitFor, harnessPerFile } from '@trx/test-support';
 import { ProductHarness, call } from './product-harness';
 
 let h: ProductHarness;
 let url: string;
 
-beforeAll(async () => {
-  h = await ProductHarness.start();
-  url = (await h.startApp()).url;
-});
+harnessPerFile(ProductHarness.start, (started, app) => ((h = started), (url = app.url)));
 
-afterAll(async () => {
-  if (!h) return;
-  const left = await h.prepared();
-  await h.stop();
-  expect(left).toEqual([]);
-});
-
-const stockOf = async (productId: number) =>
-  (await h.sql<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [productId]))[0]!.stock;
 const reservationsOf = (txId: string) =>
   h.sql('SELECT product_id, quantity, unit_price FROM reservations WHERE transaction_id = $1', [txId]);
 const inTx = (txId: string) => ({ [TRANSACTION_HEADER]: txId });
@@ -55,10 +43,10 @@ describe('a reservation', () => {
     const tx = await h.coordinator.begin({ initiator: 'test' });
     const res = await call(url, 'POST', '/products/3/reservations', { quantity: 4 }, inTx(tx.id));
     expect(res).toEqual({ status: 201, body: { productId: 3, quantity: 4, unitPrice: 18, total: 72 } });
-    expect(await stockOf(3)).toBe(200); // prepared, not yet visible
+    expect(await h.stockOf(3)).toBe(200); // prepared, not yet visible
     await h.coordinator.commit(tx.id);
     await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'committed');
-    expect(await stockOf(3)).toBe(196);
+    expect(await h.stockOf(3)).toBe(196);
     expect(await reservationsOf(tx.id)).toEqual([{ product_id: 3, quantity: 4, unit_price: '18.00' }]);
     expect(await h.prepared()).toEqual([]);
   });
@@ -70,7 +58,7 @@ describe('a reservation', () => {
     );
     await h.coordinator.rollback(tx.id, 'test');
     await waitFor(async () => (await h.coordinator.get(tx.id)).status === 'rolled-back');
-    expect(await stockOf(3)).toBe(196);
+    expect(await h.stockOf(3)).toBe(196);
     expect(await reservationsOf(tx.id)).toEqual([]);
     expect(await h.prepared()).toEqual([]);
   });
@@ -91,7 +79,7 @@ describe('a reservation', () => {
         body: { error: 'invalid-request' },
       });
     }
-    expect(await stockOf(4)).toBe(10);
+    expect(await h.stockOf(4)).toBe(10);
   });
 
   it('when its transaction was already decided, then it is refused with transaction-decided', async () => {
@@ -116,7 +104,7 @@ describe('concurrent reservations', () => {
     expect(results.filter((r) => r === 'reserved')).toHaveLength(10);
     expect(results.filter((r) => r === 'insufficient-stock')).toHaveLength(40);
     await waitFor(async () => (await h.prepared()).length === 0, { timeoutMs: 30_000 });
-    expect(await stockOf(4)).toBe(0);
+    expect(await h.stockOf(4)).toBe(0);
     const rows = await h.sql<{ count: string }>('SELECT count(*) FROM reservations WHERE product_id = 4');
     expect(Number(rows[0]!.count)).toBe(10);
   });
@@ -127,6 +115,6 @@ describe('concurrent reservations', () => {
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(33);
     expect(results.filter((r) => r.status === 409)).toHaveLength(17);
-    expect(await stockOf(1)).toBe(1);
+    expect(await h.stockOf(1)).toBe(1);
   });
 });

@@ -150,3 +150,37 @@ export class ServiceHarness<C, A extends { stop(): Promise<void> }> {
     await dropTestDatabase(this.coordinatorDbUrl);
   }
 }
+
+/** What harnessPerFile needs of a harness (a ServiceHarness subclass). */
+interface FileHarness {
+  startApp(): Promise<unknown>;
+  prepared(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A test file's harness with one app started: made before the file's tests, stopped after
+ * them; the file fails if a branch was left prepared. `onStart` hands the harness and the
+ * app to the file's variables.
+ *
+ * @example
+ *   let h: AccountHarness;
+ *   let url: string;
+ *   harnessPerFile(AccountHarness.start, (started, app) => ((h = started), (url = app.url)));
+ */
+export function harnessPerFile<H extends FileHarness>(
+  create: () => Promise<H>,
+  onStart: (harness: H, app: Awaited<ReturnType<H['startApp']>>) => void,
+): void {
+  let harness: H | undefined;
+  beforeAll(async () => {
+    harness = await create();
+    onStart(harness, (await harness.startApp()) as Awaited<ReturnType<H['startApp']>>);
+  });
+  afterAll(async () => {
+    if (!harness) return;
+    const left = await harness.prepared();
+    await harness.stop();
+    expect(left).toEqual([]);
+  });
+}
