@@ -54,6 +54,22 @@ export class CoordinatorHarness {
   /** Branch id → its service, for clients that act as a branch's owner. */
   private readonly branchServices = new Map<string, string>();
 
+  /**
+   * The harness of a test file with one coordinator started on the default settings: set up
+   * before the file's tests, torn down after them. `onStart` hands the coordinator and a
+   * client of it (client()) to the file's variables.
+   */
+  static perFile(onStart: (app: RunningCoordinator, api: CoordinatorApi) => void): CoordinatorHarness {
+    const h = new CoordinatorHarness();
+    beforeAll(async () => {
+      await h.setUp();
+      const app = await h.start();
+      onStart(app, h.client(app));
+    });
+    afterAll(() => h.tearDown());
+    return h;
+  }
+
   async setUp(): Promise<void> {
     this.dbUrl = await createTestDatabase('trx_coord_test');
     this.capture = await EventCapture.start(testInfra().amqpUrl, this.exchange);

@@ -5,20 +5,11 @@ import { CoordinatorHarness } from './coordinator-harness';
 import { preparedBranch, outboxKeys } from './enlisting';
 
 /** What the coordinator refuses of an initiator's enlisted branches, and that a refusal changes nothing. */
-const h = new CoordinatorHarness();
 let app: RunningCoordinator;
 let api: CoordinatorApi;
-let ACCOUNT: string;
-let PRODUCT: string;
-
-beforeAll(async () => {
-  await h.setUp();
-  app = await h.start();
-  api = h.client(app);
-  ACCOUNT = h.service('account');
-  PRODUCT = h.service('product');
-});
-afterAll(() => h.tearDown());
+const h = CoordinatorHarness.perFile((started, client) => ((app = started), (api = client)));
+const ACCOUNT = h.service('account');
+const PRODUCT = h.service('product');
 
 test('when an enlisted gid belongs to another transaction, then commit answers 409 duplicate-gid and nothing changes', async () => {
   const other = await api.begin();

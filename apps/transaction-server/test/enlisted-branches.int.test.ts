@@ -4,22 +4,12 @@ import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
 import { preparedBranch, unpublishedCount } from './enlisting';
 
-const h = new CoordinatorHarness();
 let app: RunningCoordinator;
 let api: CoordinatorApi;
-let ACCOUNT: string;
-let PRODUCT: string;
-let ORDER: string;
-
-beforeAll(async () => {
-  await h.setUp();
-  app = await h.start();
-  api = h.client(app);
-  ACCOUNT = h.service('account');
-  PRODUCT = h.service('product');
-  ORDER = h.service('order');
-});
-afterAll(() => h.tearDown());
+const h = CoordinatorHarness.perFile((started, client) => ((app = started), (api = client)));
+const ACCOUNT = h.service('account');
+const PRODUCT = h.service('product');
+const ORDER = h.service('order');
 
 /**
  * Routing keys that reached the '#' queue for the transaction (a decision batch once per entry

@@ -4,20 +4,11 @@ import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
 import { preparedBranch } from './enlisting';
 
-const h = new CoordinatorHarness();
 let app: RunningCoordinator;
 let api: CoordinatorApi;
-let ACCOUNT: string;
-let ORDER: string;
-
-beforeAll(async () => {
-  await h.setUp();
-  app = await h.start();
-  api = h.client(app);
-  ACCOUNT = h.service('account');
-  ORDER = h.service('order');
-});
-afterAll(() => h.tearDown());
+const h = CoordinatorHarness.perFile((started, client) => ((app = started), (api = client)));
+const ACCOUNT = h.service('account');
+const ORDER = h.service('order');
 
 const acks = (tx: TransactionView, outcome: Outcome) =>
   tx.branches.map((b) => ({ transactionId: tx.id, gid: b.gid, outcome }));

@@ -4,20 +4,11 @@ import { queryDatabase, waitFor } from '@trx/test-support';
 import type { RunningCoordinator } from '../src/start';
 import { CoordinatorHarness } from './coordinator-harness';
 
-const h = new CoordinatorHarness();
 let app: RunningCoordinator;
 let api: CoordinatorApi;
-let ACCOUNT: string;
-let PRODUCT: string;
-
-beforeAll(async () => {
-  await h.setUp();
-  app = await h.start();
-  api = h.client(app);
-  ACCOUNT = h.service('account');
-  PRODUCT = h.service('product');
-});
-afterAll(() => h.tearDown());
+const h = CoordinatorHarness.perFile((started, client) => ((app = started), (api = client)));
+const ACCOUNT = h.service('account');
+const PRODUCT = h.service('product');
 
 const gid = (service: string, tx: TransactionView) => makeGid(service, tx.id, randomBytes(4).toString('hex'));
 
