@@ -10,5 +10,6 @@ export * from './database';
 export * from './errors';
 export * from './pg-errors';
 export * from './pool';
+export * from './deferred-begin';
 export * from './batches';
 export * from './scrape-sample';

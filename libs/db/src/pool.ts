@@ -1,6 +1,7 @@
 import * as pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type { DataSource } from 'typeorm';
+import { DeferredBeginClient } from './deferred-begin';
 
 /** The pg Pool that each module made by `pgDriver()` built, keyed by that module. */
 const pools = new WeakMap<object, Pool>();
@@ -10,12 +11,17 @@ const pools = new WeakMap<object, Pool>();
  * choose the pg library), with a Pool that this package keeps a hand on: TypeORM builds its
  * pool with it from its own settings, unchanged, and `poolOf` finds that pool again. One per
  * DataSource. `base`: a pg module of the caller's (another DataSource's `driver`) to build on.
+ * Its connections send a transaction's BEGIN with the first statement (DeferredBeginClient).
  */
 export function pgDriver(base: typeof pg = pg): typeof pg {
   const driver = { ...base };
   driver.Pool = class extends base.Pool {
     constructor(config?: PoolConfig) {
-      super(config);
+      super({ Client: DeferredBeginClient, ...config });
+      // A BEGIN held for a statement that never came was never sent: nothing to end.
+      this.on('release', (_err, client) => {
+        if (client instanceof DeferredBeginClient) client.dropHeldBegin();
+      });
       pools.set(driver, this);
     }
   };

@@ -1,0 +1,135 @@
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, dropTestDatabase } from '@trx/test-support';
+import { pgDriver, poolOf } from '../src';
+
+let dbUrl: string;
+let pool: Pool;
+beforeAll(async () => {
+  dbUrl = await createTestDatabase('trx_db_deferred_begin');
+  pool = new (pgDriver().Pool)({ connectionString: dbUrl, max: 1 });
+  await pool.query('CREATE TABLE item (id int PRIMARY KEY, name text NOT NULL)');
+});
+afterAll(async () => {
+  await pool.end();
+  await dropTestDatabase(dbUrl);
+});
+beforeEach(async () => {
+  await pool.query('TRUNCATE item');
+});
+
+/** Socket writes the client makes while `run` runs. */
+async function writesDuring(client: PoolClient, run: () => Promise<unknown>): Promise<number> {
+  const socket = client.connection.stream;
+  let writes = 0;
+  // A write outside a cork goes out at once; a cork's writes go out together when it is lifted.
+  const write = socket.write.bind(socket);
+  socket.write = ((...args: Parameters<typeof socket.write>) => {
+    if (socket.writableCorked === 0) writes++;
+    return write(...args);
+  }) as typeof socket.write;
+  const uncork = socket.uncork.bind(socket);
+  socket.uncork = () => {
+    if (socket.writableCorked === 1) writes++;
+    uncork();
+  };
+  try {
+    await run();
+  } finally {
+    socket.write = write;
+    socket.uncork = uncork;
+  }
+  return writes;
+}
+
+async function count(): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM item');
+  return rows[0]!.n;
+}
+
+describe('DeferredBeginClient (pgDriver connections)', () => {
+  it('sends BEGIN with the first statement that has parameters: one write, and it is one transaction', async () => {
+    const client = await pool.connect();
+    try {
+      const writes = await writesDuring(client, async () => {
+        const begun = await client.query('START TRANSACTION');
+        expect(begun.command).toBe('BEGIN');
+        const inserted = await client.query('INSERT INTO item VALUES ($1, $2) RETURNING name', [1, 'a']);
+        expect(inserted.command).toBe('INSERT');
+        expect(inserted.rows).toEqual([{ name: 'a' }]);
+      });
+      expect(writes).toBe(1);
+      const { rows } = await client.query<{ open: boolean }>(
+        "SELECT txid_current_if_assigned() IS NOT NULL AS open",
+      );
+      expect(rows[0]!.open).toBe(true);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    expect(await count()).toBe(0);
+  });
+
+  it('leaves the transaction aborted when the statement fails, and ROLLBACK ends it', async () => {
+    await pool.query('INSERT INTO item VALUES (1, $1)', ['a']);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await expect(client.query('INSERT INTO item VALUES ($1, $2)', [1, 'b'])).rejects.toThrow(/duplicate key/);
+      await expect(client.query('SELECT $1::int', [1])).rejects.toThrow(/current transaction is aborted/);
+      await client.query('ROLLBACK');
+      expect((await client.query('SELECT $1::int AS n', [7])).rows).toEqual([{ n: 7 }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('sends a held BEGIN before a statement without parameters (simple protocol), as two statements', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('START TRANSACTION');
+      await client.query("INSERT INTO item VALUES (1, 'a'); INSERT INTO item VALUES (2, 'b')");
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    expect(await count()).toBe(0);
+  });
+
+  it('drops a BEGIN nobody followed when the connection goes back to the pool', async () => {
+    const first = await pool.connect();
+    await first.query('START TRANSACTION');
+    first.release();
+    const second = await pool.connect(); // the same connection: the pool holds one
+    try {
+      await second.query('INSERT INTO item VALUES ($1, $2)', [1, 'a']);
+      const { rows } = await second.query<{ open: boolean }>(
+        'SELECT txid_current_if_assigned() IS NOT NULL AS open',
+      );
+      expect(rows[0]!.open).toBe(false); // autocommit: the dropped BEGIN did not open a transaction
+    } finally {
+      second.release();
+    }
+    expect(await count()).toBe(1);
+  });
+
+  it("serves TypeORM's transactions (START TRANSACTION, work, COMMIT / ROLLBACK)", async () => {
+    const dataSource = await new DataSource({ type: 'postgres', url: dbUrl, driver: pgDriver() }).initialize();
+    try {
+      await dataSource.transaction(async (manager) => {
+        await manager.query('INSERT INTO item VALUES ($1, $2)', [1, 'a']);
+        await manager.query('INSERT INTO item VALUES ($1, $2)', [2, 'b']);
+      });
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await manager.query('INSERT INTO item VALUES ($1, $2)', [3, 'c']);
+          throw new Error('the work gave up');
+        }),
+      ).rejects.toThrow('the work gave up');
+      expect(poolOf(dataSource).options.Client).toBeDefined();
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(await count()).toBe(2);
+  });
+});
