@@ -18,6 +18,9 @@ export function pgDriver(base: typeof pg = pg): typeof pg {
   driver.Pool = class extends base.Pool {
     constructor(config?: PoolConfig) {
       super({ Client: DeferredBeginClient, ...config });
+      // Built on another pgDriver() module, the base's constructor runs too: only the module
+      // that was asked for this pool records it, and only once is a listener added.
+      if (new.target !== driver.Pool) return;
       // A BEGIN held for a statement that never came was never sent: nothing to end.
       this.on('release', (_err, client) => {
         if (client instanceof DeferredBeginClient) client.dropHeldBegin();

@@ -1,5 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { ensureDatabase, redactUrl, runMigrationsLocked } from '@trx/db';
+import { ensureDatabase, pgDriver, redactUrl, runMigrationsLocked } from '@trx/db';
 import { createCoordinatorClient } from '@trx/coordinator-client';
 import { createDirectory, createServiceCaller, type ServiceCaller } from '@trx/discovery';
 import type { Logger } from '@trx/logging';
@@ -48,6 +48,7 @@ export function createServiceDataSource(
   return new DataSource({
     type: 'postgres',
     url: db.url,
+    driver: pgDriver(),
     entities: db.entities,
     migrations: db.migrations,
     migrationsTableName: db.migrationsTableName ?? 'typeorm_migrations',

@@ -57,7 +57,8 @@ export function createAsyncPool(
   connectionTimeoutMs: number,
   onError: (err: Error) => void,
 ): Pool {
-  const pool = new Pool({
+  // pgDriver's Pool: a transaction's BEGIN goes out with its first statement.
+  const pool = new (pgDriver().Pool)({
     connectionString: url,
     max,
     connectionTimeoutMillis: connectionTimeoutMs,
