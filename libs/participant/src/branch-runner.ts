@@ -16,9 +16,11 @@ import {
   newGid,
   assertTransactionId,
   prepareBranchSql,
+  preparedCountOf,
   type PreparedCap,
   type Queryable,
 } from './branch-sql';
+import type { PreparedGauge } from './prepared-cap';
 import { rollbackPrepared } from './branch-finisher';
 import {
   BranchRefusedError,
@@ -42,8 +44,12 @@ export interface BranchRunnerOptions {
   finisher: Queryable;
   coordinator: CoordinatorApi;
   logger: Logger;
-  /** Branches of this service prepared at once, across replicas; 0 or undefined = no cap. */
-  maxPrepared?: number;
+  /**
+   * The cap of this service's branches prepared at once, across replicas (its `max`; 0 = no
+   * cap), with this process's estimate of them, which decides which prepares carry the
+   * cap's check. One per process, for every branch it runs; undefined = no cap.
+   */
+  preparedGauge?: PreparedGauge;
 }
 
 /** How a branch takes part; the default registers it with the coordinator, voting yes. */
@@ -88,8 +94,7 @@ export async function runBranch<T>(
   const log = o.logger.child({ transactionId: txId, gid });
   let result: T;
   try {
-    const cap = { service: o.service, max: o.maxPrepared ?? 0 };
-    result = await prepareBranch(o.dataSource, txId, gid, work, cap, options.abandoned);
+    result = await prepareBranch(o, txId, gid, work, options.abandoned);
   } catch (err) {
     if (options.enlistedByCaller)
       log.info({ reason: messageOf(err) }, 'branch failed before prepare: rolled back');
@@ -138,26 +143,58 @@ function boundsError(err: unknown, txId: string | undefined, gid?: string): unkn
 
 /** BEGIN, the work, then one round trip for the branch row, PREPARE and the session reset. */
 async function prepareBranch<T>(
-  dataSource: DataSource,
+  o: BranchRunnerOptions,
   txId: string,
   gid: string,
   work: Work<T>,
-  cap: PreparedCap,
   abandoned?: () => boolean,
 ): Promise<T> {
-  const runner = dataSource.createQueryRunner();
+  const runner = o.dataSource.createQueryRunner();
   let closed = false;
   try {
     await runner.startTransaction();
     const result = await work(runner.manager);
     if (abandoned?.()) throw new CallerGoneError(txId);
     // If this fails, Postgres has rolled back (PREPARE) or aborted (the row or the cap's check) the transaction.
-    await runner.query(prepareBranchSql(gid, txId, cap));
+    await closeBranch(runner, o, txId, gid);
     closed = true;
     return result;
   } finally {
     await release(runner, closed);
   }
+}
+
+/**
+ * The closing round trip, with the cap's check when the gauge says the service may be near
+ * its cap; the gauge hears how it went (and the check's count, or that the cap refused it).
+ */
+async function closeBranch(runner: QueryRunner, o: BranchRunnerOptions, txId: string, gid: string) {
+  const gauge = o.preparedGauge;
+  if (!gauge) return void (await runner.query(prepareBranchSql(gid, txId)));
+  const ticket = gauge.begin();
+  const cap = ticket.check ? { service: o.service, max: gauge.max } : undefined;
+  try {
+    const count = await sendClosing(runner, prepareBranchSql(gid, txId, cap), cap);
+    gauge.settle(ticket, { prepared: true, count });
+  } catch (err) {
+    const capReached = pgCode(err) === PgCodes.tooManyPreparedBranches;
+    gauge.settle(ticket, { prepared: false, capReached });
+    throw err;
+  }
+}
+
+/**
+ * Sends the closing message; with the cap's check it goes on the runner's own pg client and
+ * answers the check's count, because TypeORM keeps the rows of a one-statement message only
+ * (the results of several come as an array it drops). Same connection, same transaction.
+ */
+async function sendClosing(runner: QueryRunner, sql: string, cap: PreparedCap | undefined) {
+  if (!cap) {
+    await runner.query(sql);
+    return undefined;
+  }
+  const client: PoolClient = await runner.connect();
+  return preparedCountOf(await client.query(sql));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { QueryResult } from 'pg';
 import { makeGid, gidPrefix, isUuid } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
 import { ForeignBranchError, InvalidTransactionIdError } from './errors';
@@ -59,6 +60,7 @@ export async function createBranchTable(db: Queryable): Promise<void> {
          transaction_id text NOT NULL,
          created_at timestamptz NOT NULL DEFAULT now());
        ${PREPARED_CAP_FUNCTION};
+       ${PREPARED_COUNT_FUNCTION};
        COMMIT`,
     );
   } catch (err) {
@@ -70,9 +72,10 @@ export async function createBranchTable(db: Queryable): Promise<void> {
 
 /**
  * A branch's closing round trip: its trx_branch row, PREPARE TRANSACTION and RESET ALL in one
- * simple-protocol message. PREPARE takes no parameters, so neither can the message: the gid
- * and the uuid are checked against the alphabets they are made of and quoted. The row goes
- * last on purpose: in a transaction the work left aborted (a failed statement it caught),
+ * simple-protocol message, after the cap's check when `cap` is given (the runner gives it only
+ * near the cap: see prepared-cap). PREPARE takes no parameters, so neither can the message:
+ * the gid and the uuid are checked against the alphabets they are made of and quoted. The row
+ * goes last on purpose: in a transaction the work left aborted (a failed statement it caught),
  * PREPARE alone would roll back silently and report no error; the INSERT fails instead.
  * RESET ALL runs after the transaction ends, because a SET in the work outlives PREPARE.
  */
@@ -89,22 +92,39 @@ export interface PreparedCap {
 }
 
 /**
- * The cap's check, first in the closing round trip (no extra one): `trx_assert_prepared_below`
+ * The cap's check, first in the closing round trip (no extra one): `trx_prepared_count_below`
  * counts the service's own gids among the database's prepared transactions — a scan of a
  * shared-memory array of max_prepared_transactions entries, through pg_prepared_xact()
- * itself (the pg_prepared_xacts view joins two catalogs per row) — and raises SQLSTATE
- * TRX01 at the cap, which stops the rest of the message, so nothing is prepared. A function
- * of the database (created with trx_branch), not an anonymous DO block: a session plans it
- * once, where a DO block is compiled again on every prepare. Concurrent branches can each
- * pass it at max-1: the cap is soft by the number of prepares racing, still well below
- * max_prepared_transactions when sized by it.
+ * itself (the pg_prepared_xacts view joins two catalogs per row) — raises SQLSTATE TRX01 at
+ * the cap, which stops the rest of the message, so nothing is prepared, and else answers the
+ * count (column `prepared`), which feeds the runner's gauge. A function of the database
+ * (created with trx_branch), not an anonymous DO block: a session plans it once, where a DO
+ * block is compiled again on every prepare. Concurrent branches can each pass it at max-1,
+ * and a prepare carries it only near the cap (prepared-cap): the cap is soft by the prepares
+ * racing and by other replicas' prepares since the runner's last reading, still well below
+ * max_prepared_transactions when sized by it (the hard limit, SQLSTATE 53200 at PREPARE).
  */
 function preparedCapCheck(cap: PreparedCap): string {
   const prefix = gidPrefix(cap.service);
   if (!SAFE_GID.test(prefix)) throw new Error(`refusing an unsafe gid prefix in SQL: ${prefix}`);
-  return `SELECT trx_assert_prepared_below('${prefix}', ${Math.floor(cap.max)})`;
+  return `SELECT trx_prepared_count_below('${prefix}', ${Math.floor(cap.max)}) AS prepared`;
 }
 
+/**
+ * The check's answer out of the closing message's results: pg answers a message of several
+ * statements with one result per statement (its types say one), the check's first.
+ * Undefined when there is none to read (a message without the check).
+ */
+export function preparedCountOf(answer: QueryResult | QueryResult[]): number | undefined {
+  const first = Array.isArray(answer) ? answer[0] : answer;
+  const count: unknown = first?.rows?.[0]?.prepared;
+  return typeof count === 'number' ? count : undefined;
+}
+
+/**
+ * What the closing message called before trx_prepared_count_below. Kept, unchanged: replicas
+ * of an older release still call it during a rolling upgrade.
+ */
 const PREPARED_CAP_FUNCTION = `CREATE OR REPLACE FUNCTION trx_assert_prepared_below(p_prefix text, p_max integer)
   RETURNS void LANGUAGE plpgsql AS $trx$
   BEGIN
@@ -114,6 +134,22 @@ const PREPARED_CAP_FUNCTION = `CREATE OR REPLACE FUNCTION trx_assert_prepared_be
       RAISE EXCEPTION '% has % branches prepared, its cap', rtrim(split_part(p_prefix, ':', 2), ':'), p_max
         USING ERRCODE = '${PgCodes.tooManyPreparedBranches}';
     END IF;
+  END $trx$`;
+
+/** trx_assert_prepared_below that also answers the count it read: the gauge's reading. */
+const PREPARED_COUNT_FUNCTION = `CREATE OR REPLACE FUNCTION trx_prepared_count_below(p_prefix text, p_max integer)
+  RETURNS integer LANGUAGE plpgsql AS $trx$
+  DECLARE
+    n integer;
+  BEGIN
+    SELECT count(*) INTO n FROM pg_prepared_xact() p
+     WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND starts_with(p.gid, p_prefix);
+    IF n >= p_max THEN
+      RAISE EXCEPTION '% has % branches prepared, its cap', rtrim(split_part(p_prefix, ':', 2), ':'), p_max
+        USING ERRCODE = '${PgCodes.tooManyPreparedBranches}';
+    END IF;
+    RETURN n;
   END $trx$`;
 
 /** Session settings back to their defaults (they survive COMMIT, PREPARE and ROLLBACK). */

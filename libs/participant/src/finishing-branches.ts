@@ -15,6 +15,8 @@ export interface FinishingBranchesOptions {
   db: Queryable;
   logger: Logger;
   batcher: OutcomeBatcher;
+  /** After each COMMIT/ROLLBACK PREPARED that ended a prepared branch (not one found finished already). */
+  onEnded?: () => void;
 }
 
 interface Running {
@@ -66,6 +68,7 @@ export class FinishingBranches {
     acknowledge: boolean,
   ): Promise<FinishResult> {
     const result = await finishBranch(this.o.db, this.o.logger, ids, decision);
+    if (result.changed) this.o.onEnded?.();
     if (acknowledge) {
       this.o.batcher.add({ transactionId: ids.transactionId, gid: ids.gid, outcome: result.outcome });
     }

@@ -15,6 +15,7 @@ import { ensureRetentionIndex, retainOnce, type RetentionReport } from './branch
 import { ParticipantStoppedError, messageOf } from './errors';
 import type { ConsumerHandle, ParticipantBroker } from './ports';
 import { ParticipantMetrics } from './participant-metrics';
+import { PreparedGauge } from './prepared-cap';
 
 export interface ParticipantOptions {
   /** e.g. 'account-service'; gids are makeGid(service, transactionId, randomKey). */
@@ -57,7 +58,12 @@ export interface ParticipantOptions {
   /**
    * Branches of this service prepared at once, across its replicas (default 0 = no cap but
    * max_prepared_transactions): past it a branch votes no with TooManyPreparedError (503)
-   * before preparing, so one service can't take every prepared slot of the cluster.
+   * before preparing, so one service can't take every prepared slot of the cluster. A soft
+   * cap: the check runs only while this process's gauge puts the service at half of it or
+   * its last reading is a second old (prepared-cap, CAP_CHECK_RULE), so other replicas'
+   * prepares since that reading can push past it — as prepares racing the check always
+   * could. max_prepared_transactions stays the hard limit (53200, the same
+   * TooManyPreparedError); keep the services' caps summed below it.
    */
   maxPreparedBranches?: number;
   /**
@@ -86,6 +92,8 @@ export class Participant {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
   private readonly metrics: ParticipantMetrics;
+  /** This process's count of the service's prepared branches: which prepares carry the cap's check. */
+  private readonly preparedGauge: PreparedGauge;
   private readonly batcher: OutcomeBatcher;
   private readonly branches: FinishingBranches;
   private readonly recoveryLoop: PeriodicJob<RecoveryReport>;
@@ -99,10 +107,13 @@ export class Participant {
     decisionQueue: string,
   ) {
     const { service, coordinator, logger } = options;
+    const clock = options.clock ?? (() => new Date());
     this.decisionQueue = decisionQueue;
+    this.preparedGauge = new PreparedGauge(options.maxPreparedBranches ?? 0, () => clock().getTime());
     this.metrics = new ParticipantMetrics(options.metricsRegistry, {
       broker: options.broker,
-      prepared: () => summarizePrepared(options.dataSource, service),
+      // A scrape's count is a reading of the gauge too.
+      prepared: () => this.preparedGauge.measure(() => summarizePrepared(options.dataSource, service)),
     });
     this.batcher = new OutcomeBatcher({
       coordinator,
@@ -111,8 +122,12 @@ export class Participant {
       lingerMs: options.outcomeLingerMs ?? DEFAULT_OUTCOME_LINGER_MS,
       onSent: (report) => this.metrics.outcomesSent(report),
     });
-    this.branches = new FinishingBranches({ db: finisher, logger, batcher: this.batcher });
-    const clock = options.clock ?? (() => new Date());
+    this.branches = new FinishingBranches({
+      db: finisher,
+      logger,
+      batcher: this.batcher,
+      onEnded: () => this.preparedGauge.finishedOne(),
+    });
     const minAgeMs = options.recoveryMinAgeMs ?? 5000;
     const recovery = { service, db: finisher, branches: this.branches, coordinator, logger, clock, minAgeMs };
     this.recoveryLoop = new PeriodicJob({
@@ -287,8 +302,8 @@ export class Participant {
   }
 
   private runnerOptions(): BranchRunnerOptions {
-    const { service, instance, dataSource, coordinator, logger, maxPreparedBranches } = this.options;
-    const finisher = this.finisher;
-    return { service, instance, dataSource, finisher, coordinator, logger, maxPrepared: maxPreparedBranches };
+    const { service, instance, dataSource, coordinator, logger } = this.options;
+    const { finisher, preparedGauge } = this;
+    return { service, instance, dataSource, finisher, coordinator, logger, preparedGauge };
   }
 }
