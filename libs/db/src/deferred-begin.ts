@@ -1,5 +1,6 @@
 import * as pg from 'pg';
 import type { Connection, QueryConfig, QueryResult } from 'pg';
+import { StatementNames, isStalePlan } from './statement-names';
 
 /**
  * A pg Client that sends a transaction's BEGIN in the same write as the transaction's first
@@ -21,9 +22,13 @@ import type { Connection, QueryConfig, QueryResult } from 'pg';
  * What Postgres sees is the same transaction: an explicit BEGIN, then the statement. If the
  * statement fails, the transaction is left aborted exactly as before and the caller's
  * ROLLBACK ends it.
+ *
+ * It also runs a parameterized statement it has seen before as a named statement
+ * (StatementNames), so Postgres parses and plans it once per connection, not on every run.
  */
 export class DeferredBeginClient extends pg.Client {
   private heldBegin: string | undefined;
+  private readonly names = new StatementNames();
 
   /** Drops a held BEGIN: the connection is being handed to somebody else. */
   dropHeldBegin(): void {
@@ -38,15 +43,25 @@ export class DeferredBeginClient extends pg.Client {
       return Promise.resolve(BEGUN);
     }
     const begin = this.heldBegin;
-    if (begin === undefined) return super.query(config, values, callback);
     this.heldBegin = undefined;
     const statement = extendedStatement(config, values, callback);
     if (!statement) {
+      if (begin === undefined) return super.query(config, values, callback);
       // The simple protocol answers each Query message with its own ReadyForQuery: two round trips, as without the hold.
       const begun: Promise<unknown> = super.query(begin);
       begun.catch(() => undefined); // its failure is the statement's too: the connection is gone
       return super.query(config, values, callback);
     }
+    const named = { ...statement, name: this.names.nameFor(statement.text) };
+    const ran: Promise<QueryResult> =
+      begin === undefined ? super.query(named) : this.beginThen(begin, named);
+    return ran.catch((err: unknown) => {
+      if (named.name !== undefined && isStalePlan(err)) this.names.forget(named.text);
+      throw err;
+    });
+  }
+
+  private beginThen(begin: string, statement: QueryConfig): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       const query = new pg.Query(
         { ...statement, types: statement.types ?? this.clientTypes() },
@@ -110,8 +125,19 @@ class BeginThen implements PgMessageHandlers {
 
   constructor(
     private readonly begin: string,
-    private readonly statement: PgMessageHandlers,
+    private readonly statement: PgMessageHandlers & { name?: string; text?: string },
   ) {}
+
+  /**
+   * pg's Client records a named statement as parsed, by the name and text of the query it
+   * waits for, at each ParseComplete: BEGIN's comes first and must not count.
+   */
+  get name(): string | undefined {
+    return this.begun ? this.statement.name : undefined;
+  }
+  get text(): string | undefined {
+    return this.begun ? this.statement.text : undefined;
+  }
 
   submit(connection: Connection) {
     connection.stream.cork();

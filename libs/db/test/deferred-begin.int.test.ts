@@ -133,3 +133,46 @@ describe('DeferredBeginClient (pgDriver connections)', () => {
     expect(await count()).toBe(2);
   });
 });
+
+describe('named statements (pgDriver connections)', () => {
+  const preparedNames = async (client: PoolClient) =>
+    (await client.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name')).rows.map(
+      (r) => r.name,
+    );
+
+  it('runs a parameterized statement under a name from its second use on, also right after a held BEGIN', async () => {
+    const client = await pool.connect();
+    try {
+      const before = await preparedNames(client); // the connection may have named others' statements
+      for (let i = 1; i <= 4; i++) {
+        await client.query('BEGIN');
+        const { rows } = await client.query('INSERT INTO item VALUES ($1, $2) RETURNING id, name', [i, `n${i}`]);
+        expect(rows).toEqual([{ id: i, name: `n${i}` }]);
+        await client.query('COMMIT');
+        // Once named, the statement is parsed once: Postgres holds exactly one prepared statement for it.
+        const added = (await preparedNames(client)).filter((n) => !before.includes(n));
+        expect(added).toHaveLength(i === 1 ? 0 : 1);
+      }
+      const read = await client.query('SELECT name FROM item WHERE id = $1', [3]);
+      expect(read.rows).toEqual([{ name: 'n3' }]);
+    } finally {
+      client.release();
+    }
+    expect(await count()).toBe(4);
+  });
+
+  it('parses again under a new name when the rows it returns changed shape', async () => {
+    await pool.query('INSERT INTO item VALUES (1, $1)', ['a']);
+    const client = await pool.connect();
+    try {
+      for (let i = 0; i < 3; i++) await client.query('SELECT * FROM item WHERE id = $1', [1]);
+      await client.query('ALTER TABLE item ADD COLUMN extra int');
+      await expect(client.query('SELECT * FROM item WHERE id = $1', [1])).rejects.toThrow(/cached plan/);
+      const { rows } = await client.query('SELECT * FROM item WHERE id = $1', [1]);
+      expect(rows).toEqual([{ id: 1, name: 'a', extra: null }]);
+    } finally {
+      await client.query('ALTER TABLE item DROP COLUMN extra');
+      client.release();
+    }
+  });
+});
