@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { createRemoteJWKSet, importPKCS8, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { CustomerTokenCache, type VerifiedCustomerToken } from './customer-token-cache';
 import { CredentialConfigError, UnauthenticatedError } from './errors';
 
 export interface CustomerVerifierOptions {
@@ -9,7 +10,7 @@ export interface CustomerVerifierOptions {
   publicKeyPem?: string;
   issuer: string;
   audience: string;
-  /** Verified tokens remembered until they expire (default 10 000): a repeat costs a map probe. */
+  /** Verified tokens remembered (default 10 000, oldest out first): a repeat skips the signature. */
   cacheSize?: number;
   clock?: () => number;
 }
@@ -24,38 +25,46 @@ const CUSTOMER_ID = /^[1-9][0-9]{0,9}$/;
 
 /**
  * Verifies customers' bearer JWTs: signature (against the JWKS or the key), issuer, audience,
- * expiry, and a `sub` that is a customer id. A verified token is cached until it expires, so
- * a client's repeated calls cost one signature check.
+ * expiry, and a `sub` that is a customer id. A verified token is remembered (CustomerTokenCache
+ * says why a repeat is only answered while the verifier would still accept it), so a client's
+ * repeated calls cost one signature check.
  */
 export async function createCustomerVerifier(o: CustomerVerifierOptions): Promise<CustomerVerifier> {
   const key = verificationKey(o);
   const now = o.clock ?? Date.now;
-  const cache = new Map<string, { customerId: number; expiresAt: number }>();
-  const cacheSize = o.cacheSize ?? 10_000;
+  const cache = new CustomerTokenCache({ capacity: o.cacheSize ?? 10_000, keyFor: key, now });
   return {
     async verify(token) {
-      const hit = cache.get(token);
-      if (hit && hit.expiresAt > now()) return hit.customerId;
-      if (hit) cache.delete(token);
-      const { payload } = await jwtVerify(token, key, {
-        issuer: o.issuer,
-        audience: o.audience,
-        algorithms: ALGORITHMS,
-        requiredClaims: ['exp', 'sub'],
-        currentDate: new Date(now()),
-      }).catch((err: unknown) => {
-        throw new UnauthenticatedError(
-          `invalid customer token (${(err as { code?: string }).code ?? 'invalid'})`,
-        );
-      });
-      if (!CUSTOMER_ID.test(payload.sub ?? ''))
-        throw new UnauthenticatedError('token subject is not a customer id');
-      const customerId = Number(payload.sub);
-      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-      cache.set(token, { customerId, expiresAt: payload.exp! * 1000 });
-      return customerId;
+      const cached = await cache.lookup(token);
+      if (cached !== undefined) return cached;
+      const verified = await verifyInFull(token, key, o, now());
+      cache.remember(token, verified);
+      return verified.customerId;
     },
   };
+}
+
+/** Every check, the signature's included; UnauthenticatedError says which one failed. */
+async function verifyInFull(
+  token: string,
+  key: JWTVerifyGetKey,
+  o: CustomerVerifierOptions,
+  now: number,
+): Promise<VerifiedCustomerToken> {
+  const { payload, key: verifiedWith } = await jwtVerify(token, key, {
+    issuer: o.issuer,
+    audience: o.audience,
+    algorithms: ALGORITHMS,
+    requiredClaims: ['exp', 'sub'],
+    currentDate: new Date(now),
+  }).catch((err: unknown) => {
+    throw new UnauthenticatedError(
+      `invalid customer token (${(err as { code?: string }).code ?? 'invalid'})`,
+    );
+  });
+  if (!CUSTOMER_ID.test(payload.sub ?? ''))
+    throw new UnauthenticatedError('token subject is not a customer id');
+  return { customerId: Number(payload.sub), key: verifiedWith, exp: payload.exp!, nbf: payload.nbf };
 }
 
 function verificationKey(o: CustomerVerifierOptions): JWTVerifyGetKey {

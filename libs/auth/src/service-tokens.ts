@@ -1,12 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { CredentialConfigError } from './errors';
 
 /** Identities a service token can stand for: a service's discovery name, or `operator`. */
 export type Identity = string;
 
-/** The digest a verifier keeps instead of the token: hex SHA-256 of the token string. */
+/**
+ * The digest a verifier keeps instead of the token: hex SHA-256 of the token string (UTF-8).
+ * Every request with a service token pays it, so it is the one-shot `hash`: about a third
+ * of createHash's cost, for which a Hash object is made and dropped each time.
+ */
 export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** A fresh service token: 32 random bytes, base64url (43 characters). */
@@ -51,6 +55,9 @@ export function trustedCallersOf(tokens: Record<Identity, string | string[]>): s
 /**
  * Tells who sent a bearer token. The verifier holds only digests: reading its configuration
  * (or its memory) gives nobody a token to call with. One SHA-256 and a map probe per request.
+ * That is also why identities are not cached by token: a map from tokens to identities would
+ * keep every caller's token (the operator's too) in the heap, for a saving of under a
+ * microsecond a request over the one-shot digest.
  */
 export class ServiceTokenVerifier {
   private readonly trusted: Map<string, Identity>;

@@ -18,6 +18,11 @@ test('a verifier knows a caller by the digest of its token and holds no token it
   expect(verifier.identify('short')).toBeUndefined();
 });
 
+test('a digest is the hex SHA-256 of the token as UTF-8, what sha256sum gives a chart', () => {
+  expect(tokenDigest('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  expect(tokenDigest('\u00e9')).toBe('4a99557e4033c3539de2eb65472017cad5f9557f7a0625a09f1c3f6e2ba69c4c');
+});
+
 test('while a token is rotated, the old and the new one are both valid for the same identity', () => {
   const [old, next] = [generateToken(), generateToken()];
   const verifier = new ServiceTokenVerifier(
