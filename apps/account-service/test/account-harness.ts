@@ -40,4 +40,21 @@ export class AccountHarness extends ServiceHarness<AppConfig, App> {
       [ids, balance],
     );
   }
+
+  /** A customer with one account per balance, numbered from `firstAccountId` up; the account ids. */
+  async addCustomer(customerId: number, balances: number[], firstAccountId: number): Promise<number[]> {
+    const ids = balances.map((_, i) => firstAccountId + i);
+    await this.sql('INSERT INTO customers (id, name) VALUES ($1, $2)', [customerId, 'test']);
+    await this.sql(
+      `INSERT INTO accounts (id, customer_id, balance)
+       SELECT id, $2, balance FROM unnest($1::int[], $3::numeric[]) AS a (id, balance)`,
+      [ids, customerId, balances],
+    );
+    return ids;
+  }
+
+  /** The balances of these accounts, in the same order. */
+  async balancesOf(accountIds: number[]): Promise<number[]> {
+    return Promise.all(accountIds.map((id) => this.balanceOf(id)));
+  }
 }

@@ -39,6 +39,30 @@ it('when the balance does not cover it, then nothing is taken and no withdrawal 
   expect(await store.find(1)).toEqual({ id: 1, customerId: 1, balanceCents: 100_000 });
 });
 
+it('when an account of the customer covers a charge, then choosing, debiting and recording it is one statement', async () => {
+  const charged = '00000000-0000-4000-8000-00000000000c';
+  const [, payer] = await h.addCustomer(60, [5, 50], 601);
+  sent.length = 0;
+  const store = accountStore(counted.manager);
+  const charge = { customerId: 60, amountCents: 1_000, transactionId: charged };
+  expect(await store.debitFirstCovering(charge)).toEqual({ accountId: payer, balanceCents: 4_000 });
+  expect(sent).toHaveLength(1);
+  expect(await h.withdrawalsOf(charged)).toEqual([{ account_id: payer, amount: '10.00' }]);
+});
+
+it('when no account covers a charge, then nothing is taken, and telling an unknown customer apart is one more statement', async () => {
+  const refused = '00000000-0000-4000-8000-00000000000d';
+  sent.length = 0;
+  const store = accountStore(counted.manager);
+  const charge = { customerId: 1, amountCents: 100_001, transactionId: refused };
+  expect(await store.debitFirstCovering(charge)).toBe(undefined);
+  expect(sent).toHaveLength(1);
+  expect(await store.hasAccount(1)).toBe(true);
+  expect(await store.hasAccount(99)).toBe(false);
+  expect(await h.withdrawalsOf(refused)).toEqual([]);
+  expect(await store.find(1)).toEqual({ id: 1, customerId: 1, balanceCents: 100_000 });
+});
+
 it("when a customer's accounts are looked up, then it is one statement", async () => {
   sent.length = 0;
   expect(await accountStore(counted.manager).listByCustomer(2, 10)).toEqual([

@@ -32,6 +32,13 @@ const routes: { method: string; path: string; body?: unknown; headers?: Record<s
     body: { amount: 1 },
     headers: { [TRANSACTION_HEADER]: made, [ENLIST_HEADER]: ENLIST_BY_INITIATOR },
   },
+  { method: 'POST', path: '/customers/1/withdrawals', body: { amount: 1 } },
+  {
+    method: 'POST',
+    path: '/customers/1/withdrawals',
+    body: { amount: 1 },
+    headers: { [TRANSACTION_HEADER]: made, [ENLIST_HEADER]: ENLIST_BY_INITIATOR },
+  },
 ];
 
 test('when a call carries no credential, then every account route answers 401 and nothing changes', async () => {
@@ -58,8 +65,9 @@ test("when another service (not the order-service) calls, then it is 403: balanc
   expect(await everything()).toEqual(before);
 });
 
-test('the operator may withdraw directly and read balances', async () => {
+test('the operator may withdraw directly, charge a customer and read balances', async () => {
   const operator = { authorization: testCredentials.bearer('operator') };
   expect((await call(url, 'GET', '/accounts/1', undefined, operator)).status).toBe(200);
   expect((await call(url, 'POST', '/accounts/1/withdrawals', { amount: 1 }, operator)).status).toBe(201);
+  expect((await call(url, 'POST', '/customers/1/withdrawals', { amount: 1 }, operator)).status).toBe(201);
 });

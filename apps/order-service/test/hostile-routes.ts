@@ -30,6 +30,9 @@ export const APP_ROUTES: Record<
         '/accounts/{id}/withdrawals': {
           post: { parameters: [integer('id', 'path')], requestBody: body({ amount: { type: 'number' } }) },
         },
+        '/customers/{id}/withdrawals': {
+          post: { parameters: [integer('id', 'path')], requestBody: body({ amount: { type: 'number' } }) },
+        },
       },
     },
     bases: {
@@ -37,6 +40,11 @@ export const APP_ROUTES: Record<
       'GET /accounts/{id}': { params: { id: '1' } },
       // The header probe names a transaction that does not exist: the withdrawal can't commit.
       'POST /accounts/{id}/withdrawals': {
+        params: { id: '1' },
+        body: { amount: 1 },
+        headerProbe: { params: { id: '1' }, body: { amount: 1 }, headers: { 'x-transaction-id': ZERO_UUID } },
+      },
+      'POST /customers/{id}/withdrawals': {
         params: { id: '1' },
         body: { amount: 1 },
         headerProbe: { params: { id: '1' }, body: { amount: 1 }, headers: { 'x-transaction-id': ZERO_UUID } },

@@ -1,5 +1,5 @@
 import { routingKeys, type DecisionBatchEvent } from '@trx/protocol';
-import { metricValue, waitFor } from '@trx/test-support';
+import { metricValue, scrapeMetrics, waitFor } from '@trx/test-support';
 import { startPlatform, type Platform } from './platform';
 import { SEED, type Snapshot } from './platform-probe';
 
@@ -109,7 +109,7 @@ describe('POST /orders', () => {
       'the account has too little money',
       { customerId: 1, productId: 2, quantity: 50 },
       'insufficient-funds',
-      // The balances are read first: no account covers the total, so none is debited.
+      // account-service refused before preparing (no account covers the total): nothing to enlist.
       ['product-service'],
     ],
     [
@@ -123,6 +123,7 @@ describe('POST /orders', () => {
       'the customer does not exist',
       { customerId: 99, productId: 1, quantity: 1 },
       'unknown-customer',
+      // account-service refused before preparing (the customer has no account).
       ['product-service'],
     ],
   ])(
@@ -175,6 +176,22 @@ describe('POST /orders', () => {
     expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+/);
     expect(await platform.countTransactions()).toBe(transactionsBefore);
     await expectUnchanged(before, { rejected: 0 });
+  });
+
+  test('an order calls each participant once: a reservation and a charge, no read of the balances', async () => {
+    const before = {
+      product: await served(platform.urls.product),
+      account: await served(platform.urls.account),
+    };
+    const { status, body } = await platform.postOrder({ customerId: 2, productId: 1, quantity: 1 });
+    expect(status).toBe(201);
+    await platform.waitForSettled(body.transactionId!);
+    const after = {
+      product: await served(platform.urls.product),
+      account: await served(platform.urls.account),
+    };
+    expect(difference(before.product, after.product)).toEqual({ 'POST /products/:id/reservations 201': 1 });
+    expect(difference(before.account, after.account)).toEqual({ 'POST /customers/:id/withdrawals 201': 1 });
   });
 
   test('when fault injection is off, then the X-Fault-Inject header is ignored', async () => {
@@ -258,6 +275,29 @@ describe('GET /orders', () => {
     expect(metricValue(metrics, 'trx_broker_connected')).toBe(1);
   });
 });
+
+/** The requests an app has answered, by "METHOD route status", less its /metrics and /health. */
+async function served(appUrl: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const [, labels, value] of (await scrapeMetrics(appUrl)).matchAll(
+    /^http_requests_total\{([^}]*)\} (\S+)$/gm,
+  )) {
+    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels!)?.[1] ?? '';
+    if (/^\/(metrics|health)/.test(label('route'))) continue;
+    const key = `${label('method')} ${label('route')} ${label('status')}`;
+    counts[key] = (counts[key] ?? 0) + Number(value);
+  }
+  return counts;
+}
+
+/** What grew from `before` to `after`, by how much. */
+function difference(before: Record<string, number>, after: Record<string, number>) {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([key, n]) => [key, n - (before[key] ?? 0)] as const)
+      .filter(([, n]) => n !== 0),
+  );
+}
 
 /** Nothing changed in product, account and the confirmed orders; `rejected` REJECTED orders were added. */
 async function expectUnchanged(before: Snapshot, added: { rejected: number }) {

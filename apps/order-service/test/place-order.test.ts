@@ -21,13 +21,9 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
       },
     },
     accounts: {
-      accountsOf: async () => [
-        { id: 7, balance: 1 },
-        { id: 8, balance: 100 },
-      ],
-      withdraw: async (_tx, accountId, amount) => {
-        calls.push(`withdraw ${accountId} ${amount}`);
-        return accountId === 8 ? { branch: { service: 'account-service', gid: 'g-a' } } : undefined;
+      charge: async (_tx, customerId, amount) => {
+        calls.push(`charge customer ${customerId} ${amount}`);
+        return { accountId: 8, branch: { service: 'account-service', gid: 'g-a' } };
       },
     },
     transactions: {
@@ -56,7 +52,7 @@ function fakes(overrides: Partial<PlaceOrderDeps> = {}) {
 
 const input = { customerId: 1, productId: 2, quantity: 3 };
 
-test('totals are computed in cents and the first account whose balance covers the total pays', async () => {
+test('totals are computed in cents and the customer is charged the total in one call', async () => {
   const { deps, calls } = fakes();
   const result = await placeOrder(deps, input);
   expect(result.outcome).toBe('confirmed');
@@ -65,7 +61,7 @@ test('totals are computed in cents and the first account whose balance covers th
   expect(uuidv7Time(result.order.transactionId!)).toBeDefined();
   expect(calls).toEqual([
     'reserve 2x3',
-    'withdraw 8 59.97',
+    'charge customer 1 59.97',
     'branch CONFIRMED 59.97',
     'commit g-p,g-a,g-o order.confirmed',
     'finish own branch g-o commit',
@@ -74,7 +70,11 @@ test('totals are computed in cents and the first account whose balance covers th
 
 test('a refusal rolls back with the reason and keeps the order REJECTED', async () => {
   const { deps, calls, stored } = fakes({
-    accounts: { accountsOf: async () => [], withdraw: async () => ({}) },
+    accounts: {
+      charge: async () => {
+        throw new OrderRefusedError('unknown-customer', 'customer 1 has no account');
+      },
+    },
   });
   const result = await placeOrder(deps, input);
   expect(result).toMatchObject({

@@ -49,6 +49,44 @@ export function accountStore(manager: EntityManager): AccountStore {
       )) as { balance: string }[];
       return rows[0] ? centsFromDecimal(rows[0].balance) : undefined;
     },
+
+    async debitFirstCovering({ customerId, amountCents, transactionId }) {
+      // One round trip, on accounts_customer_id_idx. `chosen` locks the first covering account.
+      // A row another charge holds is waited for, then re-checked against its newest balance
+      // and skipped if it no longer covers (the lock sits below the LIMIT, which then takes
+      // the next row): a concurrent charge moves this one to another account instead of
+      // refusing it. A skipped row stays locked until this branch ends, as any row lock does;
+      // locks are taken in id order, so two charges of one customer can't deadlock. The UPDATE
+      // repeats the condition, as debit's does, so only a covering balance is ever debited;
+      // the withdrawal row is inserted only when the UPDATE took the money.
+      const rows = (await manager.query(
+        `WITH chosen AS (
+           SELECT id FROM accounts
+            WHERE customer_id = $1 AND balance >= $2::numeric
+            ORDER BY id LIMIT 1
+            FOR UPDATE
+         ), debited AS (
+           UPDATE accounts a SET balance = a.balance - $2::numeric
+             FROM chosen WHERE a.id = chosen.id AND a.balance >= $2::numeric
+           RETURNING a.id, a.balance
+         ), recorded AS (
+           INSERT INTO withdrawals (account_id, amount, transaction_id)
+           SELECT id, $2::numeric, $3::text FROM debited
+         )
+         SELECT id, balance FROM debited`,
+        [customerId, decimalOf(amountCents), transactionId],
+      )) as { id: number; balance: string }[];
+      const row = rows[0];
+      return row ? { accountId: row.id, balanceCents: centsFromDecimal(row.balance) } : undefined;
+    },
+
+    async hasAccount(customerId) {
+      const rows = (await manager.query(
+        'SELECT EXISTS (SELECT 1 FROM accounts WHERE customer_id = $1) AS found',
+        [customerId],
+      )) as { found: boolean }[];
+      return rows[0]?.found === true;
+    },
   };
 }
 

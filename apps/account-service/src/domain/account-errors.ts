@@ -15,6 +15,16 @@ export class UnknownAccountError extends AccountError {
   }
 }
 
+/** A customer without any account: nobody to charge. */
+export class UnknownCustomerError extends AccountError {
+  override readonly name = 'UnknownCustomerError';
+  readonly code = 'unknown-customer';
+  readonly httpStatus = 404;
+  constructor(readonly customerId: number) {
+    super(`customer ${customerId} has no account`);
+  }
+}
+
 export class InsufficientFundsError extends AccountError {
   override readonly name = 'InsufficientFundsError';
   readonly code = 'insufficient-funds';
@@ -29,5 +39,26 @@ export class InsufficientFundsError extends AccountError {
 
   get details() {
     return { accountId: this.accountId, requested: this.requested, balance: this.balance };
+  }
+}
+
+/**
+ * No account of the customer covers a charge. The same `insufficient-funds` as a single
+ * account's refusal, but it names no balance: the order-service hands the message on to the
+ * customer.
+ */
+export class CustomerCannotPayError extends AccountError {
+  override readonly name = 'CustomerCannotPayError';
+  readonly code = 'insufficient-funds';
+  readonly httpStatus = 409;
+  constructor(
+    readonly customerId: number,
+    readonly requested: number,
+  ) {
+    super(`no account of customer ${customerId} can pay ${requested.toFixed(2)}`);
+  }
+
+  get details() {
+    return { customerId: this.customerId, requested: this.requested };
   }
 }

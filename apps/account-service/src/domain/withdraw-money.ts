@@ -1,4 +1,9 @@
-import { InsufficientFundsError, UnknownAccountError } from './account-errors';
+import {
+  CustomerCannotPayError,
+  InsufficientFundsError,
+  UnknownAccountError,
+  UnknownCustomerError,
+} from './account-errors';
 import { amountOf } from '@trx/service-kit';
 
 export interface AccountRecord {
@@ -21,6 +26,18 @@ export interface AccountStore {
     amountCents: number;
     transactionId: string | null;
   }): Promise<number | undefined>;
+  /**
+   * Debits the customer's first account (lowest id) whose balance covers the amount and
+   * records the withdrawal, all in one statement; the account and its new balance, or
+   * undefined when no account covers it (or the customer has none).
+   */
+  debitFirstCovering(charge: {
+    customerId: number;
+    amountCents: number;
+    transactionId: string | null;
+  }): Promise<{ accountId: number; balanceCents: number } | undefined>;
+  /** Whether the customer has any account at all. */
+  hasAccount(customerId: number): Promise<boolean>;
 }
 
 export interface AccountView {
@@ -52,6 +69,32 @@ export async function withdraw(
     throw new InsufficientFundsError(accountId, amountOf(amountCents), amountOf(account.balanceCents));
   }
   return { accountId, amount: amountOf(amountCents), balance: amountOf(balanceCents) };
+}
+
+export interface ChargeView extends WithdrawalView {
+  customerId: number;
+}
+
+/**
+ * Charges a customer `amountCents` from their first account whose balance covers it. The
+ * choice, the debit and the withdrawal row are one statement, so the caller needs no read
+ * of the balances first, and a balance that changes meanwhile can't refuse a charge another
+ * account covers. Only a refusal costs a second statement, to tell "no account" from "none
+ * covers".
+ */
+export async function chargeCustomer(
+  store: AccountStore,
+  customerId: number,
+  amountCents: number,
+  transactionId: string | null,
+): Promise<ChargeView> {
+  const debited = await store.debitFirstCovering({ customerId, amountCents, transactionId });
+  if (!debited) {
+    if (!(await store.hasAccount(customerId))) throw new UnknownCustomerError(customerId);
+    throw new CustomerCannotPayError(customerId, amountOf(amountCents));
+  }
+  const { accountId, balanceCents } = debited;
+  return { customerId, accountId, amount: amountOf(amountCents), balance: amountOf(balanceCents) };
 }
 
 export async function getAccount(store: AccountStore, accountId: number): Promise<AccountView> {

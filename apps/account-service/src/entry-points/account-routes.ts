@@ -13,7 +13,7 @@ import {
   runForRequest,
 } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
-import { getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
+import { chargeCustomer, getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
 import { accountStore } from '../data-access/account-repository';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
@@ -47,15 +47,16 @@ function accountAfter(cursor: string): number {
 }
 
 /**
- * The account API. `POST /accounts/:id/withdrawals` is a branch of the transaction named
- * by `x-transaction-id` when the header is present (enlisted by the caller, with the gid
- * answered in `x-transaction-branch`, when it sends `x-transaction-enlist: initiator`),
- * a plain local commit otherwise. Balances are personal data: every route, reads included,
- * answers only the order-service and the operator.
+ * The account API. A withdrawal — `POST /accounts/:id/withdrawals` from one account, or
+ * `POST /customers/:id/withdrawals` from the customer's first account that covers it — is a
+ * branch of the transaction named by `x-transaction-id` when the header is present
+ * (enlisted by the caller, with the gid answered in `x-transaction-branch`, when it sends
+ * `x-transaction-enlist: initiator`), a plain local commit otherwise. Balances are personal
+ * data: every route, reads included, answers only the order-service and the operator.
  */
 export function accountRoutes(dataSource: DataSource, participant: Participant): Router {
   const router = Router();
-  router.use('/accounts', allowCallers('order-service', 'operator'));
+  router.use(['/accounts', '/customers'], allowCallers('order-service', 'operator'));
 
   router.get('/accounts', async (req, res) => {
     const query = parse(listQuery, req.query, 'customerId must be a positive integer; limit 1..100');
@@ -86,6 +87,20 @@ export function accountRoutes(dataSource: DataSource, participant: Participant):
     );
     const result = await runForRequest(participant, req, res, (manager, transactionId) =>
       withdraw(accountStore(manager), accountId, centsOf(amount)!, transactionId),
+    );
+    res.status(201).json(result);
+  });
+
+  // An order's payment in one call: no read of the balances first (see chargeCustomer).
+  router.post('/customers/:id/withdrawals', async (req, res) => {
+    const customerId = parse(id, req.params.id, 'customer id must be a positive integer');
+    const { amount } = parse(
+      withdrawalBody,
+      req.body,
+      'body must be {"amount": positive number, ≤ 2 decimals}',
+    );
+    const result = await runForRequest(participant, req, res, (manager, transactionId) =>
+      chargeCustomer(accountStore(manager), customerId, centsOf(amount)!, transactionId),
     );
     res.status(201).json(result);
   });

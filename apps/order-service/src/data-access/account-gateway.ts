@@ -1,52 +1,35 @@
 import type { ServiceCaller } from '@trx/discovery';
 import type { AccountGateway } from '../domain/ports';
-import type { Account, Withdrawal } from '../domain/order-types';
-import {
-  branchHeaders,
-  callParticipant,
-  enlistedBranch,
-  failFromReply,
-  isSuccess,
-  type ErrorReply,
-} from './participant-call';
+import type { Payment } from '../domain/order-types';
+import { branchHeaders, callParticipant, enlistedBranch, failFromReply, isSuccess } from './participant-call';
 
 export const ACCOUNT_SERVICE = 'account-service';
 
-interface AccountReply {
-  id: number;
+interface ChargeReply {
   customerId: number;
+  accountId: number;
+  amount: number;
   balance: number;
 }
 
-/** account-service over HTTP: reads are plain, a withdrawal is a branch of the order's transaction. */
+/**
+ * account-service over HTTP: a charge is a branch of the order's transaction, or a local
+ * commit without one (the baseline). Its refusals, `insufficient-funds` and
+ * `unknown-customer`, come back as OrderRefusedError through failFromReply.
+ */
 export class HttpAccountGateway implements AccountGateway {
   constructor(private readonly caller: ServiceCaller) {}
 
-  /** The customer's first 100 accounts (the largest page: one call; an order pays from one of them). */
-  async accountsOf(customerId: number): Promise<Account[]> {
-    const response = await callParticipant<{ items: AccountReply[] }>(this.caller, ACCOUNT_SERVICE, {
-      method: 'GET',
-      url: '/accounts',
-      params: { customerId, limit: 100 },
-    });
-    if (!isSuccess(response)) failFromReply(ACCOUNT_SERVICE, response);
-    const { items } = response.data as { items: AccountReply[] };
-    return items.map((a) => ({ id: a.id, balance: Number(a.balance) }));
-  }
-
-  async withdraw(
-    transactionId: string | undefined,
-    accountId: number,
-    amount: number,
-  ): Promise<Withdrawal | undefined> {
-    const response = await callParticipant(this.caller, ACCOUNT_SERVICE, {
+  /** One call: account-service picks the first covering account, so no balance is read here. */
+  async charge(transactionId: string | undefined, customerId: number, amount: number): Promise<Payment> {
+    const response = await callParticipant<ChargeReply>(this.caller, ACCOUNT_SERVICE, {
       method: 'POST',
-      url: `/accounts/${accountId}/withdrawals`,
+      url: `/customers/${customerId}/withdrawals`,
       data: { amount },
       headers: branchHeaders(transactionId),
     });
-    if (isSuccess(response)) return { branch: enlistedBranch(ACCOUNT_SERVICE, response) };
-    if ((response.data as ErrorReply | undefined)?.error === 'insufficient-funds') return undefined;
-    return failFromReply(ACCOUNT_SERVICE, response);
+    if (!isSuccess(response)) return failFromReply(ACCOUNT_SERVICE, response);
+    const { accountId } = response.data as ChargeReply;
+    return { accountId, branch: enlistedBranch(ACCOUNT_SERVICE, response) };
   }
 }

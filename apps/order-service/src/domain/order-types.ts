@@ -40,14 +40,10 @@ export interface Reservation {
   branch?: EnlistedBranch;
 }
 
-/** A withdrawal that went through, with its prepared branch like Reservation's. */
-export interface Withdrawal {
+/** A charge that went through: the account that paid, and the prepared branch like Reservation's. */
+export interface Payment {
+  accountId: number;
   branch?: EnlistedBranch;
-}
-
-export interface Account {
-  id: number;
-  balance: number;
 }
 
 /** The order.confirmed event of a confirmed order; its messageId is fresh (consumers deduplicate by it). */

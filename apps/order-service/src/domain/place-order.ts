@@ -1,20 +1,13 @@
 import type { Logger } from '@trx/logging';
 import { routingKeys, uuidv7, type Decision, type EnlistedBranch } from '@trx/protocol';
-import {
-  CoordinatorUnreachableError,
-  OrderRefusedError,
-  TransactionRolledBackError,
-  failureCode,
-} from './order-errors';
+import { CoordinatorUnreachableError, TransactionRolledBackError, failureCode } from './order-errors';
 import type { AccountGateway, OrderStore, ProductGateway, TransactionGateway } from './ports';
 import {
   fromCents,
   orderConfirmedEvent,
   toCents,
-  type Account,
   type OrderRecord,
   type PlaceOrderInput,
-  type Withdrawal,
 } from './order-types';
 
 export interface PlaceOrderDeps {
@@ -32,8 +25,9 @@ export type PlaceOrderResult =
 
 /**
  * The place-order use case: mint the distributed transaction's id (a UUIDv7: no begin round
- * trip, the coordinator first hears of it at the commit), reserve the stock, withdraw the
- * price, record the order as this service's own branch, then ask the coordinator to commit —
+ * trip, the coordinator first hears of it at the commit), reserve the stock, charge the
+ * price to the customer (one call: account-service picks the account), record the order as
+ * this service's own branch, then ask the coordinator to commit —
  * enlisting every prepared branch the participants handed back, so no participant has to
  * register with the coordinator on the way, and handing over the order.confirmed event,
  * which the coordinator publishes only if it commits. Any failure before the commit rolls
@@ -94,36 +88,10 @@ async function prepareBranches(
   enlist(reservation.branch);
   const totalCents = toCents(reservation.unitPrice) * input.quantity;
   const priced = { ...draft, unitPrice: reservation.unitPrice, total: fromCents(totalCents) };
-  enlist((await pay(deps.accounts, transactionId, input.customerId, priced.total)).branch);
+  enlist((await deps.accounts.charge(transactionId, input.customerId, priced.total)).branch);
   const confirmed: OrderRecord = { ...priced, status: 'CONFIRMED' };
   enlist(await deps.orders.recordInBranch(transactionId, confirmed));
   return confirmed;
-}
-
-/** The accounts `pay` withdraws from; `T` is what a withdrawal belongs to (a transaction's id). */
-export interface Payer<T> {
-  accountsOf(customerId: number): Promise<Account[]>;
-  withdraw(transactionId: T, accountId: number, amount: number): Promise<Withdrawal | undefined>;
-}
-
-/**
- * Withdraws from the customer's first account whose balance covers the amount. Only one
- * withdrawal is attempted: a withdrawal that fails is a no-vote of its branch, which dooms
- * the transaction, so trying a second account after it could never commit. A balance that
- * changed since it was read is an insufficient-funds refusal like any other.
- */
-export async function pay<T>(accounts: Payer<T>, transactionId: T, customerId: number, amount: number) {
-  const candidates = await accounts.accountsOf(customerId);
-  if (candidates.length === 0) {
-    throw new OrderRefusedError('unknown-customer', `customer ${customerId} has no account`);
-  }
-  const payer = candidates.find((account) => toCents(account.balance) >= toCents(amount));
-  const withdrawal = payer && (await accounts.withdraw(transactionId, payer.id, amount));
-  if (payer && withdrawal) return { accountId: payer.id, branch: withdrawal.branch };
-  throw new OrderRefusedError(
-    'insufficient-funds',
-    `no account of customer ${customerId} can pay ${amount.toFixed(2)}`,
-  );
 }
 
 /**

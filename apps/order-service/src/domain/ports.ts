@@ -1,5 +1,5 @@
 import type { CommitEvent, Decision, EnlistedBranch, TransactionView } from '@trx/protocol';
-import type { Account, OrderRecord, Reservation, Withdrawal } from './order-types';
+import type { OrderRecord, Payment, Reservation } from './order-types';
 
 /**
  * What the place-order use case needs from the outside world. Implementations live in
@@ -12,9 +12,13 @@ export interface ProductGateway {
 }
 
 export interface AccountGateway {
-  accountsOf(customerId: number): Promise<Account[]>;
-  /** Resolves with the withdrawal, or undefined when the account can't pay (insufficient funds). */
-  withdraw(transactionId: string, accountId: number, amount: number): Promise<Withdrawal | undefined>;
+  /**
+   * Charges the customer's first account (lowest id) whose balance covers `amount`, as a
+   * prepared branch of the transaction: account-service chooses, debits and records in one
+   * statement. Throws OrderRefusedError `insufficient-funds` when no account covers it,
+   * `unknown-customer` when the customer has none.
+   */
+  charge(transactionId: string, customerId: number, amount: number): Promise<Payment>;
 }
 
 /**

@@ -28,11 +28,11 @@ export function withFault(
   point: FaultPoint,
   transactionTimeoutMs: number,
 ): PlaceOrderDeps {
-  const { accounts, orders, transactions } = deps;
+  const { orders, transactions } = deps;
   const fail = () => Promise.reject(new InjectedFaultError(point));
   switch (point) {
     case 'after-reservation':
-      return { ...deps, accounts: { accountsOf: fail, withdraw: (...a) => accounts.withdraw(...a) } };
+      return { ...deps, accounts: { charge: fail } };
     case 'after-withdrawal':
       return {
         ...deps,

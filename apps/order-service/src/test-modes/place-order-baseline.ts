@@ -4,18 +4,21 @@ import {
   fromCents,
   toCents,
   type OrderRecord,
+  type Payment,
   type PlaceOrderInput,
   type Reservation,
 } from '../domain/order-types';
 import type { OrderStore } from '../domain/ports';
-import { newOrder, pay, type Payer, type PlaceOrderResult } from '../domain/place-order';
+import { newOrder, type PlaceOrderResult } from '../domain/place-order';
 
 /** The gateways and store without a transaction: each write commits locally at once. */
 export interface PlaceOrderBaselineDeps {
   products: {
     reserve(transactionId: undefined, productId: number, quantity: number): Promise<Reservation>;
   };
-  accounts: Payer<undefined>;
+  accounts: {
+    charge(transactionId: undefined, customerId: number, amount: number): Promise<Payment>;
+  };
   orders: Pick<OrderStore, 'recordRejected'> & {
     /** The CONFIRMED order and its outbox row in a plain local transaction. */
     recordLocal(order: OrderRecord): Promise<void>;
@@ -39,7 +42,7 @@ export async function placeOrderBaseline(
   try {
     const reservation = await deps.products.reserve(undefined, input.productId, input.quantity);
     const total = fromCents(toCents(reservation.unitPrice) * input.quantity);
-    await pay(deps.accounts, undefined, input.customerId, total);
+    await deps.accounts.charge(undefined, input.customerId, total);
     const order: OrderRecord = { ...draft, status: 'CONFIRMED', unitPrice: reservation.unitPrice, total };
     await deps.orders.recordLocal(order);
     return { outcome: 'confirmed', order };
