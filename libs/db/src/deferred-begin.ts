@@ -1,5 +1,6 @@
 import * as pg from 'pg';
-import type { Connection, QueryConfig, QueryResult } from 'pg';
+import type { CustomTypesConfig, QueryConfig, QueryResult } from 'pg';
+import { Pipeline, type PipelinedStatement } from './pipeline';
 
 /**
  * A pg Client that sends a transaction's BEGIN in the same write as the transaction's first
@@ -11,8 +12,8 @@ import type { Connection, QueryConfig, QueryResult } from 'pg';
  *
  * `START TRANSACTION` / `BEGIN` (exactly that text, no parameters: what TypeORM's
  * `startTransaction` and our runners send) is answered at once and held. The next statement:
- * - with parameters (the extended protocol) goes out as BEGIN's Parse/Bind/Execute followed by
- *   the statement's own messages and one Sync, in one write; Postgres answers both at once;
+ * - with parameters (the extended protocol) goes out with BEGIN as a pipeline of two statements
+ *   (see pipeline.ts): one write and one Sync; Postgres answers both at once;
  * - without parameters (the simple protocol, e.g. a multi-statement closing message) is sent
  *   after the held BEGIN as two statements, as before.
  * A held BEGIN that nothing followed (the connection goes back to the pool) is dropped: nothing
@@ -47,17 +48,17 @@ export class DeferredBeginClient extends pg.Client {
       begun.catch(() => undefined); // its failure is the statement's too: the connection is gone
       return super.query(config, values, callback);
     }
+    // BEGIN's answer is not the statement's: only the statement's result is passed on.
     return new Promise<QueryResult>((resolve, reject) => {
-      const query = new pg.Query(
-        { ...statement, types: statement.types ?? this.clientTypes() },
-        (err: Error | undefined, result: unknown) => (err ? reject(err) : resolve(result as QueryResult)),
+      const pipeline = new Pipeline([{ text: begin }, statement], this.clientTypes(), (err, results) =>
+        err ? reject(err) : resolve(results![1]!),
       );
-      super.query(new BeginThen(begin, query as unknown as PgMessageHandlers));
+      super.query(pipeline);
     });
   }
 
   private clientTypes() {
-    return { getTypeParser: this.getTypeParser.bind(this) } as QueryConfig['types'];
+    return { getTypeParser: this.getTypeParser.bind(this) } as CustomTypesConfig;
   }
 }
 
@@ -66,11 +67,17 @@ const BEGUN: QueryResult = { command: 'BEGIN', rowCount: null, oid: 0, rows: [],
 const BEGIN_TEXTS = new Set(['START TRANSACTION', 'BEGIN']);
 
 function isBegin(config: unknown, values: unknown, callback: unknown): config is string {
-  return typeof config === 'string' && BEGIN_TEXTS.has(config) && values === undefined && callback === undefined;
+  return (
+    typeof config === 'string' && BEGIN_TEXTS.has(config) && values === undefined && callback === undefined
+  );
 }
 
-/** The statement as a QueryConfig when pg would send it with the extended protocol (it has parameters), else undefined. */
-function extendedStatement(config: unknown, values: unknown, callback: unknown): QueryConfig | undefined {
+/** The statement when pg would send it with the extended protocol (it has parameters), else undefined. */
+function extendedStatement(
+  config: unknown,
+  values: unknown,
+  callback: unknown,
+): PipelinedStatement | undefined {
   if (callback !== undefined || typeof values === 'function') return undefined;
   if (typeof config === 'string') {
     return Array.isArray(values) && values.length > 0 ? { text: config, values } : undefined;
@@ -81,80 +88,4 @@ function extendedStatement(config: unknown, values: unknown, callback: unknown):
   // Named statements, row arrays and cursors keep pg's own path.
   if (c.name || c.rowMode || !Array.isArray(params) || params.length === 0) return undefined;
   return { text: c.text, values: params, types: c.types };
-}
-
-/**
- * The message handlers pg's Client calls on the query it is waiting for (the Submittable
- * protocol that pg-cursor and pg-query-stream implement too).
- */
-interface PgMessageHandlers {
-  submit(connection: Connection): Error | null | void;
-  handleRowDescription(msg: unknown): void;
-  handleDataRow(msg: unknown): void;
-  handleCommandComplete(msg: unknown, connection: Connection): void;
-  handleEmptyQuery(connection: Connection): void;
-  handleError(err: Error, connection: Connection): void;
-  handleReadyForQuery(connection: Connection): void;
-  handlePortalSuspended(connection: Connection): void;
-  handleCopyInResponse(connection: Connection): void;
-  handleCopyData(msg: unknown, connection: Connection): void;
-}
-
-/**
- * BEGIN's Parse/Bind/Execute, then the statement's messages (pg's own Query, which ends with
- * Sync), corked into one write. Postgres answers BEGIN's CommandComplete first; it is not the
- * statement's, so it is not passed on.
- */
-class BeginThen implements PgMessageHandlers {
-  private begun = false;
-
-  constructor(
-    private readonly begin: string,
-    private readonly statement: PgMessageHandlers,
-  ) {}
-
-  submit(connection: Connection) {
-    connection.stream.cork();
-    try {
-      connection.parse({ text: this.begin, name: '', types: [] }, false);
-      connection.bind({}, false);
-      connection.execute({}, false);
-      return this.statement.submit(connection);
-    } finally {
-      connection.stream.uncork();
-    }
-  }
-
-  handleCommandComplete(msg: unknown, connection: Connection) {
-    if (!this.begun) {
-      this.begun = true;
-      return;
-    }
-    this.statement.handleCommandComplete(msg, connection);
-  }
-
-  handleRowDescription(msg: unknown) {
-    this.statement.handleRowDescription(msg);
-  }
-  handleDataRow(msg: unknown) {
-    this.statement.handleDataRow(msg);
-  }
-  handleEmptyQuery(connection: Connection) {
-    this.statement.handleEmptyQuery(connection);
-  }
-  handleError(err: Error, connection: Connection) {
-    this.statement.handleError(err, connection);
-  }
-  handleReadyForQuery(connection: Connection) {
-    this.statement.handleReadyForQuery(connection);
-  }
-  handlePortalSuspended(connection: Connection) {
-    this.statement.handlePortalSuspended(connection);
-  }
-  handleCopyInResponse(connection: Connection) {
-    this.statement.handleCopyInResponse(connection);
-  }
-  handleCopyData(msg: unknown, connection: Connection) {
-    this.statement.handleCopyData(msg, connection);
-  }
 }

@@ -11,5 +11,6 @@ export * from './errors';
 export * from './pg-errors';
 export * from './pool';
 export * from './deferred-begin';
+export * from './pipeline';
 export * from './batches';
 export * from './scrape-sample';
