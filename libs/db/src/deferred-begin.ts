@@ -1,5 +1,6 @@
 import * as pg from 'pg';
-import type { Connection, QueryConfig, QueryResult } from 'pg';
+import type { Connection, FieldDef, QueryConfig, QueryResult } from 'pg';
+import type { PgMessageHandlers } from './pipeline';
 import { StatementNames, isStalePlan } from './statement-names';
 
 /**
@@ -98,22 +99,6 @@ function extendedStatement(config: unknown, values: unknown, callback: unknown):
   return { text: c.text, values: params, types: c.types };
 }
 
-/**
- * The message handlers pg's Client calls on the query it is waiting for (the Submittable
- * protocol that pg-cursor and pg-query-stream implement too).
- */
-interface PgMessageHandlers {
-  submit(connection: Connection): Error | null | void;
-  handleRowDescription(msg: unknown): void;
-  handleDataRow(msg: unknown): void;
-  handleCommandComplete(msg: unknown, connection: Connection): void;
-  handleEmptyQuery(connection: Connection): void;
-  handleError(err: Error, connection: Connection): void;
-  handleReadyForQuery(connection: Connection): void;
-  handlePortalSuspended(connection: Connection): void;
-  handleCopyInResponse(connection: Connection): void;
-  handleCopyData(msg: unknown, connection: Connection): void;
-}
 
 /**
  * BEGIN's Parse/Bind/Execute, then the statement's messages (pg's own Query, which ends with
@@ -159,10 +144,10 @@ class BeginThen implements PgMessageHandlers {
     this.statement.handleCommandComplete(msg, connection);
   }
 
-  handleRowDescription(msg: unknown) {
+  handleRowDescription(msg: { fields: FieldDef[] }) {
     this.statement.handleRowDescription(msg);
   }
-  handleDataRow(msg: unknown) {
+  handleDataRow(msg: { fields: unknown[] }) {
     this.statement.handleDataRow(msg);
   }
   handleEmptyQuery(connection: Connection) {

@@ -12,5 +12,6 @@ export * from './pg-errors';
 export * from './pool';
 export * from './deferred-begin';
 export * from './statement-names';
+export * from './pipeline';
 export * from './batches';
 export * from './scrape-sample';

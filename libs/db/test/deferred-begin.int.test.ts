@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, dropTestDatabase } from '@trx/test-support';
+import { createTestDatabase, dropTestDatabase, writesDuring } from '@trx/test-support';
 import { pgDriver, poolOf } from '../src';
 
 let dbUrl: string;
@@ -17,30 +17,6 @@ afterAll(async () => {
 beforeEach(async () => {
   await pool.query('TRUNCATE item');
 });
-
-/** Socket writes the client makes while `run` runs. */
-async function writesDuring(client: PoolClient, run: () => Promise<unknown>): Promise<number> {
-  const socket = client.connection.stream;
-  let writes = 0;
-  // A write outside a cork goes out at once; a cork's writes go out together when it is lifted.
-  const write = socket.write.bind(socket);
-  socket.write = ((...args: Parameters<typeof socket.write>) => {
-    if (socket.writableCorked === 0) writes++;
-    return write(...args);
-  }) as typeof socket.write;
-  const uncork = socket.uncork.bind(socket);
-  socket.uncork = () => {
-    if (socket.writableCorked === 1) writes++;
-    uncork();
-  };
-  try {
-    await run();
-  } finally {
-    socket.write = write;
-    socket.uncork = uncork;
-  }
-  return writes;
-}
 
 async function count(): Promise<number> {
   const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM item');
@@ -60,7 +36,7 @@ describe('DeferredBeginClient (pgDriver connections)', () => {
       });
       expect(writes).toBe(1);
       const { rows } = await client.query<{ open: boolean }>(
-        "SELECT txid_current_if_assigned() IS NOT NULL AS open",
+        'SELECT txid_current_if_assigned() IS NOT NULL AS open',
       );
       expect(rows[0]!.open).toBe(true);
       await client.query('ROLLBACK');
@@ -75,7 +51,9 @@ describe('DeferredBeginClient (pgDriver connections)', () => {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      await expect(client.query('INSERT INTO item VALUES ($1, $2)', [1, 'b'])).rejects.toThrow(/duplicate key/);
+      await expect(client.query('INSERT INTO item VALUES ($1, $2)', [1, 'b'])).rejects.toThrow(
+        /duplicate key/,
+      );
       await expect(client.query('SELECT $1::int', [1])).rejects.toThrow(/current transaction is aborted/);
       await client.query('ROLLBACK');
       expect((await client.query('SELECT $1::int AS n', [7])).rows).toEqual([{ n: 7 }]);
@@ -114,7 +92,11 @@ describe('DeferredBeginClient (pgDriver connections)', () => {
   });
 
   it("serves TypeORM's transactions (START TRANSACTION, work, COMMIT / ROLLBACK)", async () => {
-    const dataSource = await new DataSource({ type: 'postgres', url: dbUrl, driver: pgDriver() }).initialize();
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url: dbUrl,
+      driver: pgDriver(),
+    }).initialize();
     try {
       await dataSource.transaction(async (manager) => {
         await manager.query('INSERT INTO item VALUES ($1, $2)', [1, 'a']);

@@ -89,12 +89,29 @@ export async function runBranch<T>(
   work: Work<T>,
   options: BranchOptions = {},
 ): Promise<T> {
+  return asBranch(o, transactionId, options, (txId, gid) =>
+    prepareBranch(o, txId, gid, work, options.abandoned),
+  );
+}
+
+/**
+ * What makes `prepare` a branch, however it reaches PREPARE TRANSACTION under `gid`: a
+ * failure before it is the branch's no-vote (told to the coordinator, unless the caller
+ * enlists the branch) and the database's bounds as the runtime's errors; once prepared, the
+ * yes-vote is recorded (or the caller enlists it) and `onPrepared` hears the gid.
+ */
+export async function asBranch<T>(
+  o: BranchRunnerOptions,
+  transactionId: string,
+  options: BranchOptions,
+  prepare: (txId: string, gid: string) => Promise<T>,
+): Promise<T> {
   const txId = assertTransactionId(transactionId);
   const gid = newGid(o.service, txId);
   const log = o.logger.child({ transactionId: txId, gid });
   let result: T;
   try {
-    result = await prepareBranch(o, txId, gid, work, options.abandoned);
+    result = await prepare(txId, gid);
   } catch (err) {
     if (options.enlistedByCaller)
       log.info({ reason: messageOf(err) }, 'branch failed before prepare: rolled back');
@@ -164,17 +181,26 @@ async function prepareBranch<T>(
   }
 }
 
-/**
- * The closing round trip, with the cap's check when the gauge says the service may be near
- * its cap; the gauge hears how it went (and the check's count, or that the cap refused it).
- */
+/** The closing round trip, through the gauge (see closeWithGauge). */
 async function closeBranch(runner: QueryRunner, o: BranchRunnerOptions, txId: string, gid: string) {
+  await closeWithGauge(o, (cap) => sendClosing(runner, prepareBranchSql(gid, txId, cap), cap));
+}
+
+/**
+ * Sends a branch's closing statements with `close`, with the cap's check (`cap`) when the
+ * gauge says the service may be near its cap; the gauge hears how it went (and the check's
+ * count that `close` answers, or that the cap refused it). No gauge: no check, nothing told.
+ */
+export async function closeWithGauge(
+  o: BranchRunnerOptions,
+  close: (cap: PreparedCap | undefined) => Promise<number | undefined>,
+): Promise<void> {
   const gauge = o.preparedGauge;
-  if (!gauge) return void (await runner.query(prepareBranchSql(gid, txId)));
+  if (!gauge) return void (await close(undefined));
   const ticket = gauge.begin();
   const cap = ticket.check ? { service: o.service, max: gauge.max } : undefined;
   try {
-    const count = await sendClosing(runner, prepareBranchSql(gid, txId, cap), cap);
+    const count = await close(cap);
     gauge.settle(ticket, { prepared: true, count });
   } catch (err) {
     const capReached = pgCode(err) === PgCodes.tooManyPreparedBranches;

@@ -71,18 +71,26 @@ export async function createBranchTable(db: Queryable): Promise<void> {
 }
 
 /**
- * A branch's closing round trip: its trx_branch row, PREPARE TRANSACTION and RESET ALL in one
- * simple-protocol message, after the cap's check when `cap` is given (the runner gives it only
- * near the cap: see prepared-cap). PREPARE takes no parameters, so neither can the message:
- * the gid and the uuid are checked against the alphabets they are made of and quoted. The row
- * goes last on purpose: in a transaction the work left aborted (a failed statement it caught),
- * PREPARE alone would roll back silently and report no error; the INSERT fails instead.
- * RESET ALL runs after the transaction ends, because a SET in the work outlives PREPARE.
+ * A branch's closing statements, in order: the cap's check when `cap` is given (the runner
+ * gives it only near the cap: see prepared-cap), its trx_branch row, PREPARE TRANSACTION and
+ * RESET ALL. They go as one simple-protocol message after the work (prepareBranchSql), or
+ * at the end of the pipeline of a branch of known statements (statements-branch). PREPARE
+ * takes no parameters, and such a message none at all, so they are written as literals: the
+ * gid and the uuid are checked against the alphabets they are made of and quoted. The row
+ * goes last on purpose: in a transaction the work left aborted (a failed statement it
+ * caught), PREPARE alone would roll back silently and report no error; the INSERT fails
+ * instead. RESET ALL runs after the transaction ends, because a SET in the work outlives
+ * PREPARE.
  */
-export function prepareBranchSql(gid: string, transactionId: string, cap?: PreparedCap): string {
+export function closingStatements(gid: string, transactionId: string, cap?: PreparedCap): string[] {
   const row = `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES (${gidLiteral(gid)}, '${assertTransactionId(transactionId)}')`;
-  const check = cap && cap.max > 0 ? `${preparedCapCheck(cap)}; ` : '';
-  return `${check}${row}; PREPARE TRANSACTION ${gidLiteral(gid)}; ${RESET_SESSION}`;
+  const check = cap && cap.max > 0 ? [preparedCapCheck(cap)] : [];
+  return [...check, row, `PREPARE TRANSACTION ${gidLiteral(gid)}`, RESET_SESSION];
+}
+
+/** The closing statements as one simple-protocol message: a branch's closing round trip after its work. */
+export function prepareBranchSql(gid: string, transactionId: string, cap?: PreparedCap): string {
+  return closingStatements(gid, transactionId, cap).join('; ');
 }
 
 /** At most `max` branches of `service` prepared at once in this database (all replicas). */
@@ -112,8 +120,9 @@ function preparedCapCheck(cap: PreparedCap): string {
 
 /**
  * The check's answer out of the closing message's results: pg answers a message of several
- * statements with one result per statement (its types say one), the check's first.
- * Undefined when there is none to read (a message without the check).
+ * statements with one result per statement (its types say one), the check's first; a
+ * pipeline's result of the check is passed alone. Undefined when there is none to read (a
+ * message without the check).
  */
 export function preparedCountOf(answer: QueryResult | QueryResult[]): number | undefined {
   const first = Array.isArray(answer) ? answer[0] : answer;

@@ -19,6 +19,10 @@
  *   );
  *   // A branch the caller enlists with its commit: prepared, not registered; the gid goes back to it.
  *   await participant.run(txId, work, { enlistedByCaller: true, onPrepared: (gid) => res.set(BRANCH_HEADER, gid) });
+ *   // Work that is known statements: BEGIN, the statements, row + PREPARE in one round trip.
+ *   await participant.runStatementsAsBranch(txId, [{ text: 'INSERT INTO orders (id) VALUES ($1)', values: [id] }], {
+ *     enlistedByCaller: true, onPrepared: (g) => (gid = g),
+ *   });
  *   // The initiator's own branch, once the coordinator answered its commit (acknowledged in batches):
  *   await participant.finish(txId, gid, 'commit');
  *   // Map runtime refusals and outages to HTTP in one place:
@@ -40,6 +44,7 @@ export {
 } from './decision-verification';
 export { DEFAULT_DECISION_CONCURRENCY, type DecisionRejectReason } from './decision-consumer';
 export type { BranchOptions } from './branch-runner';
+export type { BranchStatement } from './statements-branch';
 export type { FinishResult } from './branch-finisher';
 export type { RecoveryReport } from './recovery';
 export type { RetentionReport } from './branch-retention';

@@ -3,7 +3,9 @@ import type { Registry } from 'prom-client';
 import { PeriodicJob, type Logger } from '@trx/logging';
 import type { CoordinatorApi, Decision } from '@trx/protocol';
 import { assertCanPrepare } from '@trx/db';
+import type { QueryResult } from 'pg';
 import { runBranch, runLocal, type BranchOptions, type BranchRunnerOptions } from './branch-runner';
+import { runStatementsAsBranch, type BranchStatement } from './statements-branch';
 import { assertBranchOf, createBranchTable, summarizePrepared } from './branch-sql';
 import { decisionHandler } from './decision-consumer';
 import type { FinishResult } from './branch-finisher';
@@ -206,6 +208,23 @@ export class Participant {
   ): Promise<T> {
     return this.track(() =>
       this.metrics.timeBranch(() => runBranch(this.runnerOptions(), transactionId, work, options)),
+    );
+  }
+
+  /**
+   * runBranch for work that is known statements, in one round trip: BEGIN, the statements and
+   * the branch's closing ones (row, PREPARE, reset) in one write. Resolves with the statements'
+   * results. Needs a DataSource made with `{ driver: pgDriver() }` (@trx/db), as the services' are.
+   */
+  runStatementsAsBranch(
+    transactionId: string,
+    statements: readonly BranchStatement[],
+    options?: BranchOptions,
+  ): Promise<QueryResult[]> {
+    return this.track(() =>
+      this.metrics.timeBranch(() =>
+        runStatementsAsBranch(this.runnerOptions(), transactionId, statements, options),
+      ),
     );
   }
 

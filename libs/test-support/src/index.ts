@@ -20,6 +20,7 @@ export * from './broker-connections';
 export * from './broker-users';
 export { managementApi } from './management-api';
 export * from './statement-recorder';
+export * from './socket-writes';
 export * from './metrics-text';
 export * from './credentials';
 export * from './log-tap';

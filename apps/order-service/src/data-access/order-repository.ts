@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { routingKeys, type Decision, type EnlistedBranch } from '@trx/protocol';
 import type { OrderStore } from '../domain/ports';
 import { isConnectionError } from '@trx/db';
-import { isBranchRefused, isCoordinatorUnreachable } from '@trx/participant';
+import { isBranchRefused, isCoordinatorUnreachable, type BranchStatement } from '@trx/participant';
 import {
   CoordinatorUnreachableError,
   DatabaseUnavailableError,
@@ -13,13 +13,16 @@ import { orderConfirmedEvent, type OrderRecord, type OrderStatus } from '../doma
 import { SERVICE_NAME } from '../config';
 import { OrderEntity } from './order-entities';
 
-/** What the repository needs of the participant runtime: run work as this service's branch, or locally. */
+/**
+ * What the repository needs of the participant runtime: run statements as this service's
+ * branch (BEGIN, the statements and the branch's PREPARE in one round trip), or work locally.
+ */
 export interface BranchRunner {
-  runBranch<T>(
+  runStatementsAsBranch(
     transactionId: string,
-    work: (manager: EntityManager) => Promise<T>,
+    statements: readonly BranchStatement[],
     options: { enlistedByCaller: boolean; onPrepared(gid: string): void },
-  ): Promise<T>;
+  ): Promise<unknown>;
   runLocal<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
   /** COMMIT/ROLLBACK PREPARED of a branch this process prepared, then its acknowledgement. */
   finish(transactionId: string, gid: string, decision: Decision): Promise<unknown>;
@@ -41,10 +44,9 @@ export class OrderRepository implements OrderStore {
     await this.branches.finish(transactionId, gid, decision);
   }
 
+  /** The order row as this service's own branch, in one round trip (BEGIN, the row, PREPARE). */
   async recordInBranch(transactionId: string, order: OrderRecord): Promise<EnlistedBranch> {
-    return runAsBranch(this.branches, transactionId, async (manager) => {
-      await manager.getRepository(OrderEntity).insert(toEntity(order));
-    });
+    return runAsBranch(this.branches, transactionId, [insertOrder(order)]);
   }
 
   async recordLocal(order: OrderRecord): Promise<void> {
@@ -120,11 +122,14 @@ async function insertConfirmed(manager: EntityManager, order: OrderRecord): Prom
 async function runAsBranch(
   branches: BranchRunner,
   transactionId: string,
-  work: (manager: EntityManager) => Promise<void>,
+  statements: readonly BranchStatement[],
 ): Promise<EnlistedBranch> {
   let gid: string | undefined;
   try {
-    await branches.runBranch(transactionId, work, { enlistedByCaller: true, onPrepared: (g) => (gid = g) });
+    await branches.runStatementsAsBranch(transactionId, statements, {
+      enlistedByCaller: true,
+      onPrepared: (g) => (gid = g),
+    });
     return { service: SERVICE_NAME, gid: gid!, finishedByCaller: true };
   } catch (err) {
     const e = err as Error & { retryable?: boolean };
@@ -135,6 +140,36 @@ async function runAsBranch(
     if (e.retryable === true) throw new ParticipantUnavailableError('order-service', e.message);
     throw err;
   }
+}
+
+/**
+ * The columns of an order row and the entity fields they hold: every column of OrderEntity,
+ * as TypeORM's insert writes them (no RETURNING: no column is generated).
+ */
+const ORDER_COLUMNS: readonly (readonly [string, keyof OrderEntity])[] = [
+  ['id', 'id'],
+  ['status', 'status'],
+  ['customer_id', 'customerId'],
+  ['product_id', 'productId'],
+  ['quantity', 'quantity'],
+  ['unit_price', 'unitPrice'],
+  ['total', 'total'],
+  ['transaction_id', 'transactionId'],
+  ['reason', 'reason'],
+  ['idempotency_key', 'idempotencyKey'],
+  ['created_at', 'createdAt'],
+];
+
+const INSERT_ORDER = `INSERT INTO orders (${ORDER_COLUMNS.map(([column]) => column).join(', ')})
+  VALUES (${ORDER_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+
+/**
+ * The order row's INSERT, written out because a branch of known statements takes no
+ * EntityManager; its values are toEntity's, the ones TypeORM's insert sends.
+ */
+function insertOrder(order: OrderRecord): BranchStatement {
+  const entity = toEntity(order);
+  return { text: INSERT_ORDER, values: ORDER_COLUMNS.map(([, field]) => entity[field]) };
 }
 
 function toEntity(order: OrderRecord): OrderEntity {
