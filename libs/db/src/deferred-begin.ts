@@ -54,8 +54,7 @@ export class DeferredBeginClient extends pg.Client {
       return super.query(config, values, callback);
     }
     const named = { ...statement, name: this.names.nameFor(statement.text) };
-    const ran: Promise<QueryResult> =
-      begin === undefined ? super.query(named) : this.beginThen(begin, named);
+    const ran: Promise<QueryResult> = begin === undefined ? super.query(named) : this.beginThen(begin, named);
     return ran.catch((err: unknown) => {
       if (named.name !== undefined && isStalePlan(err)) this.names.forget(named.text);
       throw err;
@@ -82,7 +81,9 @@ const BEGUN: QueryResult = { command: 'BEGIN', rowCount: null, oid: 0, rows: [],
 const BEGIN_TEXTS = new Set(['START TRANSACTION', 'BEGIN']);
 
 function isBegin(config: unknown, values: unknown, callback: unknown): config is string {
-  return typeof config === 'string' && BEGIN_TEXTS.has(config) && values === undefined && callback === undefined;
+  return (
+    typeof config === 'string' && BEGIN_TEXTS.has(config) && values === undefined && callback === undefined
+  );
 }
 
 /** The statement as a QueryConfig when pg would send it with the extended protocol (it has parameters), else undefined. */
@@ -98,7 +99,6 @@ function extendedStatement(config: unknown, values: unknown, callback: unknown):
   if (c.name || c.rowMode || !Array.isArray(params) || params.length === 0) return undefined;
   return { text: c.text, values: params, types: c.types };
 }
-
 
 /**
  * BEGIN's Parse/Bind/Execute, then the statement's messages (pg's own Query, which ends with

@@ -128,7 +128,10 @@ describe('named statements (pgDriver connections)', () => {
       const before = await preparedNames(client); // the connection may have named others' statements
       for (let i = 1; i <= 4; i++) {
         await client.query('BEGIN');
-        const { rows } = await client.query('INSERT INTO item VALUES ($1, $2) RETURNING id, name', [i, `n${i}`]);
+        const { rows } = await client.query('INSERT INTO item VALUES ($1, $2) RETURNING id, name', [
+          i,
+          `n${i}`,
+        ]);
         expect(rows).toEqual([{ id: i, name: `n${i}` }]);
         await client.query('COMMIT');
         // Once named, the statement is parsed once: Postgres holds exactly one prepared statement for it.
