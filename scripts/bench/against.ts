@@ -10,6 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import type { BenchResults, StepResult } from './results';
 
 export interface AgainstOptions {
@@ -40,6 +41,7 @@ export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<n
   const sha = sh('git', ['rev-parse', '--verify', `${o.ref}^{commit}`], repoRoot);
   const here = sh('git', ['rev-parse', '--short', 'HEAD'], repoRoot);
   const other = prepareWorktree(repoRoot, sha);
+  await dropAgainstDatabases(pgServerOf(o.benchArgs));
   const builds: Build[] = [
     { name: `${o.ref} (${sha.slice(0, 7)})`, dir: other, args: otherBuildArgs(other, repoRoot) },
     { name: `this build (${here})`, dir: repoRoot, args: [] },
@@ -112,6 +114,50 @@ function otherBuildArgs(dir: string, repoRoot: string): string[] {
   }
   writeFileSync(upScript, upScriptFor(withCredentials), { mode: 0o755 });
   return ['--db-prefix', 'trx_against', '--exchange', 'trx-events-against', '--up-script', upScript];
+}
+
+/** The Postgres server the benches use (their `--pg-url`), no database. */
+function pgServerOf(benchArgs: string[]): string {
+  const i = benchArgs.indexOf('--pg-url');
+  return (i >= 0 ? benchArgs[i + 1]! : 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
+}
+
+/**
+ * Every comparison starts the other build on new databases: they are shared by comparisons
+ * with different refs, and a newer build's migrations (a function replaced, a column added)
+ * would leave an older build's schema half-changed under names it counts as applied. A
+ * prepared transaction a killed run left in one would keep DROP DATABASE from running, so
+ * those are rolled back first.
+ */
+async function dropAgainstDatabases(server: string): Promise<void> {
+  const admin = new Client({ connectionString: `${server}/postgres` });
+  await admin.connect();
+  try {
+    for (const [db] of AGAINST_DATABASES) {
+      const { rows } = await admin.query<{ gid: string }>(
+        'SELECT gid FROM pg_prepared_xacts WHERE database = $1',
+        [db],
+      );
+      if (rows.length > 0)
+        await rollbackPrepared(
+          `${server}/${db}`,
+          rows.map((r) => r.gid),
+        );
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+async function rollbackPrepared(url: string, gids: string[]): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const gid of gids) await client.query(`ROLLBACK PREPARED '${gid.replace(/'/g, "''")}'`);
+  } finally {
+    await client.end();
+  }
 }
 
 const AGAINST_DATABASES = [
