@@ -53,6 +53,15 @@ export class AccountHarness extends ServiceHarness<AppConfig, App> {
     return ids;
   }
 
+  /** Sessions of the service's database (other than this query's) matching a pg_stat_activity condition. */
+  async sessionsWhere(condition: string): Promise<number> {
+    const rows = await this.sql<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND ${condition}`,
+    );
+    return Number(rows[0]!.n);
+  }
+
   /** The balances of these accounts, in the same order. */
   async balancesOf(accountIds: number[]): Promise<number[]> {
     return Promise.all(accountIds.map((id) => this.balanceOf(id)));

@@ -26,16 +26,6 @@ const everything = async () => ({
   withdrawals: await h.sql('SELECT * FROM withdrawals ORDER BY id'),
   prepared: await h.prepared(),
 });
-/** Sessions of the service's database (other than this query's) matching a pg_stat_activity condition. */
-const sessions = async (where: string) =>
-  Number(
-    (
-      await h.sql<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid() AND ${where}`,
-      )
-    )[0]!.n,
-  );
 
 it('when the first accounts are too small, then the lowest id that covers the amount pays, committed at once without a transaction', async () => {
   const [small, covering, large] = await h.addCustomer(10, [5, 100, 1000], 102);
@@ -137,7 +127,7 @@ it('when ten charges of one customer race, then each account pays while it cover
   await blocker.query('BEGIN');
   await blocker.query('SELECT 1 FROM accounts WHERE id = 401 FOR UPDATE');
   const racing = Promise.all(Array.from({ length: 10 }, () => charge(40, { amount: 20 })));
-  await waitFor(async () => (await sessions("wait_event_type = 'Lock'")) >= 5, {
+  await waitFor(async () => (await h.sessionsWhere("wait_event_type = 'Lock'")) >= 5, {
     description: 'charges queued on the first account',
   });
   await blocker.query('COMMIT');
@@ -165,7 +155,7 @@ it('when a prepared charge holds the first account, then the next charge waits f
   const held = await charge(50, { amount: 80 }, enlisted(tx.id));
   expect(held.body).toMatchObject({ accountId: first });
   const next = charge(50, { amount: 80 });
-  await waitFor(async () => (await sessions("wait_event_type = 'Lock'")) === 1, {
+  await waitFor(async () => (await h.sessionsWhere("wait_event_type = 'Lock'")) === 1, {
     description: 'the second charge waiting for the prepared branch',
   });
   const gid = held.headers.get(BRANCH_HEADER)!;

@@ -10,16 +10,6 @@ let url: string;
 
 harnessPerFile(AccountHarness.start, (started, app) => ((h = started), (url = app.url)));
 
-/** Sessions of the service's database (other than this query's) matching a pg_stat_activity condition. */
-const sessions = async (where: string) =>
-  Number(
-    (
-      await h.sql<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid() AND ${where}`,
-      )
-    )[0]!.n,
-  );
 const enlisted = (txId: string) => ({ [TRANSACTION_HEADER]: txId, [ENLIST_HEADER]: ENLIST_BY_INITIATOR });
 const withdraw = (accountId: number, amount: number, headers: Record<string, string>) =>
   callWithHeaders(url, 'POST', `/accounts/${accountId}/withdrawals`, { amount }, headers);
@@ -106,7 +96,7 @@ it('when the caller gives up while the withdrawal waits for a row lock, then the
     signal: abort.signal,
   }).catch((err: Error) => err.name);
   // The withdrawal is queued behind the row lock: only now does its caller give up.
-  await waitFor(async () => (await sessions("wait_event_type = 'Lock'")) === 1, {
+  await waitFor(async () => (await h.sessionsWhere("wait_event_type = 'Lock'")) === 1, {
     description: 'the withdrawal waiting for the row lock',
   });
   abort.abort();
@@ -115,7 +105,7 @@ it('when the caller gives up while the withdrawal waits for a row lock, then the
   await blocker.end();
   // The withdrawal has run to its end once no session of the service is inside a transaction
   // (recovery would only find a stray branch after seconds; the runtime must not leave one at all).
-  await waitFor(async () => (await sessions("state <> 'idle'")) === 0, {
+  await waitFor(async () => (await h.sessionsWhere("state <> 'idle'")) === 0, {
     description: 'the withdrawal finished',
   });
   expect(await h.prepared()).toEqual([]);

@@ -103,7 +103,8 @@ function extendedStatement(config: unknown, values: unknown, callback: unknown):
 /**
  * BEGIN's Parse/Bind/Execute, then the statement's messages (pg's own Query, which ends with
  * Sync), corked into one write. Postgres answers BEGIN's CommandComplete first; it is not the
- * statement's, so it is not passed on.
+ * statement's, so it is not passed on. Not pipeline.ts's Pipeline, which sends its statements
+ * unnamed: pg's Query keeps track of which named statements a connection has parsed.
  */
 class BeginThen implements PgMessageHandlers {
   private begun = false;

@@ -27,6 +27,12 @@ const withdrawalBody = z
   })
   .strict();
 
+/** A withdrawal's amount in cents, from a body `withdrawalBody` accepts (400 otherwise). */
+function amountCentsOf(body: unknown): number {
+  const { amount } = parse(withdrawalBody, body, 'body must be {"amount": positive number, ≤ 2 decimals}');
+  return centsOf(amount)!;
+}
+
 const listQuery = z
   .object({
     customerId: id,
@@ -80,13 +86,9 @@ export function accountRoutes(dataSource: DataSource, participant: Participant):
 
   router.post('/accounts/:id/withdrawals', async (req, res) => {
     const accountId = parse(id, req.params.id, 'account id must be a positive integer');
-    const { amount } = parse(
-      withdrawalBody,
-      req.body,
-      'body must be {"amount": positive number, ≤ 2 decimals}',
-    );
+    const cents = amountCentsOf(req.body);
     const result = await runForRequest(participant, req, res, (manager, transactionId) =>
-      withdraw(accountStore(manager), accountId, centsOf(amount)!, transactionId),
+      withdraw(accountStore(manager), accountId, cents, transactionId),
     );
     res.status(201).json(result);
   });
@@ -94,13 +96,9 @@ export function accountRoutes(dataSource: DataSource, participant: Participant):
   // An order's payment in one call: no read of the balances first (see chargeCustomer).
   router.post('/customers/:id/withdrawals', async (req, res) => {
     const customerId = parse(id, req.params.id, 'customer id must be a positive integer');
-    const { amount } = parse(
-      withdrawalBody,
-      req.body,
-      'body must be {"amount": positive number, ≤ 2 decimals}',
-    );
+    const cents = amountCentsOf(req.body);
     const result = await runForRequest(participant, req, res, (manager, transactionId) =>
-      chargeCustomer(accountStore(manager), customerId, centsOf(amount)!, transactionId),
+      chargeCustomer(accountStore(manager), customerId, cents, transactionId),
     );
     res.status(201).json(result);
   });
