@@ -95,3 +95,69 @@ describe('acknowledging outcomes', () => {
     expect(c.calls).toHaveLength(1);
   });
 });
+
+describe('acknowledging outcomes with a linger', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('when acknowledgements keep coming, then each call waits the linger after the one before, not only the first', async () => {
+    const c = slowCoordinator();
+    const batcher = new OutcomeBatcher({ coordinator: c.api, logger: silentLogger(), lingerMs: 1000 });
+    batcher.add(ack(1));
+    await settle();
+    expect(c.inFlight()).toBe(0); // the first waits for company
+    jest.advanceTimersByTime(1000);
+    await settle();
+    expect(c.calls.map((x) => x.request.outcomes.length)).toEqual([1]);
+    for (let i = 2; i <= 4; i++) batcher.add(ack(i));
+    c.calls[0]!.answer();
+    await settle();
+    await settle();
+    expect(c.inFlight()).toBe(1); // the call came back: the next one still lingers
+    batcher.add(ack(5));
+    jest.advanceTimersByTime(999);
+    await settle();
+    expect(c.inFlight()).toBe(1);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(c.calls.map((x) => x.request.outcomes.map((o) => o.gid))).toEqual([
+      ['trx:test:1'],
+      ['trx:test:2', 'trx:test:3', 'trx:test:4', 'trx:test:5'],
+    ]);
+    c.calls[1]!.answer();
+    await batcher.flush();
+  });
+
+  it('when a full batch is waiting, then it goes without lingering', async () => {
+    const c = slowCoordinator();
+    const batcher = new OutcomeBatcher({
+      coordinator: c.api,
+      logger: silentLogger(),
+      lingerMs: 1000,
+      maxBatch: 3,
+    });
+    batcher.add(ack(1));
+    batcher.add(ack(2));
+    await settle();
+    expect(c.inFlight()).toBe(0);
+    batcher.add(ack(3));
+    await settle();
+    await settle();
+    expect(c.calls.map((x) => x.request.outcomes.length)).toEqual([3]);
+    c.calls[0]!.answer();
+    await batcher.flush();
+  });
+
+  it('when flushed, then what is queued goes at once', async () => {
+    const c = slowCoordinator();
+    const batcher = new OutcomeBatcher({ coordinator: c.api, logger: silentLogger(), lingerMs: 60_000 });
+    batcher.add(ack(1));
+    await settle();
+    const flushed = batcher.flush();
+    await settle();
+    await settle();
+    expect(c.calls.map((x) => x.request.outcomes.length)).toEqual([1]);
+    c.calls[0]!.answer();
+    await flushed;
+  });
+});
