@@ -29,7 +29,8 @@ import { StatementNames, isStalePlan } from './statement-names';
  */
 export class DeferredBeginClient extends pg.Client {
   private heldBegin: string | undefined;
-  private readonly names = new StatementNames();
+  /** This connection's names for its repeated statements (a pipeline's use them too). */
+  readonly statementNames = new StatementNames();
 
   /** Drops a held BEGIN: the connection is being handed to somebody else. */
   dropHeldBegin(): void {
@@ -53,10 +54,10 @@ export class DeferredBeginClient extends pg.Client {
       begun.catch(() => undefined); // its failure is the statement's too: the connection is gone
       return super.query(config, values, callback);
     }
-    const named = { ...statement, name: this.names.nameFor(statement.text) };
+    const named = { ...statement, name: this.statementNames.nameFor(statement.text) };
     const ran: Promise<QueryResult> = begin === undefined ? super.query(named) : this.beginThen(begin, named);
     return ran.catch((err: unknown) => {
-      if (named.name !== undefined && isStalePlan(err)) this.names.forget(named.text);
+      if (named.name !== undefined && isStalePlan(err)) this.statementNames.forget(named.text);
       throw err;
     });
   }

@@ -14,6 +14,8 @@ export const PgCodes = {
   queryCanceled: '57014',
   /** trx's own: the participant's cap of prepared branches is reached (raised before PREPARE) */
   tooManyPreparedBranches: 'TRX01',
+  /** trx's own: a statement's `trx_expect` found what it needed missing (the work took nothing; no error of the database) */
+  expectationFailed: 'TRX02',
   objectInUse: '55006', // prepared transaction is busy (being committed by another session)
   /** max_prepared_transactions reached: "maximum number of prepared transactions reached" */
   outOfMemory: '53200',

@@ -1,5 +1,7 @@
 import * as pg from 'pg';
 import type { ClientBase, Connection, CustomTypesConfig, FieldDef, QueryResult } from 'pg';
+import { DeferredBeginClient } from './deferred-begin';
+import { isStalePlan, type StatementNames } from './statement-names';
 
 /**
  * Statements sent in one write and answered at once: each statement's Parse, Bind, Describe
@@ -27,9 +29,22 @@ export async function queryPipelined(
   statements: readonly PipelinedStatement[],
 ): Promise<QueryResult[]> {
   const types = { getTypeParser: client.getTypeParser.bind(client) } as CustomTypesConfig;
+  // A connection of pgDriver() names its repeated statements: the pipeline's too.
+  const naming = client instanceof DeferredBeginClient ? client.statementNames : undefined;
   return new Promise((resolve, reject) => {
-    client.query(new Pipeline(statements, types, (err, results) => (err ? reject(err) : resolve(results!))));
+    client.query(
+      new Pipeline(statements, types, (err, results) => (err ? reject(err) : resolve(results!)), naming),
+    );
   });
+}
+
+/** Which statements a connection runs under a name (StatementNames); without one, every statement goes unnamed. */
+export type StatementNaming = Pick<StatementNames, 'nameFor' | 'forget'>;
+
+/** How one statement of a pipeline goes out: under which name (empty: unnamed), and whether it is parsed now. */
+interface Sending {
+  name: string;
+  parse: boolean;
 }
 
 /** One statement of a pipeline; without values it still goes out as Parse/Bind/Execute. */
@@ -85,11 +100,20 @@ export class Pipeline implements PgMessageHandlers {
   private current = 0;
   private failure: Error | undefined;
   private done = false;
+  private sending: Sending[] = [];
+  /** pg's record of the statements this connection has parsed, by name (what its own Query reads). */
+  private parsed: Record<string, string> = {};
 
   constructor(
     readonly statements: readonly PipelinedStatement[],
     types: CustomTypesConfig | undefined,
     private readonly callback: PipelineCallback,
+    /**
+     * The connection's names for repeated statements: a statement with parameters that the
+     * connection parsed before under a name goes out as Bind/Execute alone, and one named now
+     * is parsed under its name. Undefined: every statement unnamed, parsed every time.
+     */
+    private readonly naming?: StatementNaming,
   ) {
     if (statements.length === 0) throw new Error('a pipeline needs at least one statement');
     const Result = pg.Result as unknown as new (rowMode: undefined, types: unknown) => ResultBuilder;
@@ -104,11 +128,14 @@ export class Pipeline implements PgMessageHandlers {
     } catch (err) {
       return err as Error;
     }
+    this.parsed = (connection as unknown as { parsedStatements: Record<string, string> }).parsedStatements;
+    this.sending = this.statements.map((s) => this.sendingOf(s));
     connection.stream.cork();
     try {
       this.statements.forEach((s, i) => {
-        connection.parse({ text: s.text, name: '', types: [] }, false);
-        connection.bind({ values: values[i] }, false);
+        const { name, parse } = this.sending[i]!;
+        if (parse) connection.parse({ text: s.text, name, types: [] }, false);
+        connection.bind({ statement: name, values: values[i] }, false);
         connection.describe({ type: 'P', name: '' }, false);
         connection.execute({}, false);
       });
@@ -162,9 +189,32 @@ export class Pipeline implements PgMessageHandlers {
     // COPY is refused at its CopyInResponse.
   }
 
+  private sendingOf(s: PipelinedStatement): Sending {
+    const name = s.values && s.values.length > 0 ? this.naming?.nameFor(s.text) : undefined;
+    if (name === undefined) return { name: '', parse: true };
+    return { name, parse: this.parsed[name] !== s.text };
+  }
+
+  /**
+   * What Postgres now holds under the names sent: every statement that completed was parsed
+   * (pg's own queries then skip the Parse too). The one that failed may or may not have been,
+   * so a name it was given now is dropped, as is one whose plan went stale (StatementNames.forget);
+   * those after it were never parsed, and are parsed under their names next time.
+   */
+  private recordNames(err: Error | undefined) {
+    this.sending.forEach(({ name, parse }, i) => {
+      if (name && parse && i < this.current) this.parsed[name] = this.statements[i]!.text;
+    });
+    const failed = err ? this.sending[this.current] : undefined;
+    if (failed?.name && (failed.parse || isStalePlan(err))) {
+      this.naming?.forget(this.statements[this.current]!.text);
+    }
+  }
+
   private finish(err: Error | undefined, results?: QueryResult[]) {
     if (this.done) return;
     this.done = true;
+    this.recordNames(err);
     if (err) this.callback(err);
     else this.callback(undefined, results);
   }

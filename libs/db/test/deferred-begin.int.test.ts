@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, dropTestDatabase, writesDuring } from '@trx/test-support';
-import { pgDriver, poolOf } from '../src';
+import { pgDriver, poolOf, queryPipelined } from '../src';
 
 let dbUrl: string;
 let pool: Pool;
@@ -159,5 +159,51 @@ describe('named statements (pgDriver connections)', () => {
       await client.query('ALTER TABLE item DROP COLUMN extra');
       client.release();
     }
+  });
+
+  it("names a pipeline's repeated statements too, shared with the connection's own queries", async () => {
+    const client = await pool.connect();
+    const insert = 'INSERT INTO item VALUES ($1, $2) RETURNING id';
+    try {
+      const before = await preparedNames(client);
+      const added = async () => (await preparedNames(client)).filter((n) => !before.includes(n));
+      const pipeline = (id: number) =>
+        queryPipelined(client, [
+          { text: 'BEGIN' },
+          { text: insert, values: [id, `p${id}`] },
+          { text: 'COMMIT' },
+        ]);
+      await pipeline(1);
+      expect(await added()).toHaveLength(0); // first use: unnamed
+      await pipeline(2);
+      expect(await added()).toHaveLength(1); // second: parsed under a name
+      const writes = await writesDuring(client, () => pipeline(3));
+      expect(writes).toBe(1);
+      expect(await added()).toHaveLength(1); // third: the same name, no new Parse
+      // pg's own query of the same text takes the name the pipeline parsed.
+      await client.query(insert, [4, 'q4']);
+      expect(await added()).toHaveLength(1);
+    } finally {
+      client.release();
+    }
+    expect(await count()).toBe(4);
+  });
+
+  it('when a named statement of a pipeline fails, then its name is dropped and the next run parses it afresh', async () => {
+    const client = await pool.connect();
+    const insert = 'INSERT INTO item VALUES ($1, $2)';
+    try {
+      await queryPipelined(client, [{ text: insert, values: [1, 'a'] }]);
+      // Its second use is its first under a name: Parse succeeds, Execute fails (duplicate key).
+      await expect(queryPipelined(client, [{ text: insert, values: [1, 'again'] }])).rejects.toMatchObject({
+        code: '23505',
+      });
+      // Had the name been kept as "not yet parsed", this Parse would fail: it already exists.
+      await queryPipelined(client, [{ text: insert, values: [2, 'b'] }]);
+      await queryPipelined(client, [{ text: insert, values: [3, 'c'] }]);
+    } finally {
+      client.release();
+    }
+    expect(await count()).toBe(3);
   });
 });

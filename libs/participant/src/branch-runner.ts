@@ -149,7 +149,7 @@ export async function runLocal<T>(dataSource: DataSource, work: Work<T>): Promis
  * The database's bounds as the runtime's errors: a lock or statement timeout and a full
  * prepared-transaction table are clean, retryable no-votes; anything else passes unchanged.
  */
-function boundsError(err: unknown, txId: string | undefined, gid?: string): unknown {
+export function boundsError(err: unknown, txId: string | undefined, gid?: string): unknown {
   const code = pgCode(err);
   if (code === PgCodes.lockNotAvailable) return new LockTimeoutError(txId);
   if (code === PgCodes.queryCanceled) return new StatementTimeoutError(txId);

@@ -61,6 +61,7 @@ export async function createBranchTable(db: Queryable): Promise<void> {
          created_at timestamptz NOT NULL DEFAULT now());
        ${PREPARED_CAP_FUNCTION};
        ${PREPARED_COUNT_FUNCTION};
+       ${EXPECT_FUNCTION};
        COMMIT`,
     );
   } catch (err) {
@@ -86,6 +87,28 @@ export function closingStatements(gid: string, transactionId: string, cap?: Prep
   const row = `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES (${gidLiteral(gid)}, '${assertTransactionId(transactionId)}')`;
   const check = cap && cap.max > 0 ? [preparedCapCheck(cap)] : [];
   return [...check, row, `PREPARE TRANSACTION ${gidLiteral(gid)}`, RESET_SESSION];
+}
+
+/**
+ * The closing statements as a pipeline's (statements-branch): the trx_branch row goes with
+ * parameters, so a connection plans its INSERT once (a named statement, like the work's);
+ * the rest as closingStatements.
+ */
+export function closingPipeline(
+  gid: string,
+  transactionId: string,
+  cap?: PreparedCap,
+): { text: string; values?: unknown[] }[] {
+  const check = cap && cap.max > 0 ? [{ text: preparedCapCheck(cap) }] : [];
+  return [
+    ...check,
+    {
+      text: `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES ($1, $2)`,
+      values: [gid, assertTransactionId(transactionId)],
+    },
+    { text: `PREPARE TRANSACTION ${gidLiteral(gid)}` },
+    { text: RESET_SESSION },
+  ];
 }
 
 /** The closing statements as one simple-protocol message: a branch's closing round trip after its work. */
@@ -159,6 +182,21 @@ const PREPARED_COUNT_FUNCTION = `CREATE OR REPLACE FUNCTION trx_prepared_count_b
         USING ERRCODE = '${PgCodes.tooManyPreparedBranches}';
     END IF;
     RETURN n;
+  END $trx$`;
+
+/**
+ * `trx_expect(ok, reason)`: true when `ok` is, else raises SQLSTATE TRX02 with `reason`. How
+ * work sent in one round trip with what follows it (runStatements) says "nothing to do here"
+ * as an error, so that nothing after it runs: a conditional UPDATE that matched no row
+ * returns no rows, which stops nothing, and PREPARE (or the Sync's commit) would go on.
+ */
+const EXPECT_FUNCTION = `CREATE OR REPLACE FUNCTION trx_expect(p_ok boolean, p_reason text)
+  RETURNS boolean LANGUAGE plpgsql AS $trx$
+  BEGIN
+    IF p_ok IS NOT TRUE THEN
+      RAISE EXCEPTION '%', p_reason USING ERRCODE = '${PgCodes.expectationFailed}';
+    END IF;
+    RETURN true;
   END $trx$`;
 
 /** Session settings back to their defaults (they survive COMMIT, PREPARE and ROLLBACK). */

@@ -44,7 +44,7 @@ export {
 } from './decision-verification';
 export { DEFAULT_DECISION_CONCURRENCY, type DecisionRejectReason } from './decision-consumer';
 export type { BranchOptions } from './branch-runner';
-export type { BranchStatement } from './statements-branch';
+export type { BranchStatement, StatementResult } from './statements-branch';
 export type { FinishResult } from './branch-finisher';
 export type { RecoveryReport } from './recovery';
 export type { RetentionReport } from './branch-retention';

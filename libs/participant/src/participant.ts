@@ -5,7 +5,7 @@ import type { CoordinatorApi, Decision } from '@trx/protocol';
 import { assertCanPrepare } from '@trx/db';
 import type { QueryResult } from 'pg';
 import { runBranch, runLocal, type BranchOptions, type BranchRunnerOptions } from './branch-runner';
-import { runStatementsAsBranch, type BranchStatement } from './statements-branch';
+import { runStatementsAsBranch, runStatementsLocally, type BranchStatement } from './statements-branch';
 import { assertBranchOf, createBranchTable, summarizePrepared } from './branch-sql';
 import { decisionHandler } from './decision-consumer';
 import type { FinishResult } from './branch-finisher';
@@ -226,6 +226,21 @@ export class Participant {
         runStatementsAsBranch(this.runnerOptions(), transactionId, statements, options),
       ),
     );
+  }
+
+  /**
+   * runStatementsAsBranch when transactionId is given; otherwise the statements as one local
+   * transaction, also in one round trip. Work that must stop when it finds nothing to do says
+   * so with `trx_expect(ok, reason)` in its SQL: SQLSTATE TRX02 (PgCodes.expectationFailed),
+   * and nothing after it runs — no PREPARE, no commit.
+   */
+  runStatements(
+    transactionId: string | undefined,
+    statements: readonly BranchStatement[],
+    options?: BranchOptions,
+  ): Promise<QueryResult[]> {
+    if (transactionId) return this.runStatementsAsBranch(transactionId, statements, options);
+    return this.track(() => runStatementsLocally(this.options.dataSource, statements));
   }
 
   /** No transaction id: plain local transaction, committed at once (the baseline path). */

@@ -1,8 +1,18 @@
 import type { PoolClient, QueryResult } from 'pg';
 import { poolOf, queryPipelined, withPooledClient, type PipelinedStatement } from '@trx/db';
-import { asBranch, closeWithGauge, type BranchOptions, type BranchRunnerOptions } from './branch-runner';
-import { RESET_SESSION, closingStatements, preparedCountOf } from './branch-sql';
+import type { DataSource } from 'typeorm';
+import {
+  asBranch,
+  boundsError,
+  closeWithGauge,
+  type BranchOptions,
+  type BranchRunnerOptions,
+} from './branch-runner';
+import { RESET_SESSION, closingPipeline, preparedCountOf } from './branch-sql';
 import { CallerGoneError } from './errors';
+
+/** A statement's result as pg reads it (rows parsed with the client's types). */
+export type StatementResult = QueryResult;
 
 /** A statement of a branch's work: its text and parameters. */
 export type BranchStatement = Pick<PipelinedStatement, 'text' | 'values'>;
@@ -36,6 +46,23 @@ export async function runStatementsAsBranch(
   );
 }
 
+/**
+ * The statements as one local transaction in one round trip (the path without a distributed
+ * transaction): pipelined with no BEGIN, so Postgres runs them in the implicit transaction
+ * that the Sync commits, or rolls back at the first that fails (nothing after it runs).
+ * Resolves with their results; the database's bounds come as runLocal's errors.
+ */
+export async function runStatementsLocally(
+  dataSource: DataSource,
+  statements: readonly BranchStatement[],
+): Promise<QueryResult[]> {
+  try {
+    return await withPooledClient(poolOf(dataSource), (client) => queryPipelined(client, statements));
+  } catch (err) {
+    throw boundsError(err, undefined);
+  }
+}
+
 /** BEGIN, the statements and the closing ones in one pipeline, through the gauge; the statements' results. */
 async function prepareStatements(
   client: PoolClient,
@@ -48,7 +75,7 @@ async function prepareStatements(
   let closed = false;
   try {
     await closeWithGauge(o, async (cap) => {
-      const closing = closingStatements(ids.gid, ids.txId, cap).map((text) => ({ text }));
+      const closing = closingPipeline(ids.gid, ids.txId, cap);
       const answers = await queryPipelined(client, [{ text: 'BEGIN' }, ...statements, ...closing]);
       results = answers.slice(1, 1 + statements.length);
       // The check, when sent, is the first closing statement.

@@ -1,6 +1,11 @@
 import type { Request, Response } from 'express';
 import type { EntityManager } from 'typeorm';
-import { CallerGoneError, type BranchOptions } from '@trx/participant';
+import {
+  CallerGoneError,
+  type BranchOptions,
+  type BranchStatement,
+  type StatementResult,
+} from '@trx/participant';
 import {
   BRANCH_HEADER,
   ENLIST_BY_INITIATOR,
@@ -8,6 +13,7 @@ import {
   INITIATOR_HEADER,
   TRANSACTION_HEADER,
 } from '@trx/protocol';
+import { PgCodes, pgCode } from '@trx/db';
 import { transactionIdOf } from './request-parsing';
 import { InvalidRequestError } from './service-errors';
 
@@ -35,6 +41,15 @@ export interface BranchRunner {
     options?: BranchOptions,
   ): Promise<T>;
   abandon(transactionId: string, gid: string): Promise<unknown>;
+}
+
+/** What runStatementsForRequest needs of the participant runtime (a Participant). */
+export interface StatementsRunner extends Pick<BranchRunner, 'abandon'> {
+  runStatements(
+    transactionId: string | undefined,
+    statements: readonly BranchStatement[],
+    options?: BranchOptions,
+  ): Promise<StatementResult[]>;
 }
 
 /**
@@ -94,10 +109,70 @@ export async function runForRequest<T>(
   res: Response,
   work: (manager: EntityManager, transactionId: string | null) => Promise<T>,
 ): Promise<T> {
+  return asRequestAsks(participant, req, res, (transactionId, options) =>
+    participant.run(transactionId, (manager) => work(manager, transactionId ?? null), options),
+  );
+}
+
+/**
+ * runForRequest for work that is known statements: the branch — or, without a transaction,
+ * the local commit — in one round trip (Participant.runStatements). `build` makes the
+ * statements for the request's transaction id (null without one). Resolves with the
+ * statements' results.
+ *
+ * @example
+ *   const [taken] = await runStatementsForRequest(participant, req, res, (transactionId) => [
+ *     takeStatement({ productId, quantity, transactionId }),
+ *   ]);
+ */
+export async function runStatementsForRequest(
+  participant: StatementsRunner,
+  req: Request,
+  res: Response,
+  build: (transactionId: string | null) => readonly BranchStatement[],
+): Promise<StatementResult[]> {
+  return asRequestAsks(participant, req, res, (transactionId, options) =>
+    participant.runStatements(transactionId, build(transactionId ?? null), options),
+  );
+}
+
+/** Statements for a transaction id (null: none), sent as a request asks in one round trip; their results. */
+export type OneTrip = (
+  build: (transactionId: string | null) => readonly BranchStatement[],
+) => Promise<StatementResult[]>;
+
+/** runStatementsForRequest bound to one request, for a data-access adapter that builds the statements. */
+export function oneTripFor(participant: StatementsRunner, req: Request, res: Response): OneTrip {
+  return (build) => runStatementsForRequest(participant, req, res, build);
+}
+
+/**
+ * The rows of a trip's only statement, or undefined when its `trx_expect` stopped it
+ * (SQLSTATE TRX02): the statement found nothing to do, and its transaction wrote nothing.
+ */
+export async function rowsUnlessRefused<R>(trip: Promise<StatementResult[]>): Promise<R[] | undefined> {
+  try {
+    const [result] = await trip;
+    return (result?.rows ?? []) as R[];
+  } catch (err) {
+    if (pgCode(err) === PgCodes.expectationFailed) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * What both runners share: the headers read (and refused) before anything runs, then `run`
+ * with the branch options the request asks for. An enlisted branch whose caller went away
+ * before hearing its gid is rolled back (or never prepared).
+ */
+async function asRequestAsks<T>(
+  participant: Pick<BranchRunner, 'abandon'>,
+  req: Request,
+  res: Response,
+  run: (transactionId: string | undefined, options: BranchOptions) => Promise<T>,
+): Promise<T> {
   const { transactionId, enlistedByCaller, initiator } = branchRequestOf(req);
-  const run = (options?: BranchOptions) =>
-    participant.run(transactionId, (manager) => work(manager, transactionId ?? null), options);
-  if (!transactionId || !enlistedByCaller) return run({ initiator });
+  if (!transactionId || !enlistedByCaller) return run(transactionId, { initiator });
   // A caller that is gone can't enlist the branch: don't prepare it, or roll it back at once.
   // One listener: 'close' before the answer was flushed means the caller never got the gid.
   let gone = false;
@@ -113,7 +188,7 @@ export async function runForRequest<T>(
     gone = true;
     abandon();
   });
-  const result = await run({
+  const result = await run(transactionId, {
     enlistedByCaller,
     // An answer already sent (the request's deadline passed) carries no gid: nobody can enlist it.
     abandoned: () => gone || res.headersSent,

@@ -71,7 +71,17 @@ export {
 } from './error-handler';
 export { ServiceError, InvalidRequestError } from './service-errors';
 export { parseRequest, transactionIdOf } from './request-parsing';
-export { branchRequestOf, runForRequest, type BranchRequest, type BranchRunner } from './branch-request';
+export {
+  branchRequestOf,
+  runForRequest,
+  runStatementsForRequest,
+  oneTripFor,
+  rowsUnlessRefused,
+  type OneTrip,
+  type BranchRequest,
+  type BranchRunner,
+  type StatementsRunner,
+} from './branch-request';
 export { runMain, type MainConfig, type MainOptions } from './main-runner';
 export { StopSteps, type StopStep } from './stop-steps';
 export type { RunningApp, StartOptions } from './running-app';

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { AccountRecord, AccountStore } from '../domain/withdraw-money';
-import { centsFromDecimal, decimalOf } from '@trx/service-kit';
+import type { BranchStatement } from '@trx/participant';
+import type { AccountRecord, AccountStore, DebitFirstCovering } from '../domain/withdraw-money';
+import { centsFromDecimal, decimalOf, rowsUnlessRefused, type OneTrip } from '@trx/service-kit';
 
 interface AccountRow {
   id: number;
@@ -50,36 +51,6 @@ export function accountStore(manager: EntityManager): AccountStore {
       return rows[0] ? centsFromDecimal(rows[0].balance) : undefined;
     },
 
-    async debitFirstCovering({ customerId, amountCents, transactionId }) {
-      // One round trip, on accounts_customer_id_idx. `chosen` locks the first covering account.
-      // A row another charge holds is waited for, then re-checked against its newest balance
-      // and skipped if it no longer covers (the lock sits below the LIMIT, which then takes
-      // the next row): a concurrent charge moves this one to another account instead of
-      // refusing it. A skipped row stays locked until this branch ends, as any row lock does;
-      // locks are taken in id order, so two charges of one customer can't deadlock. The UPDATE
-      // repeats the condition, as debit's does, so only a covering balance is ever debited;
-      // the withdrawal row is inserted only when the UPDATE took the money.
-      const rows = (await manager.query(
-        `WITH chosen AS (
-           SELECT id FROM accounts
-            WHERE customer_id = $1 AND balance >= $2::numeric
-            ORDER BY id LIMIT 1
-            FOR UPDATE
-         ), debited AS (
-           UPDATE accounts a SET balance = a.balance - $2::numeric
-             FROM chosen WHERE a.id = chosen.id AND a.balance >= $2::numeric
-           RETURNING a.id, a.balance
-         ), recorded AS (
-           INSERT INTO withdrawals (account_id, amount, transaction_id)
-           SELECT id, $2::numeric, $3::text FROM debited
-         )
-         SELECT id, balance FROM debited`,
-        [customerId, decimalOf(amountCents), transactionId],
-      )) as { id: number; balance: string }[];
-      const row = rows[0];
-      return row ? { accountId: row.id, balanceCents: centsFromDecimal(row.balance) } : undefined;
-    },
-
     async hasAccount(customerId) {
       const rows = (await manager.query(
         'SELECT EXISTS (SELECT 1 FROM accounts WHERE customer_id = $1) AS found',
@@ -87,6 +58,58 @@ export function accountStore(manager: EntityManager): AccountStore {
       )) as { found: boolean }[];
       return rows[0]?.found === true;
     },
+  };
+}
+
+/**
+ * DebitFirstCovering as one statement sent by `trip` (the request's branch or local commit,
+ * in one round trip with its closing statements: see debitFirstCoveringStatement).
+ */
+export function debitFirstCovering(trip: OneTrip): DebitFirstCovering {
+  return async (charge) => {
+    const rows = await rowsUnlessRefused<{ id: number; balance: string }>(
+      trip((transactionId) => [debitFirstCoveringStatement({ ...charge, transactionId })]),
+    );
+    const row = rows?.[0];
+    return row ? { accountId: row.id, balanceCents: centsFromDecimal(row.balance) } : undefined;
+  };
+}
+
+/**
+ * The charge in one statement, on accounts_customer_id_idx. `chosen` locks the first covering
+ * account. A row another charge holds is waited for, then re-checked against its newest
+ * balance and skipped if it no longer covers (the lock sits below the LIMIT, which then takes
+ * the next row): a concurrent charge moves this one to another account instead of refusing
+ * it. A skipped row stays locked until this branch ends, as any row lock does; locks are
+ * taken in id order, so two charges of one customer can't deadlock. The UPDATE repeats the
+ * condition, as debit's does, so only a covering balance is ever debited; the withdrawal row
+ * is inserted only when the UPDATE took the money. When nothing was debited, `trx_expect`
+ * raises (SQLSTATE TRX02), so what is pipelined after the statement — PREPARE TRANSACTION, or
+ * the commit — never runs.
+ */
+export function debitFirstCoveringStatement(c: {
+  customerId: number;
+  amountCents: number;
+  transactionId: string | null;
+}): BranchStatement {
+  return {
+    text: `WITH chosen AS (
+             SELECT id FROM accounts
+              WHERE customer_id = $1 AND balance >= $2::numeric
+              ORDER BY id LIMIT 1
+              FOR UPDATE
+           ), debited AS (
+             UPDATE accounts a SET balance = a.balance - $2::numeric
+               FROM chosen WHERE a.id = chosen.id AND a.balance >= $2::numeric
+             RETURNING a.id, a.balance
+           ), recorded AS (
+             INSERT INTO withdrawals (account_id, amount, transaction_id)
+             SELECT id, $2::numeric, $3::text FROM debited
+           )
+           SELECT debited.id, debited.balance
+             FROM (SELECT count(*) AS n FROM debited) AS counted LEFT JOIN debited ON true
+            WHERE trx_expect(counted.n > 0, 'nothing debited')`,
+    values: [c.customerId, decimalOf(c.amountCents), c.transactionId],
   };
 }
 

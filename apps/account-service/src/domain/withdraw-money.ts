@@ -12,7 +12,7 @@ export interface AccountRecord {
   balanceCents: number;
 }
 
-/** What the rules need from storage, bound to one database transaction. */
+/** What the rules need from storage, bound to one database transaction (or none, for reads). */
 export interface AccountStore {
   find(accountId: number): Promise<AccountRecord | undefined>;
   /** A customer's accounts by id, the first `limit` after account `afterId`. */
@@ -26,19 +26,20 @@ export interface AccountStore {
     amountCents: number;
     transactionId: string | null;
   }): Promise<number | undefined>;
-  /**
-   * Debits the customer's first account (lowest id) whose balance covers the amount and
-   * records the withdrawal, all in one statement; the account and its new balance, or
-   * undefined when no account covers it (or the customer has none).
-   */
-  debitFirstCovering(charge: {
-    customerId: number;
-    amountCents: number;
-    transactionId: string | null;
-  }): Promise<{ accountId: number; balanceCents: number } | undefined>;
   /** Whether the customer has any account at all. */
   hasAccount(customerId: number): Promise<boolean>;
 }
+
+/**
+ * Debits the customer's first account (lowest id) whose balance covers the amount and
+ * records the withdrawal, all in one statement that is its transaction's whole work (the
+ * request's branch, or a local commit); the account and its new balance, or undefined when
+ * no account covers it or the customer has none (and nothing was written).
+ */
+export type DebitFirstCovering = (charge: {
+  customerId: number;
+  amountCents: number;
+}) => Promise<{ accountId: number; balanceCents: number } | undefined>;
 
 export interface AccountView {
   id: number;
@@ -83,12 +84,12 @@ export interface ChargeView extends WithdrawalView {
  * covers".
  */
 export async function chargeCustomer(
+  debitFirstCovering: DebitFirstCovering,
   store: AccountStore,
   customerId: number,
   amountCents: number,
-  transactionId: string | null,
 ): Promise<ChargeView> {
-  const debited = await store.debitFirstCovering({ customerId, amountCents, transactionId });
+  const debited = await debitFirstCovering({ customerId, amountCents });
   if (!debited) {
     if (!(await store.hasAccount(customerId))) throw new UnknownCustomerError(customerId);
     throw new CustomerCannotPayError(customerId, amountOf(amountCents));

@@ -10,11 +10,12 @@ import {
   PAGE_LIMIT_DEFAULT,
   PAGE_LIMIT_MAX,
   parseRequest as parse,
+  oneTripFor,
   runForRequest,
 } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { chargeCustomer, getAccount, listAccounts, withdraw } from '../domain/withdraw-money';
-import { accountStore } from '../data-access/account-repository';
+import { accountStore, debitFirstCovering } from '../data-access/account-repository';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
 // Strict: a field this API does not know is a client's mistake, not something to drop silently.
@@ -97,9 +98,9 @@ export function accountRoutes(dataSource: DataSource, participant: Participant):
   router.post('/customers/:id/withdrawals', async (req, res) => {
     const customerId = parse(id, req.params.id, 'customer id must be a positive integer');
     const cents = amountCentsOf(req.body);
-    const result = await runForRequest(participant, req, res, (manager, transactionId) =>
-      chargeCustomer(accountStore(manager), customerId, cents, transactionId),
-    );
+    // The charge is its branch's (or local commit's) whole work: one round trip.
+    const debit = debitFirstCovering(oneTripFor(participant, req, res));
+    const result = await chargeCustomer(debit, accountStore(dataSource.manager), customerId, cents);
     res.status(201).json(result);
   });
 

@@ -8,20 +8,22 @@ export interface ProductRecord {
   priceCents: number;
 }
 
-/** What the rules need from storage, bound to one database transaction. */
+/** What the rules read from storage. */
 export interface ProductStore {
   find(productId: number): Promise<ProductRecord | undefined>;
   list(): Promise<ProductRecord[]>;
-  /**
-   * Takes `quantity` only if the stock covers it, and then records the reservation at the
-   * product's price, all in one statement; the product after, or undefined when nothing was taken.
-   */
-  take(reservation: {
-    productId: number;
-    quantity: number;
-    transactionId: string | null;
-  }): Promise<ProductRecord | undefined>;
 }
+
+/**
+ * Takes `quantity` only if the stock covers it, and then records the reservation at the
+ * product's price, all in one statement that is its transaction's whole work (the request's
+ * branch, or a local commit); the product after, or undefined when nothing was taken (and
+ * nothing written).
+ */
+export type TakeStock = (reservation: {
+  productId: number;
+  quantity: number;
+}) => Promise<ProductRecord | undefined>;
 
 export interface ProductView {
   id: number;
@@ -39,15 +41,16 @@ export interface ReservationView {
 
 /**
  * Reserves `quantity` of a product at its current price. The stock check, the decrement and
- * the reservation row are one statement, so concurrent reservations can never oversell.
+ * the reservation row are one statement, so concurrent reservations can never oversell. Only
+ * a refusal costs a read, to tell an unknown product from too little stock.
  */
 export async function reserve(
+  take: TakeStock,
   store: ProductStore,
   productId: number,
   quantity: number,
-  transactionId: string | null,
 ): Promise<ReservationView> {
-  const product = await store.take({ productId, quantity, transactionId });
+  const product = await take({ productId, quantity });
   if (!product) {
     const current = await store.find(productId);
     if (!current) throw new UnknownProductError(productId);

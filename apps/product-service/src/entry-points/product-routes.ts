@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Participant } from '@trx/participant';
-import { allowCallers, parseRequest as parse, runForRequest } from '@trx/service-kit';
+import { allowCallers, oneTripFor, parseRequest as parse } from '@trx/service-kit';
 import type { DataSource } from 'typeorm';
 import { getProduct, listProducts, reserve } from '../domain/reserve-stock';
-import { productStore } from '../data-access/product-repository';
+import { productStore, takeStock } from '../data-access/product-repository';
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
 const reservationBody = z.object({ quantity: z.number().int().positive().max(1_000_000) }).strict();
@@ -31,9 +31,9 @@ export function productRoutes(dataSource: DataSource, participant: Participant):
   router.post('/products/:id/reservations', allowCallers('order-service', 'operator'), async (req, res) => {
     const productId = parse(id, req.params.id, 'product id must be a positive integer');
     const { quantity } = parse(reservationBody, req.body, 'body must be {"quantity": positive integer}');
-    const result = await runForRequest(participant, req, res, (manager, transactionId) =>
-      reserve(productStore(manager), productId, quantity, transactionId),
-    );
+    // The reservation is its branch's (or local commit's) whole work: one round trip.
+    const take = takeStock(oneTripFor(participant, req, res));
+    const result = await reserve(take, productStore(dataSource.manager), productId, quantity);
     res.status(201).json(result);
   });
 
