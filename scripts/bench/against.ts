@@ -28,7 +28,7 @@ interface Build {
   args: string[];
 }
 
-interface Sample {
+export interface Sample {
   round: number;
   build: string;
   steps: StepResult[];
@@ -235,10 +235,36 @@ export function renderAgainst(builds: string[], samples: Sample[]): string {
       );
     }
   }
-  lines.push('', '| step | this build / other (median orders/s) |', '| --- | ---: |');
+  lines.push(
+    '',
+    '| step | this build / other (median orders/s) | each round: this / other | median of the rounds |',
+    '| --- | ---: | --- | ---: |',
+  );
   for (const key of keys) {
     const ratio = medians.get(`${key} ${builds[1]}`)! / medians.get(`${key} ${builds[0]}`)!;
-    lines.push(`| ${key} | ${ratio.toFixed(3)} |`);
+    const paired = roundRatios(samples, builds, key);
+    const each = paired.map((r) => r.toFixed(2)).join(', ');
+    lines.push(
+      `| ${key} | ${ratio.toFixed(3)} | ${each} | ${paired.length ? median(paired).toFixed(3) : '–'} |`,
+    );
   }
   return lines.join('\n');
+}
+
+/**
+ * This build's rate over the other's, round by round: the two steps of a round ran minutes
+ * apart (A B, then B A), so a ratio within a round leaves out most of the drift between
+ * rounds (this VM's speed changed by ±20 % from one round to the next).
+ */
+export function roundRatios(samples: Sample[], builds: string[], key: string): number[] {
+  const rate = (round: number, build: string) =>
+    samples
+      .find((s) => s.round === round && s.build === build)
+      ?.steps.find((st) => `${st.mode} c=${st.concurrency}` === key)?.summary.rate;
+  const rounds = [...new Set(samples.map((s) => s.round))].sort((a, b) => a - b);
+  return rounds.flatMap((round) => {
+    const other = rate(round, builds[0]!);
+    const here = rate(round, builds[1]!);
+    return other && here ? [here / other] : [];
+  });
 }
