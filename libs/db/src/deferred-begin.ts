@@ -104,8 +104,9 @@ function extendedStatement(config: unknown, values: unknown, callback: unknown):
 /**
  * BEGIN's Parse/Bind/Execute, then the statement's messages (pg's own Query, which ends with
  * Sync), corked into one write. Postgres answers BEGIN's CommandComplete first; it is not the
- * statement's, so it is not passed on. Not pipeline.ts's Pipeline, which sends its statements
- * unnamed: pg's Query keeps track of which named statements a connection has parsed.
+ * statement's, so it is not passed on. pg's own Query, not pipeline.ts's Pipeline: pg records a
+ * named statement as parsed by the query it waits for at each ParseComplete, which the
+ * `name`/`text` getters below steer; the Pipeline keeps that record itself (recordNames).
  */
 class BeginThen implements PgMessageHandlers {
   private begun = false;

@@ -74,41 +74,44 @@ export async function createBranchTable(db: Queryable): Promise<void> {
 /**
  * A branch's closing statements, in order: the cap's check when `cap` is given (the runner
  * gives it only near the cap: see prepared-cap), its trx_branch row, PREPARE TRANSACTION and
- * RESET ALL. They go as one simple-protocol message after the work (prepareBranchSql), or
- * at the end of the pipeline of a branch of known statements (statements-branch). PREPARE
- * takes no parameters, and such a message none at all, so they are written as literals: the
- * gid and the uuid are checked against the alphabets they are made of and quoted. The row
- * goes last on purpose: in a transaction the work left aborted (a failed statement it
- * caught), PREPARE alone would roll back silently and report no error; the INSERT fails
+ * RESET ALL. They go as one simple-protocol message after the work (prepareBranchSql), so
+ * they are written as literals: PREPARE takes no parameters, and such a message none at
+ * all; the gid and the uuid are checked against the alphabets they are made of and quoted.
+ * The row goes last on purpose: in a transaction the work left aborted (a failed statement
+ * it caught), PREPARE alone would roll back silently and report no error; the INSERT fails
  * instead. RESET ALL runs after the transaction ends, because a SET in the work outlives
  * PREPARE.
  */
 export function closingStatements(gid: string, transactionId: string, cap?: PreparedCap): string[] {
   const row = `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES (${gidLiteral(gid)}, '${assertTransactionId(transactionId)}')`;
-  const check = cap && cap.max > 0 ? [preparedCapCheck(cap)] : [];
-  return [...check, row, `PREPARE TRANSACTION ${gidLiteral(gid)}`, RESET_SESSION];
+  return closing(gid, { text: row }, cap).map((s) => s.text);
 }
 
 /**
- * The closing statements as a pipeline's (statements-branch): the trx_branch row goes with
- * parameters, so a connection plans its INSERT once (a named statement, like the work's);
- * the rest as closingStatements.
+ * The closing statements at the end of a pipeline (statements-branch): the same, but the
+ * trx_branch row goes with parameters, so a connection plans its INSERT once (a named
+ * statement, like the work's).
  */
 export function closingPipeline(
   gid: string,
   transactionId: string,
   cap?: PreparedCap,
 ): { text: string; values?: unknown[] }[] {
+  const row = {
+    text: `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES ($1, $2)`,
+    values: [gid, assertTransactionId(transactionId)],
+  };
+  return closing(gid, row, cap);
+}
+
+/** The check (when due), the row, PREPARE, RESET ALL: what both forms of the closing statements share. */
+function closing(
+  gid: string,
+  row: { text: string; values?: unknown[] },
+  cap: PreparedCap | undefined,
+): { text: string; values?: unknown[] }[] {
   const check = cap && cap.max > 0 ? [{ text: preparedCapCheck(cap) }] : [];
-  return [
-    ...check,
-    {
-      text: `INSERT INTO ${BRANCH_TABLE} (gid, transaction_id) VALUES ($1, $2)`,
-      values: [gid, assertTransactionId(transactionId)],
-    },
-    { text: `PREPARE TRANSACTION ${gidLiteral(gid)}` },
-    { text: RESET_SESSION },
-  ];
+  return [...check, row, { text: `PREPARE TRANSACTION ${gidLiteral(gid)}` }, { text: RESET_SESSION }];
 }
 
 /** The closing statements as one simple-protocol message: a branch's closing round trip after its work. */
