@@ -21,13 +21,30 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
+/**
+ * Lines are gathered and written to stdout together once 4 KiB are waiting or `LOG_FLUSH_MS`
+ * has passed, whichever comes first. pino's default writes every line on its own, through
+ * libuv's thread pool: a hand-off to a worker thread, a write, and a wake-up of the event loop
+ * per line — at one line an order, about a tenth of the order-service's system calls. The
+ * lines still waiting are written when the process exits (pino flushes on `exit`); only a
+ * process killed outright (SIGKILL) loses them, at most the last `LOG_FLUSH_MS` of lines.
+ */
+export const LOG_FLUSH_MS = 200;
+const LOG_BUFFER_BYTES = 4096;
+
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({
-    level: options.level ?? 'info',
-    base: { service: options.service, ...options.base },
-    redact: { paths: ['password', '*.password', 'token', '*.token', 'headers.authorization'], remove: true },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: options.service, ...options.base },
+      redact: {
+        paths: ['password', '*.password', 'token', '*.token', 'headers.authorization'],
+        remove: true,
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS }),
+  );
 }
 
 /** A logger that writes nothing, for tests that don't read logs. */

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { QueryResult } from 'pg';
-import { makeGid, gidPrefix, isUuid } from '@trx/protocol';
+import { makeGid, gidPrefix, isUuid, randomBytesPooled } from '@trx/protocol';
 import { PgCodes, pgCode } from '@trx/db';
 import { ForeignBranchError, InvalidTransactionIdError } from './errors';
 
@@ -36,7 +35,7 @@ export function assertBranchOf(service: string, transactionId: string, gid: stri
 
 /** A new gid for a branch of `transactionId`: service, transaction and a random branch key. */
 export function newGid(service: string, transactionId: string): string {
-  return makeGid(service, assertTransactionId(transactionId), randomBytes(6).toString('hex'));
+  return makeGid(service, assertTransactionId(transactionId), randomBytesPooled(6).toString('hex'));
 }
 
 /**

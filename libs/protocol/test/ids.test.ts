@@ -1,4 +1,5 @@
-import { isUuid, uuidv7, uuidv8Of } from '../src';
+import crypto from 'node:crypto';
+import { isUuid, randomBytesPooled, uuidv7, uuidv8Of } from '../src';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -27,4 +28,25 @@ test('when a string is a canonical uuid of any version or case, then isUuid acce
     'g0000000-0000-0000-0000-000000000000',
   ])
     expect(isUuid(s)).toBe(false);
+});
+
+test('when random bytes are taken for ids, then they come from a pool filled 4 KiB at a time, never twice the same', () => {
+  const fill = jest.spyOn(crypto, 'randomFillSync');
+  try {
+    const chunks = Array.from({ length: 1000 }, () => randomBytesPooled(10).toString('hex'));
+    // 10 000 bytes: the pool was filled three or four times, not once per id.
+    expect(fill.mock.calls.length).toBeLessThanOrEqual(4);
+    expect(new Set(chunks).size).toBe(1000);
+    fill.mockClear();
+    for (let i = 0; i < 100; i++) uuidv7();
+    expect(fill.mock.calls.length).toBeLessThanOrEqual(1);
+  } finally {
+    fill.mockRestore();
+  }
+  // Each caller gets bytes of its own: changing them changes nothing else.
+  const a = randomBytesPooled(8);
+  const before = Buffer.from(a);
+  randomBytesPooled(8).fill(0);
+  expect(a.equals(before)).toBe(true);
+  expect(randomBytesPooled(5000)).toHaveLength(5000);
 });

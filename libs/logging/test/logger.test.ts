@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+
+/** Runs `script` in a node of its own (the logger writes to its stdout); resolves with what it wrote. */
+function runNode(script: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=trx-source', '-r', 'ts-node/register/transpile-only', '-e', script],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout, stderr, code }));
+  });
+}
+
+/** Counts the writes the logger's stream hands to the file system, from inside the child. */
+const countWrites = `
+  const fs = require('node:fs');
+  let writes = 0;
+  const write = fs.write;
+  fs.write = function (...args) { writes += 1; return write.apply(this, args); };
+  const { createLogger, LOG_FLUSH_MS } = require('@trx/logging');
+`;
+
+describe('createLogger', () => {
+  it('writes lines logged apart from each other together, and every one of them', async () => {
+    // One line every 5 ms, as under steady traffic: pino's default stream writes each alone.
+    const { stdout, stderr, code } = await runNode(`${countWrites}
+      const log = createLogger({ service: 'test' });
+      let n = 0;
+      const next = () => {
+        log.info({ n }, 'line');
+        if (++n < 20) return setTimeout(next, 5);
+        setTimeout(() => { process.stderr.write('writes=' + writes); }, LOG_FLUSH_MS * 2);
+      };
+      next();
+    `);
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { n: number; service: string });
+    expect(lines.map((l) => l.n)).toEqual([...Array(20).keys()]);
+    expect(lines[0]!.service).toBe('test');
+    const writes = Number(/writes=(\d+)/.exec(stderr)?.[1]);
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThan(5);
+  });
+
+  it('writes the lines still waiting when the process exits', async () => {
+    const { stdout, code } = await runNode(`${countWrites}
+      const log = createLogger({ service: 'test' });
+      for (let n = 0; n < 3; n++) log.info({ n }, 'line');
+      process.exit(3);
+    `);
+    expect(code).toBe(3);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { n: number }).n),
+    ).toEqual([0, 1, 2]);
+  });
+
+  it('leaves out secrets', async () => {
+    const { stdout } = await runNode(`${countWrites}
+      createLogger({ service: 'test' }).info({ password: 'p', headers: { authorization: 'Bearer x' } }, 'line');
+    `);
+    expect(stdout).not.toMatch(/"password"|Bearer/);
+    expect(stdout).toMatch(/"msg":"line"/);
+  });
+});
