@@ -50,6 +50,13 @@ export function createDataSource(url: string, poolSize: number, connectionTimeou
  * - acknowledgements: an unacknowledged decision is re-published and acknowledged again;
  * - the relay's "published" mark: a lost mark only re-sends; consumers deduplicate by message_id.
  * Votes and decisions stay on the synchronous pool.
+ *
+ * Its sessions also plan each statement once (`plan_cache_mode=force_generic_plan`): the
+ * mark's and the acknowledgements' statements take arrays of ids, whose length changes from
+ * call to call, so Postgres kept planning them afresh for each round — a plan over seven
+ * indexes of trx_transaction and three of trx_branch, and a size lookup of each where the
+ * tables have no statistics. Their generic plans are index probes
+ * (test/hot-statement-plans.int.test.ts).
  */
 export function createAsyncPool(
   url: string,
@@ -62,7 +69,7 @@ export function createAsyncPool(
     connectionString: url,
     max,
     connectionTimeoutMillis: connectionTimeoutMs,
-    options: '-c synchronous_commit=off',
+    options: '-c synchronous_commit=off -c plan_cache_mode=force_generic_plan',
   });
   // An idle connection that dies (a Postgres restart) emits 'error' on the pool; unhandled it would end the process.
   pool.on('error', onError);
