@@ -41,10 +41,10 @@ export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<n
   const sha = sh('git', ['rev-parse', '--verify', `${o.ref}^{commit}`], repoRoot);
   const here = sh('git', ['rev-parse', '--short', 'HEAD'], repoRoot);
   const other = prepareWorktree(repoRoot, sha);
-  await dropAgainstDatabases(pgServerOf(o.benchArgs));
+  await dropAgainstDatabases(pgServerOf(o.benchArgs), [OTHER, THIS]);
   const builds: Build[] = [
-    { name: `${o.ref} (${sha.slice(0, 7)})`, dir: other, args: otherBuildArgs(other, repoRoot) },
-    { name: `this build (${here})`, dir: repoRoot, args: [] },
+    { name: `${o.ref} (${sha.slice(0, 7)})`, dir: other, args: buildArgs(other, repoRoot, OTHER) },
+    { name: `this build (${here})`, dir: repoRoot, args: buildArgs(repoRoot, repoRoot, THIS) },
   ];
   const samples: Sample[] = [];
   for (let round = 1; round <= o.rounds; round++) {
@@ -90,30 +90,44 @@ function prepareWorktree(repoRoot: string, sha: string): string {
   return dir;
 }
 
+/** Where one build of a comparison runs: databases `<prefix>_*` and an exchange of its own. */
+interface Place {
+  prefix: string;
+  exchange: string;
+}
+
+const OTHER: Place = { prefix: 'trx_against', exchange: 'trx-events-against' };
 /**
- * The other build runs on databases `trx_against_*` and the exchange `trx-events-against`.
- * A build from before the credentials (no scripts/local/credentials.ts) connects as the admin
- * user, as it did then; a newer one gets its own roles' databases (scripts/infra/postgres-roles.sh
- * makes `trx_against_*` owned by them).
+ * This build runs apart from this checkout's own databases too, on new ones: both builds start
+ * a comparison on empty tables, and grow them alike. On the databases of earlier runs (a
+ * million rows after a day's benches) this build paid for their size, the other build not.
  */
-function otherBuildArgs(dir: string, repoRoot: string): string[] {
-  const upScript = path.join(dir, '.trx', 'against-up.sh');
+const THIS: Place = { prefix: 'trx_against_this', exchange: 'trx-events-against-this' };
+
+/**
+ * A build runs on the databases `<prefix>_*` and its exchange. A build from before the
+ * credentials (no scripts/local/credentials.ts) connects as the admin user, as it did then; a
+ * newer one gets its own roles' databases (scripts/infra/postgres-roles.sh makes them owned by
+ * them).
+ */
+function buildArgs(dir: string, repoRoot: string, place: Place): string[] {
+  const upScript = path.join(dir, '.trx', `${place.prefix}-up.sh`);
   mkdirSync(path.dirname(upScript), { recursive: true });
   const withCredentials = existsSync(path.join(dir, 'scripts', 'local', 'credentials.ts'));
   if (withCredentials) {
-    // From this checkout: its secrets, and its grants for the other build's exchange.
-    const databases = AGAINST_DATABASES.map(([db, , role]) => `${db}:${role}`);
+    // From this checkout: its secrets, and its grants for the build's exchange.
+    const databases = againstDatabases(place).map(([db, , role]) => `${db}:${role}`);
     execFileSync('bash', ['scripts/infra/postgres-roles.sh', ...databases], {
       cwd: repoRoot,
       stdio: 'inherit',
     });
-    execFileSync('bash', ['scripts/infra/rabbitmq-users.sh', 'trx-events-against'], {
+    execFileSync('bash', ['scripts/infra/rabbitmq-users.sh', place.exchange], {
       cwd: repoRoot,
       stdio: 'inherit',
     });
   }
-  writeFileSync(upScript, upScriptFor(withCredentials), { mode: 0o755 });
-  return ['--db-prefix', 'trx_against', '--exchange', 'trx-events-against', '--up-script', upScript];
+  writeFileSync(upScript, upScriptFor(withCredentials, place), { mode: 0o755 });
+  return ['--db-prefix', place.prefix, '--exchange', place.exchange, '--up-script', upScript];
 }
 
 /** The Postgres server the benches use (their `--pg-url`), no database. */
@@ -123,17 +137,17 @@ function pgServerOf(benchArgs: string[]): string {
 }
 
 /**
- * Every comparison starts the other build on new databases: they are shared by comparisons
- * with different refs, and a newer build's migrations (a function replaced, a column added)
- * would leave an older build's schema half-changed under names it counts as applied. A
- * prepared transaction a killed run left in one would keep DROP DATABASE from running, so
- * those are rolled back first.
+ * Every comparison starts both builds on new databases: the other build's are shared by
+ * comparisons with different refs, and a newer build's migrations (a function replaced, a
+ * column added) would leave an older build's schema half-changed under names it counts as
+ * applied; this build's would hold the rows of earlier comparisons. A prepared transaction a
+ * killed run left in one would keep DROP DATABASE from running, so those are rolled back first.
  */
-async function dropAgainstDatabases(server: string): Promise<void> {
+async function dropAgainstDatabases(server: string, places: Place[]): Promise<void> {
   const admin = new Client({ connectionString: `${server}/postgres` });
   await admin.connect();
   try {
-    for (const [db] of AGAINST_DATABASES) {
+    for (const [db] of places.flatMap(againstDatabases)) {
       const { rows } = await admin.query<{ gid: string }>(
         'SELECT gid FROM pg_prepared_xacts WHERE database = $1',
         [db],
@@ -160,19 +174,24 @@ async function rollbackPrepared(url: string, gids: string[]): Promise<void> {
   }
 }
 
-const AGAINST_DATABASES = [
-  ['trx_against_coordinator', 'transaction-server', 'trx_coordinator'],
-  ['trx_against_order', 'order-service', 'trx_order'],
-  ['trx_against_account', 'account-service', 'trx_account'],
-  ['trx_against_product', 'product-service', 'trx_product'],
-] as const;
+/** A build's databases: each app's, and the role that owns it. */
+function againstDatabases(place: Place): [database: string, app: string, role: string][] {
+  return [
+    [`${place.prefix}_coordinator`, 'transaction-server', 'trx_coordinator'],
+    [`${place.prefix}_order`, 'order-service', 'trx_order'],
+    [`${place.prefix}_account`, 'account-service', 'trx_account'],
+    [`${place.prefix}_product`, 'product-service', 'trx_product'],
+  ];
+}
 
 /**
- * What the other build's scripts/up.sh does, with each app on a database of its own (its
- * up.sh gives every app the same environment, so it can't move one app's database alone).
+ * What a build's scripts/up.sh does, with each app on a database of its own (up.sh gives every
+ * app the same environment, so it can't move one app's database alone).
  */
-function upScriptFor(withCredentials: boolean): string {
-  const apps = AGAINST_DATABASES.map(([db, app]) => `${app}:${db}`).join(' ');
+function upScriptFor(withCredentials: boolean, place: Place): string {
+  const apps = againstDatabases(place)
+    .map(([db, app]) => `${app}:${db}`)
+    .join(' ');
   return `#!/usr/bin/env bash
 # Generated by scripts/bench/against.ts: starts this build's apps on databases of their own.
 set -euo pipefail
@@ -180,7 +199,7 @@ cd "$(dirname "$0")/.."
 npm run -s build
 mkdir -p .trx/logs .trx/run
 bash scripts/down.sh --quiet
-export TRX_EXCHANGE=trx-events-against
+export TRX_EXCHANGE=${place.exchange}
 ports=(transaction-server:8888 product-service:8082 account-service:8081 order-service:8080)
 for entry in ${apps}; do
   app=\${entry%%:*}; db=\${entry##*:}
