@@ -26,15 +26,25 @@ export interface LoggerOptions {
  * has passed, whichever comes first. pino's default writes every line on its own, through
  * libuv's thread pool: a hand-off to a worker thread, a write, and a wake-up of the event loop
  * per line — at one line an order, about a tenth of the order-service's system calls. The
- * lines still waiting are written when the process exits (pino flushes on `exit`); only a
- * process killed outright (SIGKILL) loses them, at most the last `LOG_FLUSH_MS` of lines.
+ * lines still waiting are written when the process exits (pino flushes on `exit`), and a
+ * line at warn or above (an alarm, an error, an operator's audit line) is written at once with
+ * those before it. Only a process killed outright (SIGKILL) loses lines, at most the last
+ * `LOG_FLUSH_MS` of info and debug.
  */
 export const LOG_FLUSH_MS = 200;
 const LOG_BUFFER_BYTES = 4096;
+const WARN = 40;
 
 export function createLogger(options: LoggerOptions): Logger {
+  const stdout = pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
   return pino(
     {
+      hooks: {
+        logMethod(args, write, level) {
+          write.apply(this, args);
+          if (level >= WARN) stdout.flush();
+        },
+      },
       level: options.level ?? 'info',
       base: { service: options.service, ...options.base },
       redact: {
@@ -43,7 +53,7 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS }),
+    stdout,
   );
 }
 

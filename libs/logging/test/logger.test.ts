@@ -69,6 +69,23 @@ describe('createLogger', () => {
     ).toEqual([0, 1, 2]);
   });
 
+  it('writes a warning at once, with the lines before it', async () => {
+    // Killed outright 20 ms after: a line still gathered would be lost.
+    const { stdout, code } = await runNode(`${countWrites}
+      const log = createLogger({ service: 'test' });
+      log.info({ n: 0 }, 'line');
+      log.warn({ n: 1 }, 'alarm');
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 20);
+    `);
+    expect(code).toBeNull();
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { n: number }).n),
+    ).toEqual([0, 1]);
+  });
+
   it('leaves out secrets', async () => {
     const { stdout } = await runNode(`${countWrites}
       createLogger({ service: 'test' }).info({ password: 'p', headers: { authorization: 'Bearer x' } }, 'line');
