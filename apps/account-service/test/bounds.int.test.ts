@@ -100,9 +100,9 @@ describe('the cap of prepared branches', () => {
 describe('the pool connection timeout', () => {
   it('when every pooled connection is busy longer than the connection timeout, then the next request answers 503 database-unavailable, and once one is free the next request is served', async () => {
     // Two connections: migrating at start holds one while it runs on the other.
-    // A connection timeout well above what opening a connection takes on a busy machine, and a lock
-    // timeout well above it, so the two never race.
-    const small = await h.startApp({ dbPoolSize: 2, dbConnectionTimeoutMs: 1500, lockTimeoutMs: 5000 });
+    // The connection timeout well above what opening a connection takes on a busy machine (300 ms
+    // was not), the lock timeout 2 s above it and below the statement timeout, so none race.
+    const small = await h.startApp({ dbPoolSize: 2, dbConnectionTimeoutMs: 1000, lockTimeoutMs: 3000 });
     const holder = new Client({ connectionString: h.dbUrl });
     await holder.connect();
     try {
