@@ -53,8 +53,8 @@ export function createDataSource(url: string, poolSize: number, connectionTimeou
  *
  * Its sessions also plan each statement once (`plan_cache_mode=force_generic_plan`): the
  * mark's and the acknowledgements' statements take arrays of ids, whose length changes from
- * call to call, so Postgres kept planning them afresh for each round — a plan over seven
- * indexes of trx_transaction and three of trx_branch, and a size lookup of each where the
+ * call to call, so the plan cache may keep custom plans for them — each a planning over seven
+ * indexes of trx_transaction and three of trx_branch, with a size lookup of each where the
  * tables have no statistics. Their generic plans are index probes
  * (test/hot-statement-plans.int.test.ts).
  */
