@@ -99,8 +99,8 @@ interface Place {
 const OTHER: Place = { prefix: 'trx_against', exchange: 'trx-events-against' };
 /**
  * This build runs apart from this checkout's own databases too, on new ones: both builds start
- * a comparison on empty tables, and grow them alike. On the databases of earlier runs (a
- * million rows after a day's benches) this build paid for their size, the other build not.
+ * a comparison on empty tables, and grow them alike. On the databases of earlier runs (200 000
+ * branches after a day's benches) this build paid for their size, the other build not.
  */
 const THIS: Place = { prefix: 'trx_against_this', exchange: 'trx-events-against-this' };
 
