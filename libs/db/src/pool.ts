@@ -27,6 +27,30 @@ export function pgDriver(base: typeof pg = pg): typeof pg {
       });
       pools.set(driver, this);
     }
+
+    /**
+     * pg-pool's query() hands the statement to its client with a callback, and pg runs a
+     * statement given a callback unnamed: Postgres parsed, analysed and planned the
+     * coordinator's commit and the publisher's mark on every call, whatever the session's
+     * plan_cache_mode. A promise-style call goes through the client's own query() instead,
+     * so a repeated statement runs under a name (StatementNames), as on a checked-out client;
+     * and, as withPooledClient, a failed statement leaves its connection in the pool (pg-pool
+     * closes it). Callback-style calls and submittables keep pg-pool's path.
+     */
+    // pg-pool's query() has overloads; this one entry point serves them all.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    override query(config: any, values?: any, callback?: any): any {
+      const promiseStyle =
+        callback === undefined &&
+        typeof values !== 'function' &&
+        (typeof config === 'string' ||
+          (typeof config === 'object' &&
+            config !== null &&
+            !('submit' in config) &&
+            !('callback' in config)));
+      if (!promiseStyle) return super.query(config, values, callback);
+      return withPooledClient(this as Pool, (client) => client.query(config, values));
+    }
   };
   return driver;
 }

@@ -56,7 +56,9 @@ export function createDataSource(url: string, poolSize: number, connectionTimeou
  * call to call, so the plan cache may keep custom plans for them — each a planning over seven
  * indexes of trx_transaction and three of trx_branch, with a size lookup of each where the
  * tables have no statistics. Their generic plans are index probes
- * (test/hot-statement-plans.int.test.ts).
+ * (test/hot-statement-plans.int.test.ts). A plan is kept only for a named statement: the
+ * Pool's query() names a repeated one (pgDriver, @trx/db); before it did, the mark was
+ * parsed and planned on every call whatever this setting said.
  */
 export function createAsyncPool(
   url: string,
