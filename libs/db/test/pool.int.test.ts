@@ -45,10 +45,7 @@ describe("pgDriver's Pool.query", () => {
         expect((await pool.query(text, [n])).rows).toEqual([{ n: n + 1 }]);
       }
       // The one session's prepared statements: Postgres keeps the text it parsed once.
-      const { rows } = await pool.query(
-        'SELECT statement FROM pg_prepared_statements WHERE $1::int = 1',
-        [1],
-      );
+      const { rows } = await pool.query('SELECT statement FROM pg_prepared_statements');
       expect(rows.map((r: { statement: string }) => r.statement)).toContain(text);
     } finally {
       await pool.end();
