@@ -232,8 +232,8 @@ export function renderAgainst(builds: string[], samples: Sample[]): string {
   const lines = [
     `# ${builds[1]} against ${builds[0]}, measured in turns`,
     '',
-    '| step | build | rounds: orders/s (p99 ms) | median orders/s | median p99 ms | CPU ms/order |',
-    '| --- | --- | --- | ---: | ---: | ---: |',
+    '| step | build | rounds: orders/s (p99 ms) | median orders/s | median p99 ms | CPU ms/order | switches/order |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
   ];
   const medians = new Map<string, number>();
   for (const key of keys) {
@@ -249,8 +249,14 @@ export function renderAgainst(builds: string[], samples: Sample[]): string {
         .map((st) => `${st.summary.rate.toFixed(1)} (${st.summary.p99.toFixed(0)})`)
         .join(', ');
       const cpu = median(steps.map((st) => st.cpu.totalMsPerOrder));
+      // A build's bench from before the count was added does not report it.
+      const counted = steps.flatMap((st) =>
+        st.cpu.switchesPerOrder === undefined ? [] : [st.cpu.switchesPerOrder],
+      );
+      const switches =
+        counted.length === steps.length && counted.length > 0 ? median(counted).toFixed(1) : '–';
       lines.push(
-        `| ${key} | ${build} | ${rounds} | ${median(rates).toFixed(1)} | ${median(p99s).toFixed(0)} | ${cpu.toFixed(1)} |`,
+        `| ${key} | ${build} | ${rounds} | ${median(rates).toFixed(1)} | ${median(p99s).toFixed(0)} | ${cpu.toFixed(1)} | ${switches} |`,
       );
     }
   }

@@ -5,7 +5,14 @@ import { readdirSync, readFileSync } from 'node:fs';
  * backend and helper), RabbitMQ (the Erlang VM), the bench process itself, and the rest.
  * On a 2-core machine that carries everything, CPU per order is what bounds throughput.
  */
-export type CpuSample = { at: number; ticks: Record<string, number>; busy: number; total: number };
+export type CpuSample = {
+  at: number;
+  ticks: Record<string, number>;
+  busy: number;
+  total: number;
+  /** Context switches of the whole machine since boot (/proc/stat `ctxt`). */
+  switches: number;
+};
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -19,7 +26,7 @@ export function sampleCpu(services?: ReadonlyMap<number, string>): CpuSample {
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
-    return { at: performance.now(), ticks, busy: 0, total: 0 };
+    return { at: performance.now(), ticks, busy: 0, total: 0, switches: 0 };
   }
   for (const pid of pids) {
     const used = processTicks(pid);
@@ -30,15 +37,22 @@ export function sampleCpu(services?: ReadonlyMap<number, string>): CpuSample {
   return { at: performance.now(), ticks, ...machineTicks() };
 }
 
-/** CPU milliseconds per component between two samples, and how busy the machine was (0..1 per core summed). */
-export function cpuBetween(a: CpuSample, b: CpuSample): { ms: Record<string, number>; busyCores: number } {
+/**
+ * CPU milliseconds per component between two samples, how busy the machine was (0..1 per core
+ * summed), and how many context switches it made: every message between two processes wakes
+ * one, and on a virtual machine a switch and the interrupt that brings it are dear.
+ */
+export function cpuBetween(
+  a: CpuSample,
+  b: CpuSample,
+): { ms: Record<string, number>; busyCores: number; switches: number } {
   const ms: Record<string, number> = {};
   for (const [component, t] of Object.entries(b.ticks)) {
     const delta = t - (a.ticks[component] ?? 0);
     if (delta > 0) ms[component] = (delta * 1000) / TICKS_PER_SECOND;
   }
   const cores = b.total - a.total > 0 ? (b.busy - a.busy) / ((b.total - a.total) / coreCount()) : 0;
-  return { ms, busyCores: Math.round(cores * 100) / 100 };
+  return { ms, busyCores: Math.round(cores * 100) / 100, switches: Math.max(0, b.switches - a.switches) };
 }
 
 function processTicks(pid: string): { comm: string; ticks: number } | undefined {
@@ -76,15 +90,16 @@ function readCmdline(pid: string): string {
   }
 }
 
-function machineTicks(): { busy: number; total: number } {
+function machineTicks(): { busy: number; total: number; switches: number } {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+    const v = lines[0]!.trim().split(/\s+/).slice(1).map(Number);
     const total = v.slice(0, 8).reduce((s, x) => s + x, 0);
     const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    return { busy: total - idle, total };
+    const switches = Number(lines.find((l) => l.startsWith('ctxt '))?.slice(5) ?? 0);
+    return { busy: total - idle, total, switches };
   } catch {
-    return { busy: 0, total: 0 };
+    return { busy: 0, total: 0, switches: 0 };
   }
 }
 

@@ -14,14 +14,15 @@ export function renderReport(r: BenchResults): string {
     '',
   );
   lines.push(
-    '| mode | concurrency | orders/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/order | fsyncs/order | busy cores |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| mode | concurrency | orders/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/order | fsyncs/order | switches/order | busy cores |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const s of r.steps) {
     const x = s.summary;
     lines.push(
       `| ${s.mode} | ${s.concurrency} | ${fmt(x.rate, 1)} | ${fmt(x.p50)} | ${fmt(x.p95)} | ${fmt(x.p99)} | ` +
-        `${x.errors} | ${fmt(s.cpu.totalMsPerOrder)} | ${fmt(s.pg.walSyncsPerOrder)} | ${fmt(s.cpu.busyCores)} |`,
+        `${x.errors} | ${fmt(s.cpu.totalMsPerOrder)} | ${fmt(s.pg.walSyncsPerOrder)} | ` +
+        `${fmt(s.cpu.switchesPerOrder, 1)} | ${fmt(s.cpu.busyCores)} |`,
     );
   }
   if (r.ratios.some((x) => x.throughput !== null || x.trxOfLocal !== null)) {

@@ -31,8 +31,17 @@ export interface StepResult {
   summary: StepSummary;
   /** The 1-minute load average when the step began (others' work distorts the numbers). */
   loadAverage: number;
-  /** CPU ms per committed order, per component; busyCores = how many cores were busy on average. */
-  cpu: { msPerOrder: Record<string, number>; totalMsPerOrder: number; busyCores: number };
+  /**
+   * CPU ms per committed order, per component; busyCores = how many cores were busy on
+   * average; switchesPerOrder = the machine's context switches per committed order (absent
+   * in results from before 2026-12-02's sixth round).
+   */
+  cpu: {
+    msPerOrder: Record<string, number>;
+    totalMsPerOrder: number;
+    busyCores: number;
+    switchesPerOrder?: number;
+  };
   /** Postgres work per committed order (cluster-wide: includes whatever else ran meanwhile). */
   pg: {
     walSyncsPerOrder: number;

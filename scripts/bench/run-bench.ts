@@ -182,6 +182,7 @@ function describeStep(s: StepResult): string {
   const drain = s.prepared ? `, prepared max ${s.prepared.max}, drained in ${s.prepared.drainMs} ms` : '';
   return (
     `${s.mode} c=${s.concurrency}: ${x.rate.toFixed(1)} orders/s, p50 ${x.p50} ms, p99 ${x.p99} ms, ` +
-    `errors ${x.errors}, CPU ${s.cpu.totalMsPerOrder} ms/order, ${s.pg.walSyncsPerOrder} fsyncs/order${drain}`
+    `errors ${x.errors}, CPU ${s.cpu.totalMsPerOrder} ms/order, ${s.pg.walSyncsPerOrder} fsyncs/order, ` +
+    `${s.cpu.switchesPerOrder ?? '?'} context switches/order${drain}`
   );
 }

@@ -78,6 +78,7 @@ export async function measureStep(
       msPerOrder,
       totalMsPerOrder: per(Object.values(cpu.ms).reduce((s, v) => s + v, 0)),
       busyCores: cpu.busyCores,
+      switchesPerOrder: per(cpu.switches),
     },
     pg: {
       walSyncsPerOrder: per(pg.walSyncs),
