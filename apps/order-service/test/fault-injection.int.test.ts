@@ -17,7 +17,8 @@ afterEach(async () => {
 
 describe('X-Fault-Inject (ORDER_FAULT_INJECTION=true)', () => {
   test.each([
-    ['after-reservation', ['product-service']],
+    // The charge fails; the own branch, prepared beside it, rolls back too.
+    ['after-reservation', ['product-service', 'order-service']],
     ['after-withdrawal', ['product-service', 'account-service']],
     ['before-commit', ['product-service', 'account-service', 'order-service']],
   ])(
