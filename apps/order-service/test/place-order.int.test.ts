@@ -109,9 +109,8 @@ describe('POST /orders', () => {
       'the account has too little money',
       { customerId: 1, productId: 2, quantity: 50 },
       'insufficient-funds',
-      // account-service refused before preparing (no account covers the total); the own
-      // branch, prepared beside the charge, rolls back with the reservation.
-      ['product-service', 'order-service'],
+      // account-service refused before preparing (no account covers the total): nothing to enlist.
+      ['product-service'],
     ],
     [
       'the product does not exist',
@@ -124,8 +123,8 @@ describe('POST /orders', () => {
       'the customer does not exist',
       { customerId: 99, productId: 1, quantity: 1 },
       'unknown-customer',
-      // account-service refused before preparing (the customer has no account); the own branch rolls back.
-      ['product-service', 'order-service'],
+      // account-service refused before preparing (the customer has no account).
+      ['product-service'],
     ],
   ])(
     'when %s, then every branch rolls back and the order is kept REJECTED',
@@ -146,6 +145,7 @@ describe('POST /orders', () => {
       expect(tx.reason).toEqual(expect.any(String));
       expect(tx.branches.every((b) => b.status === 'rolled-back' || b.status === 'failed')).toBe(true);
       expect(new Set(tx.branches.map((b) => b.service))).toEqual(new Set(services));
+      expect(tx.branches.some((b) => b.service === 'order-service')).toBe(false);
       await expectUnchanged(before, { rejected: 1 });
       const rows = await platform.query(
         'order',

@@ -68,26 +68,6 @@ test('totals are computed in cents and the customer is charged the total in one 
   ]);
 });
 
-test('the charge and the own branch go at once, and are enlisted in a fixed order', async () => {
-  const { deps, calls } = fakes();
-  const charge = deps.accounts.charge;
-  // The charge waits a while for the own branch to be asked for: one after the other, it never is.
-  deps.accounts.charge = async (...a) => {
-    for (let i = 0; i < 20 && !calls.some((c) => c.startsWith('branch')); i++)
-      await new Promise((r) => setImmediate(r));
-    return charge(...a);
-  };
-  const result = await placeOrder(deps, input);
-  expect(result.outcome).toBe('confirmed');
-  expect(calls).toEqual([
-    'reserve 2x3',
-    'branch CONFIRMED 59.97',
-    'charge customer 1 59.97',
-    'commit g-p,g-a,g-o order.confirmed',
-    'finish own branch g-o commit',
-  ]);
-});
-
 test('a refusal rolls back with the reason and keeps the order REJECTED', async () => {
   const { deps, calls, stored } = fakes({
     accounts: {
@@ -101,13 +81,8 @@ test('a refusal rolls back with the reason and keeps the order REJECTED', async 
     outcome: 'failed',
     order: { status: 'REJECTED', reason: 'unknown-customer' },
   });
-  // The reservation and the own branch (prepared beside the charge) are enlisted with the rollback.
-  expect(calls).toEqual([
-    'reserve 2x3',
-    'branch CONFIRMED 59.97',
-    'rollback unknown-customer g-p,g-o',
-    'finish own branch g-o rollback',
-  ]);
+  // The reservation was prepared: it is enlisted with the rollback; no own branch existed yet.
+  expect(calls).toEqual(['reserve 2x3', 'rollback unknown-customer g-p']);
   expect(stored).toHaveLength(1);
 });
 
@@ -134,13 +109,13 @@ test.each(['after-reservation', 'after-withdrawal', 'before-commit'] as const)(
     const rollback = calls.find((c) => c.startsWith('rollback'));
     expect(rollback).toBe(
       {
-        'after-reservation': 'rollback injected-fault g-p,g-o',
+        'after-reservation': 'rollback injected-fault g-p',
         'after-withdrawal': 'rollback injected-fault g-p,g-a',
         'before-commit': 'rollback injected-fault g-p,g-a,g-o',
       }[fault],
     );
     // Only a prepared own branch is finished by the caller.
-    expect(calls.includes('finish own branch g-o rollback')).toBe(fault !== 'after-withdrawal');
+    expect(calls.includes('finish own branch g-o rollback')).toBe(fault === 'before-commit');
   },
 );
 

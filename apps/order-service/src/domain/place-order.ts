@@ -25,9 +25,9 @@ export type PlaceOrderResult =
 
 /**
  * The place-order use case: mint the distributed transaction's id (a UUIDv7: no begin round
- * trip, the coordinator first hears of it at the commit), reserve the stock, then at once
- * charge the price to the customer (one call: account-service picks the account) and record
- * the order as this service's own branch, then ask the coordinator to commit —
+ * trip, the coordinator first hears of it at the commit), reserve the stock, charge the
+ * price to the customer (one call: account-service picks the account), record the order as
+ * this service's own branch, then ask the coordinator to commit —
  * enlisting every prepared branch the participants handed back, so no participant has to
  * register with the coordinator on the way, and handing over the order.confirmed event,
  * which the coordinator publishes only if it commits. Any failure before the commit rolls
@@ -73,12 +73,8 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
 
 /**
  * Every step up to the yes-vote of the order's own branch; resolves with the order to
- * commit. The charge and the order's own branch need only the reservation's price, so they
- * go at once: the reservation's row lock, held from its prepare to its decision, then waits
- * for the longer of the two instead of their sum (on a hot product that hold is the limit).
- * Every branch prepared is pushed to `enlisted` (product, account, own: a fixed order)
- * before any failure is thrown, so a failure still rolls each back by name — a refused
- * charge also rolls back the own branch prepared beside it.
+ * commit. Each prepared branch is pushed to `enlisted` as soon as it exists, so a failure
+ * later on still rolls it back by name.
  */
 async function prepareBranches(
   deps: PlaceOrderDeps,
@@ -92,15 +88,9 @@ async function prepareBranches(
   enlist(reservation.branch);
   const totalCents = toCents(reservation.unitPrice) * input.quantity;
   const priced = { ...draft, unitPrice: reservation.unitPrice, total: fromCents(totalCents) };
+  enlist((await deps.accounts.charge(transactionId, input.customerId, priced.total)).branch);
   const confirmed: OrderRecord = { ...priced, status: 'CONFIRMED' };
-  const [charge, own] = await Promise.allSettled([
-    deps.accounts.charge(transactionId, input.customerId, priced.total),
-    deps.orders.recordInBranch(transactionId, confirmed),
-  ]);
-  if (charge.status === 'fulfilled') enlist(charge.value.branch);
-  if (own.status === 'fulfilled') enlist(own.value);
-  if (charge.status === 'rejected') throw charge.reason;
-  if (own.status === 'rejected') throw own.reason;
+  enlist(await deps.orders.recordInBranch(transactionId, confirmed));
   return confirmed;
 }
 

@@ -20,8 +20,7 @@ const LATE_COMMIT_MARGIN_MS = 15_000;
 
 /**
  * placeOrder's ports with the fault at `point`: the step after it fails before doing anything,
- * so every branch prepared up to the point is enlisted and rolls back by name (after the
- * reservation the charge fails, and the own branch, prepared beside it, rolls back too). The use case
+ * so every branch prepared up to the point is enlisted and rolls back by name. The use case
  * itself knows nothing of faults. `transactionTimeoutMs` is the deadline late-commit waits past.
  */
 export function withFault(
