@@ -102,16 +102,14 @@ export class Broker {
   }
 
   /**
-   * A bounded copy of everything published (bound with `#`), for watching. No dead-letter
-   * exchange: it overflows by design (oldest dropped), and that overflow must not push the
-   * refused decisions out of `<exchange>.dead-letter`.
-   */
-  /**
-   * The audit queue, bound with `#`, capped (oldest dropped). `durable: false` (the default of
-   * TRX_AUDIT_DURABLE): RabbitMQ keeps no copy of what it holds on disk — it is for watching,
-   * and every message in it is a copy of one delivered elsewhere — and it is gone after a
-   * broker restart until the coordinator declares it again. One declared before with the other
-   * durability is kept, with a warning (RabbitMQ can't change it in place).
+   * The audit queue: a bounded copy of everything published (bound with `#`), for watching,
+   * capped with the oldest dropped. No dead-letter exchange: it overflows by design, and that
+   * overflow must not push the refused decisions out of `<exchange>.dead-letter`.
+   * `durable: false` (the default of TRX_AUDIT_DURABLE): RabbitMQ keeps no copy of what it
+   * holds on disk — it is for watching, and every message in it is a copy of one delivered
+   * elsewhere — and it is gone after a broker restart until the coordinator declares it again.
+   * One declared before with the other durability is kept, with a warning (RabbitMQ can't
+   * change it in place).
    */
   async declareAuditQueue(name: string, maxLength: number, durable = false): Promise<void> {
     const exchange = this.options.exchange;
