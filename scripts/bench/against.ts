@@ -4,18 +4,14 @@
  * The other ref is built in a worktree of its own (.trx/against/<sha>) and each round runs
  * both builds' own benchmark, one after the other, in alternating order (A B, B A, …): same
  * clients, same seed sizes, each build on databases and an exchange of its own so neither
- * sees the other's schema. A speed probe runs throughout (./speed-probe.ts), so each step also
- * says how fast the machine was meanwhile. The per-round numbers and their medians are printed
- * and written to bench/results/against-<sha>.md (and .json).
+ * sees the other's schema. The per-round numbers and their medians are printed and written to
+ * bench/results/against-<sha>.md (and .json).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import type { BenchResults, StepResult } from './results';
-import { probeMsBetween, startSpeedProbe, type SpeedProbe } from './speed-probe';
-import { median } from './stats';
 
 export interface AgainstOptions {
   ref: string;
@@ -36,11 +32,6 @@ export interface Sample {
   round: number;
   build: string;
   steps: StepResult[];
-  /**
-   * The speed probe's median CPU ms during each step, by `<mode> c=<concurrency>` (absent in
-   * comparisons from before 2026-12-03's ninth round).
-   */
-  probeMs?: Record<string, number>;
 }
 
 const sh = (cmd: string, args: string[], cwd: string) =>
@@ -56,34 +47,25 @@ export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<n
     { name: `this build (${here})`, dir: repoRoot, args: buildArgs(repoRoot, repoRoot, THIS) },
   ];
   const samples: Sample[] = [];
-  const probe = startSpeedProbe();
-  try {
-    for (let round = 1; round <= o.rounds; round++) {
-      const order = round % 2 === 1 ? builds : [...builds].reverse();
-      for (const build of order) {
-        const out = path.join(
-          repoRoot,
-          '.trx',
-          'against',
-          'runs',
-          `${round}-${build === builds[0] ? 'other' : 'this'}`,
-        );
-        console.log(`[against] round ${round}/${o.rounds}: ${build.name}`);
-        // Both builds use this checkout's local secrets (a build with credentials reads them there).
-        const env = { ...process.env, TRX_SECRETS_DIR: path.join(repoRoot, '.trx') };
-        const args = ['run', '-s', 'bench', '--', ...o.benchArgs, ...build.args, '--out', out];
-        const ends = await runBench(build, args, env);
-        const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as BenchResults;
-        samples.push({
-          round,
-          build: build.name,
-          steps: results.steps,
-          probeMs: probeMsOf(results.steps, ends, probe),
-        });
-      }
+  for (let round = 1; round <= o.rounds; round++) {
+    const order = round % 2 === 1 ? builds : [...builds].reverse();
+    for (const build of order) {
+      const out = path.join(
+        repoRoot,
+        '.trx',
+        'against',
+        'runs',
+        `${round}-${build === builds[0] ? 'other' : 'this'}`,
+      );
+      console.log(`[against] round ${round}/${o.rounds}: ${build.name}`);
+      // Both builds use this checkout's local secrets (a build with credentials reads them there).
+      const env = { ...process.env, TRX_SECRETS_DIR: path.join(repoRoot, '.trx') };
+      const args = ['run', '-s', 'bench', '--', ...o.benchArgs, ...build.args, '--out', out];
+      const run = spawnSync('npm', args, { cwd: build.dir, stdio: 'inherit', env });
+      if (run.status !== 0) throw new Error(`the bench of ${build.name} failed (exit ${run.status})`);
+      const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as BenchResults;
+      samples.push({ round, build: build.name, steps: results.steps });
     }
-  } finally {
-    probe.stop();
   }
   const report = renderAgainst(
     builds.map((b) => b.name),
@@ -96,46 +78,6 @@ export async function runAgainst(o: AgainstOptions, repoRoot: string): Promise<n
   writeFileSync(`${base}.json`, `${JSON.stringify({ ref: o.ref, sha, here, samples }, null, 2)}\n`);
   console.log(`[against] results: ${path.relative(repoRoot, base)}.md, .json`);
   return 0;
-}
-
-/**
- * One build's own bench, its output passed through; resolves with when each step ended, by
- * `<mode> c=<concurrency>`, from the line every build's bench prints as a step ends
- * ("[bench] trx c=16: 72.3 orders/s, ...").
- */
-function runBench(build: Build, args: string[], env: NodeJS.ProcessEnv): Promise<Map<string, number>> {
-  const ends = new Map<string, number>();
-  const child = spawn('npm', args, { cwd: build.dir, stdio: ['ignore', 'pipe', 'inherit'], env });
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    console.log(line);
-    const end = STEP_END.exec(line);
-    if (end) ends.set(`${end[1]} c=${end[2]}`, Date.now());
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(ends);
-      else reject(new Error(`the bench of ${build.name} failed (exit ${code})`));
-    });
-  });
-}
-
-const STEP_END = /^\[bench\] ([a-z]+) c=(\d+): /;
-
-/** The probe's median over each measured step: the `durationS` before its end line. */
-function probeMsOf(
-  steps: StepResult[],
-  ends: Map<string, number>,
-  probe: SpeedProbe,
-): Record<string, number> {
-  const probeMs: Record<string, number> = {};
-  for (const st of steps) {
-    const key = `${st.mode} c=${st.concurrency}`;
-    const end = ends.get(key);
-    const ms = end === undefined ? undefined : probeMsBetween(probe.samples, end - st.durationS * 1000, end);
-    if (ms !== undefined) probeMs[key] = ms;
-  }
-  return probeMs;
 }
 
 /** A worktree of `sha`, with its packages installed and built (kept for the next run). */
@@ -275,23 +217,29 @@ done
 `;
 }
 
-/**
- * Per mode and concurrency: each round's rate and p99 for both builds, the medians and their
- * ratio, and the machine's speed while each ran (the probe's median CPU ms; higher is slower).
- */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? 0
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Per mode and concurrency: each round's rate and p99 for both builds, then the medians and their ratio. */
 export function renderAgainst(builds: string[], samples: Sample[]): string {
   const keys = [...new Set(samples.flatMap((s) => s.steps.map((st) => `${st.mode} c=${st.concurrency}`)))];
   const lines = [
     `# ${builds[1]} against ${builds[0]}, measured in turns`,
     '',
-    '| step | build | rounds: orders/s (p99 ms) | median orders/s | median p99 ms | CPU ms/order | switches/order | probe ms each round |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+    '| step | build | rounds: orders/s (p99 ms) | median orders/s | median p99 ms | CPU ms/order | switches/order |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
   ];
   const medians = new Map<string, number>();
   for (const key of keys) {
     for (const build of builds) {
-      const runs = samples.filter((s) => s.build === build);
-      const steps = runs
+      const steps = samples
+        .filter((s) => s.build === build)
         .map((s) => s.steps.find((st) => `${st.mode} c=${st.concurrency}` === key))
         .filter((st): st is NonNullable<typeof st> => st !== undefined);
       const rates = steps.map((st) => st.summary.rate);
@@ -307,25 +255,22 @@ export function renderAgainst(builds: string[], samples: Sample[]): string {
       );
       const switches =
         counted.length === steps.length && counted.length > 0 ? median(counted).toFixed(1) : '–';
-      const probed = runs.map((s) => s.probeMs?.[key]?.toFixed(1) ?? '–').join(', ');
       lines.push(
-        `| ${key} | ${build} | ${rounds} | ${median(rates).toFixed(1)} | ${median(p99s).toFixed(0)} | ${cpu.toFixed(1)} | ${switches} | ${probed} |`,
+        `| ${key} | ${build} | ${rounds} | ${median(rates).toFixed(1)} | ${median(p99s).toFixed(0)} | ${cpu.toFixed(1)} | ${switches} |`,
       );
     }
   }
   lines.push(
     '',
-    '| step | this build / other (median orders/s) | each round: this / other | median of the rounds | each round, speed-adjusted | median, speed-adjusted |',
-    '| --- | ---: | --- | ---: | --- | ---: |',
+    '| step | this build / other (median orders/s) | each round: this / other | median of the rounds |',
+    '| --- | ---: | --- | ---: |',
   );
   for (const key of keys) {
     const ratio = medians.get(`${key} ${builds[1]}`)! / medians.get(`${key} ${builds[0]}`)!;
     const paired = roundRatios(samples, builds, key);
-    const adjusted = roundRatios(samples, builds, key, true);
-    const list = (xs: number[]) => (xs.length ? xs.map((r) => r.toFixed(2)).join(', ') : '–');
-    const mid = (xs: number[]) => (xs.length ? median(xs).toFixed(3) : '–');
+    const each = paired.map((r) => r.toFixed(2)).join(', ');
     lines.push(
-      `| ${key} | ${ratio.toFixed(3)} | ${list(paired)} | ${mid(paired)} | ${list(adjusted)} | ${mid(adjusted)} |`,
+      `| ${key} | ${ratio.toFixed(3)} | ${each} | ${paired.length ? median(paired).toFixed(3) : '–'} |`,
     );
   }
   return lines.join('\n');
@@ -335,25 +280,12 @@ export function renderAgainst(builds: string[], samples: Sample[]): string {
  * This build's rate over the other's, round by round: the two steps of a round ran minutes
  * apart (A B, then B A), so a ratio within a round leaves out most of the drift between
  * rounds (this VM's speed changed by ±20 % from one round to the next).
- *
- * `speedAdjusted`: each rate times the probe's CPU ms during its step, i.e. as if the machine had
- * been equally fast for both steps. At 16 clients and up both builds keep the cores busy, so
- * a step's rate is the cores over its CPU per order, and that CPU grows with the probe's;
- * rounds without a probe time for both steps are left out.
  */
-export function roundRatios(
-  samples: Sample[],
-  builds: string[],
-  key: string,
-  speedAdjusted = false,
-): number[] {
-  const rate = (round: number, build: string) => {
-    const sample = samples.find((s) => s.round === round && s.build === build);
-    const measured = sample?.steps.find((st) => `${st.mode} c=${st.concurrency}` === key)?.summary.rate;
-    if (!speedAdjusted || measured === undefined) return measured;
-    const probeMs = sample?.probeMs?.[key];
-    return probeMs === undefined ? undefined : measured * probeMs;
-  };
+export function roundRatios(samples: Sample[], builds: string[], key: string): number[] {
+  const rate = (round: number, build: string) =>
+    samples
+      .find((s) => s.round === round && s.build === build)
+      ?.steps.find((st) => `${st.mode} c=${st.concurrency}` === key)?.summary.rate;
   const rounds = [...new Set(samples.map((s) => s.round))].sort((a, b) => a - b);
   return rounds.flatMap((round) => {
     const other = rate(round, builds[0]!);

@@ -24,16 +24,6 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? 0
-    : s.length % 2
-      ? s[(s.length - 1) / 2]!
-      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
 export class LatencyRecorder {
   private samples = new Float64Array(4096);
   private size = 0;
